@@ -1,0 +1,73 @@
+# Tripline — every entry point a newcomer needs. `make demo` and `make test` are the two that matter.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Node >= 22.19 (fetched into ~/.cache/tripline when the system node is older; see hack/ensure-node.sh).
+NODE_BIN := $(shell hack/ensure-node.sh)
+ifeq ($(NODE_BIN),)
+$(error could not find or fetch Node >= 22.19; see the messages above)
+endif
+export PATH := $(NODE_BIN):$(PATH)
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: deps
+deps: node_modules/.installed ## Install npm dependencies (npm ci)
+
+.PHONY: build
+build: deps ## Compile TypeScript to dist/
+	npx tsc -p tsconfig.json
+
+.PHONY: controlplane
+controlplane: ## Build (once, cached) kube-apiserver, kubectl and etcd from the Go module proxy
+	@hack/build-control-plane.sh >/dev/null
+
+.PHONY: typecheck
+typecheck: deps ## tsc --noEmit
+	npx tsc -p tsconfig.json --noEmit
+
+.PHONY: lint
+lint: deps ## Lint and format check (biome)
+	npx biome check .
+
+.PHONY: gen
+gen: build ## Regenerate src/api/generated from crds/
+	node dist/hack/gen-types.js
+
+.PHONY: gen-check
+gen-check: build ## Fail when src/api/generated drifted from crds/
+	node dist/hack/gen-types.js --check
+
+.PHONY: audit
+audit: deps ## npm audit of runtime dependencies
+	npm audit --omit=dev
+
+.PHONY: test-unit
+test-unit: build ## Unit tests (pure logic)
+	npx mocha --config test/.mocharc.unit.json
+
+.PHONY: test-e2e
+test-e2e: build controlplane ## End-to-end tests against a real local kube-apiserver + etcd
+	npx mocha --config test/.mocharc.e2e.json
+
+.PHONY: test
+test: typecheck lint gen-check audit test-unit test-e2e ## Everything CI runs
+
+.PHONY: demo
+demo: build controlplane ## Local control plane + operator + sample objects; Ctrl-C stops everything
+	node dist/hack/demo.js
+
+.PHONY: bench
+bench: build controlplane ## Benchmarks against the local control plane (see README, Performance)
+	node dist/test/bench/run.js $(BENCH_ARGS)
+
+.PHONY: clean
+clean: ## Remove build output (the control-plane cache in ~/.cache/tripline stays)
+	rm -rf dist

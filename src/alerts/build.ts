@@ -1,0 +1,144 @@
+import { API_VERSION, LABELS, MANAGED_BY } from '../api/constants.js';
+import type { AlertStep, AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
+import type { AuditDetection } from '../api/generated/audit-detection.js';
+import type { KubeObject } from '../api/kube-object.js';
+import { actorFromManagedFields } from '../subjects/actor.js';
+import { analyseSubject } from '../subjects/index.js';
+import { isTimestamp, truncateUtf8 } from '../subjects/read.js';
+import { alertName } from './name.js';
+import { renderSteps, type Step, type TemplateValues } from './steps.js';
+
+/** The resource an alert's subject was watched as (`group` empty for the core group). */
+export interface WatchedResource {
+  group: string;
+  version: string;
+  resource: string;
+}
+
+/** Everything {@link buildAlert} needs; it reads nothing else. */
+export interface BuildAlertInput {
+  detection: AuditDetection;
+  subject: KubeObject;
+  resource: WatchedResource;
+  event: 'Created' | 'Updated' | 'Deleted';
+  detectedAt: Date;
+  /** Distinguishes changes of one subject (updates); absent for create/delete. */
+  changeKey?: string;
+}
+
+/** Limits of the AuditAlert CRD that a value from the subject could exceed. */
+const LIMITS = { note: 1024, notes: 64, summary: 1024, title: 256, text: 4096 } as const;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const SUMMARY_PREFIX: Record<BuildAlertInput['event'], string> = {
+  Created: 'New',
+  Updated: 'Changed',
+  Deleted: 'Deleted',
+};
+
+/** Whether `value` may be a label value (at most 63 characters, alphanumeric at both ends). */
+export const isLabelValue = (value: string): boolean => value.length <= 63 && LABEL_VALUE.test(value);
+
+/** `resource.group` form kubectl understands unambiguously: `deployments.apps`, `pods`. */
+export const qualifiedResource = (r: WatchedResource): string =>
+  r.group ? `${r.resource}.${r.group}` : r.resource;
+
+function alertLabels(detection: string, spec: AuditAlertSpec): Record<string, string> {
+  const labels: Record<string, string> = { [LABELS.managedBy]: MANAGED_BY, [LABELS.severity]: spec.severity };
+  const optional: Array<[string, string | undefined]> = [
+    [LABELS.detection, detection],
+    [LABELS.subjectKind, spec.subject.kind],
+    [LABELS.subjectNamespace, spec.subject.namespace],
+    [LABELS.subjectName, spec.subject.name],
+  ];
+  // Only values the API server accepts; never the subject's own labels (GitOps tools would adopt the alert).
+  for (const [key, value] of optional) if (value && isLabelValue(value)) labels[key] = value;
+  return labels;
+}
+
+/** A rendered step within the CRD's limits; a command too long to keep whole is withheld, not cut. */
+function fitStep(step: Step): AlertStep {
+  const out: AlertStep = { title: truncateUtf8(step.title, LIMITS.title) };
+  if (step.detail !== undefined) out.detail = truncateUtf8(step.detail, LIMITS.text);
+  if (step.command !== undefined && Buffer.byteLength(step.command) <= LIMITS.text)
+    out.command = step.command;
+  else if (step.command !== undefined)
+    out.detail = truncateUtf8(`${out.detail ?? ''}\n(command withheld: too long)`.trim(), LIMITS.text);
+  return out;
+}
+
+function subjectOf(obj: KubeObject, notes: string[]): AuditAlertSpec['subject'] {
+  const m = obj.metadata ?? {};
+  const subject: AuditAlertSpec['subject'] = {
+    apiVersion: truncateUtf8(String(obj.apiVersion ?? ''), 317),
+    kind: truncateUtf8(String(obj.kind ?? ''), 63),
+    name: truncateUtf8(String(m.name ?? ''), 253),
+  };
+  if (m.namespace) subject.namespace = truncateUtf8(m.namespace, 63);
+  if (m.uid) subject.uid = truncateUtf8(m.uid, 64);
+  if (m.resourceVersion) subject.resourceVersion = truncateUtf8(m.resourceVersion, 64);
+  if (m.creationTimestamp && isTimestamp(m.creationTimestamp))
+    subject.creationTimestamp = m.creationTimestamp;
+  else if (m.creationTimestamp) notes.push('metadata.creationTimestamp is not an RFC 3339 time; left out');
+  return subject;
+}
+
+/** The identity an alert name hashes: the uid, or (for an object without one) its coordinates. */
+function identity(subject: AuditAlertSpec['subject'], notes: string[]): string {
+  if (subject.uid) return subject.uid;
+  notes.push('the subject has no uid; the alert is keyed on apiVersion, kind, namespace and name');
+  return `${subject.apiVersion}/${subject.kind}/${subject.namespace ?? ''}/${subject.name}`;
+}
+
+function fitNotes(notes: string[]): string[] {
+  const kept = notes.slice(0, LIMITS.notes).map((n) => truncateUtf8(n, LIMITS.note));
+  if (notes.length > LIMITS.notes)
+    kept[LIMITS.notes - 1] = `${notes.length - LIMITS.notes + 1} more notes left out`;
+  return kept;
+}
+
+/**
+ * The AuditAlert for one subject and event, as the operator creates it: deterministic name, the
+ * labels of DESIGN §2.1 (never the subject's), no ownerReferences (deleting the subject must not
+ * delete the evidence), and a spec with summary, subject, actor, evidence, notes and the
+ * detection's steps rendered with the real names. Pure: same input, same alert.
+ */
+export function buildAlert(input: BuildAlertInput): AuditAlert {
+  const { detection, subject, event } = input;
+  const analysis = analyseSubject(subject);
+  const notes = [...analysis.notes];
+  const detectionName = detection.metadata?.name ?? '';
+  const subjectRef = subjectOf(subject, notes);
+  const name = alertName(detectionName, identity(subjectRef, notes), input.changeKey);
+  const actor = actorFromManagedFields(subject);
+  if (!actor.fieldManager) notes.push('metadata.managedFields is empty; the creator is unknown');
+  const values: TemplateValues = {
+    ...analysis.vars,
+    resource: qualifiedResource(input.resource),
+    detection: detectionName,
+    alert: name,
+    fieldManager: actor.fieldManager ?? '',
+  };
+  const spec: AuditAlertSpec = {
+    detection: { name: detectionName, generation: detection.metadata?.generation ?? 0 },
+    severity: detection.spec.severity,
+    category: detection.spec.category,
+    event,
+    summary: truncateUtf8(`${SUMMARY_PREFIX[event]} ${analysis.summary}`, LIMITS.summary),
+    subject: subjectRef,
+    actor,
+    evidence: analysis.evidence,
+    notes: fitNotes(notes),
+    risks: [],
+    whoCan: [],
+    investigation: renderSteps(detection.spec.investigation ?? [], values).map(fitStep),
+    resolution: renderSteps(detection.spec.resolution ?? [], values).map(fitStep),
+    detectedAt: input.detectedAt.toISOString(),
+  };
+  if (input.changeKey !== undefined) spec.changeKey = truncateUtf8(input.changeKey, 256);
+  return {
+    apiVersion: API_VERSION,
+    kind: 'AuditAlert',
+    metadata: { name, labels: alertLabels(detectionName, spec) },
+    spec,
+  };
+}

@@ -1,0 +1,90 @@
+import type { KubeObject } from '../api/kube-object.js';
+import type { ObjectWork, ResourceFeed } from '../detections/feed.js';
+import { type Subscription, wantsCreatedAlert } from '../detections/match.js';
+import { creationMs } from '../detections/watermark.js';
+import type { KubeClient } from '../kube/client.js';
+import { isForbidden, isRetryable } from '../kube/errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Clock } from '../runtime/clock.js';
+import type { ReconcileResult } from '../runtime/queue.js';
+import { buildAlert } from './build.js';
+import type { RecentAlerts } from './recent.js';
+import { createAlert } from './writer.js';
+
+/** What the alert raiser needs. */
+export interface RaiserDeps {
+  client: KubeClient;
+  feed(key: string): ResourceFeed | undefined;
+  recent: RecentAlerts;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * Reconciles one object key: for every detection subscribed to the object's resource that wants
+ * it, makes sure its AuditAlert exists. Level-driven and idempotent: run it twice and the second
+ * run finds the alerts in the recent set or gets 409s.
+ */
+export function alertRaiser(deps: RaiserDeps): (key: string, work: ObjectWork) => Promise<ReconcileResult> {
+  return async (_key, work) => {
+    const feed = deps.feed(work.feedKey);
+    if (!feed) return undefined; // every detection on this resource was removed meanwhile
+    const uid = work.obj.metadata.uid as string;
+    for (const sub of feed.subscriptions.values()) {
+      if (!wantsCreatedAlert(sub, work.obj) || deps.recent.has(sub.detection.name, uid)) continue;
+      await raiseOne(deps, feed, sub, work.obj);
+      deps.recent.add(sub.detection.name, uid);
+    }
+    feed.done(uid);
+    return undefined;
+  };
+}
+
+async function raiseOne(
+  deps: RaiserDeps,
+  feed: ResourceFeed,
+  sub: Subscription,
+  obj: KubeObject,
+): Promise<void> {
+  const alert = buildAlert({
+    detection: sub.detection.source,
+    subject: obj,
+    resource: feed.info,
+    event: 'Created',
+    detectedAt: deps.clock.now(),
+  });
+  const log = deps.log.child({ detection: sub.detection.name, alert: alert.metadata?.name });
+  try {
+    const outcome = await createAlert(deps.client, alert, log);
+    if (outcome === 'created') {
+      deps.metrics.alertsRaised.inc({ detection: sub.detection.name, severity: alert.spec.severity });
+      const created = creationMs(obj);
+      if (created !== undefined) {
+        deps.metrics.detectionLatency.observe(
+          { detection: sub.detection.name },
+          (Date.now() - created) / 1000,
+        );
+      }
+      log.info('Created AuditAlert', {
+        kind: obj.kind,
+        namespace: obj.metadata.namespace,
+        name: obj.metadata.name,
+      });
+    }
+  } catch (err: unknown) {
+    deps.metrics.alertWriteErrors.inc({ reason: classify(err) });
+    throw err;
+  }
+}
+
+function classify(err: unknown): string {
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (isForbidden(cause)) return 'forbidden';
+  const status = (cause as { status?: number } | undefined)?.status;
+  if (status === 429) return 'throttled';
+  if (status === 0) return 'network';
+  if (isRetryable(cause)) return 'server';
+  return 'other';
+}

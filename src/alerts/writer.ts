@@ -1,0 +1,36 @@
+import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
+import type { AuditAlert } from '../api/generated/audit-alert.js';
+import type { KubeClient } from '../kube/client.js';
+import { isAlreadyExists, isTooLarge } from '../kube/errors.js';
+import type { Logger } from '../observability/logger.js';
+import { trimEvidence } from './trim.js';
+
+/** What happened to a write: the alert was created now, or it already existed (raised before). */
+export type WriteOutcome = 'created' | 'exists';
+
+const ALERTS_PATH = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
+const TRIM_LEVELS = [1, 2, 3] as const;
+
+/**
+ * Creates an alert idempotently. The name is deterministic, so 409 AlreadyExists means the alert
+ * was raised before (by this process, an earlier one, or the other replica) and counts as success.
+ * A write refused as too large is retried with evidence trimmed step by step, never dropped. Every
+ * other error is thrown for the queue to retry with backoff.
+ */
+export async function createAlert(client: KubeClient, alert: AuditAlert, log: Logger): Promise<WriteOutcome> {
+  let attempt: AuditAlert = alert;
+  for (let i = 0; ; i++) {
+    try {
+      await client.request('POST', ALERTS_PATH, { query: { fieldManager: FIELD_MANAGER }, body: attempt });
+      return 'created';
+    } catch (err: unknown) {
+      if (isAlreadyExists(err)) return 'exists';
+      const level = TRIM_LEVELS[i];
+      if (!isTooLarge(err) || level === undefined) {
+        throw new Error(`creating AuditAlert ${alert.metadata?.name}`, { cause: err });
+      }
+      log.warn('AuditAlert too large, trimming evidence', { alert: alert.metadata?.name, level, err });
+      attempt = trimEvidence(alert, level);
+    }
+  }
+}

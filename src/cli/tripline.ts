@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import { isTerminal, loadSettings, SettingsError, settingsHelp } from '../config/load.js';
+import { runOperator } from '../main.js';
+
+const USAGE = `tripline — raises an AuditAlert for every new Ingress, workload, ClusterRole and Namespace
+
+Usage:
+  tripline run [flags]     run the operator (in a Pod, or against --kubeconfig)
+  tripline version         print the version
+  tripline --help          this text
+
+Flags of "run" (each also settable by environment variable or config file):
+${settingsHelp()}
+`;
+
+const VERSION = '0.1.0';
+
+/** Entry point of the `tripline` command. Returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(USAGE);
+    return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === 'version' || cmd === '--version') {
+    process.stdout.write(`tripline ${VERSION}\n`);
+    return 0;
+  }
+  if (cmd === 'run') return await run(rest);
+  process.stderr.write(`tripline: unknown command "${cmd}"; see tripline --help\n`);
+  return 2;
+}
+
+async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let settings: ReturnType<typeof loadSettings>;
+  try {
+    settings = loadSettings(args);
+  } catch (err: unknown) {
+    if (err instanceof SettingsError) {
+      process.stderr.write(`tripline: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const op = await runOperator(settings, isTerminal());
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await op.stop();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error('tripline: fatal:', err);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Ajv } from 'ajv';
+import YAML from 'yaml';
+import { SETTINGS_SCHEMA, type Settings } from './schema.js';
+
+type Props = typeof SETTINGS_SCHEMA.properties;
+type Key = keyof Props;
+
+const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true });
+const validate = ajv.compile<Settings>(SETTINGS_SCHEMA);
+
+/** `watchStallSeconds` → `--watch-stall-seconds`. */
+export const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+/** `watchStallSeconds` → `TRIPLINE_WATCH_STALL_SECONDS`. */
+export const envName = (k: string): string => `TRIPLINE_${flagName(k).slice(2).replace(/-/g, '_').toUpperCase()}`;
+
+/** A settings error a user can act on (bad flag, bad value, unreadable file). */
+export class SettingsError extends Error {
+  constructor(message: string, opts?: { cause?: unknown }) {
+    super(message, opts);
+    this.name = 'SettingsError';
+  }
+}
+
+/**
+ * Reads settings from, in increasing precedence: defaults, `--config FILE` (YAML or JSON),
+ * `TRIPLINE_*` environment variables, flags. This is the only module that reads `process.env`.
+ */
+export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.env): Settings {
+  const options: Record<string, { type: 'string' }> = { config: { type: 'string' } };
+  for (const k of Object.keys(SETTINGS_SCHEMA.properties)) options[flagName(k).slice(2)] = { type: 'string' };
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string>;
+  } catch (err: unknown) {
+    throw new SettingsError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  const merged: Record<string, unknown> = { ...readFile(values.config ?? env.TRIPLINE_CONFIG) };
+  for (const k of Object.keys(SETTINGS_SCHEMA.properties) as Key[]) {
+    const fromEnv = env[envName(k)];
+    if (fromEnv !== undefined) merged[k] = fromEnv;
+    const fromFlag = values[flagName(k).slice(2)];
+    if (fromFlag !== undefined) merged[k] = fromFlag;
+  }
+  if (!validate(merged)) {
+    const msg = (validate.errors ?? []).map((e) => `${e.instancePath.slice(1) || 'settings'}: ${e.message}`).join('; ');
+    throw new SettingsError(`invalid settings: ${msg}`);
+  }
+  return merged;
+}
+
+function readFile(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  try {
+    const parsed: unknown = YAML.parse(readFileSync(path, 'utf8'));
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch (err: unknown) {
+    throw new SettingsError(`cannot read config file ${path}`, { cause: err });
+  }
+}
+
+/** `--help` text for `tripline run`, generated from the schema so it cannot drift. */
+export function settingsHelp(): string {
+  const lines = ['  --config FILE                      YAML/JSON file with any of the settings below (env: TRIPLINE_CONFIG)'];
+  for (const [k, p] of Object.entries(SETTINGS_SCHEMA.properties)) {
+    const prop = p as { description: string; default: unknown };
+    lines.push(`  ${`${flagName(k)} VALUE`.padEnd(34)} ${prop.description}`);
+    lines.push(`  ${''.padEnd(34)} default: ${JSON.stringify(prop.default)}; env: ${envName(k)}`);
+  }
+  return lines.join('\n');
+}
+
+/** True when stderr is a terminal (text logs for people). */
+export const isTerminal = (): boolean => process.stderr.isTTY === true;

@@ -1,0 +1,250 @@
+import { API_VERSION, RESOURCES } from '../api/constants.js';
+import type { AuditDetection } from '../api/generated/audit-detection.js';
+import type { KubeClient } from '../kube/client.js';
+import { isNotFound } from '../kube/errors.js';
+import { ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
+import { type Discovery, gvrKey, type ResourceInfo } from '../kube/resources.js';
+import type { Logger } from '../observability/logger.js';
+import type { Clock } from '../runtime/clock.js';
+import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
+import type { Backoff } from '../runtime/backoff.js';
+import { type CompiledDetection, compileDetection } from './compile.js';
+import { type FeedDeps, ResourceFeed } from './feed.js';
+import { groupKind, type Subscription } from './match.js';
+import { type Condition, conditionsFor, type DetectionState, patchDetectionStatus, statusUnchanged } from './status.js';
+import { activeSince, newSince, toRfc3339 } from './watermark.js';
+
+/** Settings of the detection controller. */
+export interface DetectionControllerOptions {
+  watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind' | 'events'>;
+  backoff: Backoff;
+  /** Overlap subtracted from a persisted watermark (clock skew between API servers). */
+  watermarkOverlapMs: number;
+  /** How often advanced watermarks are written to detection status. */
+  watermarkFlushMs: number;
+  /** How long start-up waits for every detection to be reconciled before feeds start listing. */
+  initialSettleMs: number;
+}
+
+/** What the detection controller needs. */
+export interface DetectionControllerDeps {
+  client: KubeClient;
+  discovery: Discovery;
+  clock: Clock;
+  log: Logger;
+  feedDeps: Omit<FeedDeps, 'client' | 'log' | 'watch'>;
+  onDetectionChanged?(name: string): void;
+  onStates?(counts: Record<'ready' | 'stalled' | 'disabled', number>): void;
+}
+
+/**
+ * Reconciles AuditDetections into resource feeds: each enabled, valid detection subscribes to one
+ * shared feed per resource it names; a detection that cannot run is marked Stalled with the reason
+ * and never affects the others. Also persists each detection's watermark.
+ */
+export class DetectionController {
+  readonly #opts: DetectionControllerOptions;
+  readonly #deps: DetectionControllerDeps;
+  readonly #log: Logger;
+  readonly #store = new Map<string, AuditDetection>();
+  readonly #feeds = new Map<string, ResourceFeed>();
+  readonly #states = new Map<string, DetectionState['kind']>();
+  readonly #watch: ResilientWatch;
+  readonly #queue: WorkQueue<undefined>;
+  #feedsReleased = false;
+  #flushTimer: NodeJS.Timeout | undefined;
+
+  constructor(opts: DetectionControllerOptions, deps: DetectionControllerDeps) {
+    this.#opts = opts;
+    this.#deps = deps;
+    this.#log = deps.log.child({ controller: 'detections' });
+    this.#queue = new WorkQueue({ name: 'detections', concurrency: 1, backoff: opts.backoff }, (k) =>
+      this.#reconcile(k),
+    this.#log);
+    this.#watch = new ResilientWatch(
+      deps.client,
+      { ...opts.watch, path: `/apis/${API_VERSION}/${RESOURCES.detections}`, apiVersion: API_VERSION, kind: 'AuditDetection' },
+      {
+        onObject: (type, obj) => {
+          const d = obj as unknown as AuditDetection;
+          const name = d.metadata?.name as string;
+          if (type === 'DELETED') this.#store.delete(name);
+          else this.#store.set(name, d);
+          this.#queue.add(name, undefined);
+        },
+        onSynced: () => void this.#releaseFeedsWhenSettled(),
+      },
+      this.#log,
+    );
+  }
+
+  /** The feed for a resource key, if any detection uses it. */
+  feed(key: string): ResourceFeed | undefined {
+    return this.#feeds.get(key);
+  }
+
+  /** True when detections are listed and every feed has completed its first list. */
+  get ready(): boolean {
+    return this.#watch.synced && this.#feedsReleased && [...this.#feeds.values()].every((f) => f.synced);
+  }
+
+  /** Starts watching detections and flushing watermarks. */
+  start(): void {
+    this.#watch.start();
+    this.#flushTimer = setInterval(() => void this.flushWatermarks(), this.#opts.watermarkFlushMs);
+  }
+
+  /** Stops everything, writing the watermarks one last time. */
+  async stop(): Promise<void> {
+    clearInterval(this.#flushTimer);
+    await this.#watch.stop();
+    await this.#queue.shutdown();
+    await Promise.all([...this.#feeds.values()].map((f) => f.stop()));
+    await this.flushWatermarks();
+  }
+
+  /** Writes each detection's advanced watermark to its status (errors are logged, retried next time). */
+  async flushWatermarks(): Promise<void> {
+    for (const [name, d] of this.#store) {
+      if (this.#states.get(name) !== 'ready') continue;
+      const low = this.#lowWater(d);
+      if (low === undefined) continue;
+      const next = toRfc3339(low);
+      const cur = d.status?.watermark;
+      if (cur && Date.parse(cur) >= Date.parse(next)) continue;
+      try {
+        const updated = await patchDetectionStatus(this.#deps.client, name, { watermark: next });
+        this.#store.set(name, updated);
+      } catch (err: unknown) {
+        this.#log.warn('Watermark not persisted', { detection: name, watermark: next, err });
+      }
+    }
+  }
+
+  #lowWater(d: AuditDetection): number | undefined {
+    let low: number | undefined;
+    for (const r of d.spec.resources) {
+      const feed = this.#feeds.get(gvrKey({ group: r.group ?? '', version: r.version, resource: r.resource }));
+      const w = feed?.lowWater();
+      if (w === undefined) return undefined;
+      low = low === undefined ? w : Math.min(low, w);
+    }
+    return low;
+  }
+
+  async #releaseFeedsWhenSettled(): Promise<void> {
+    if (this.#feedsReleased) return;
+    await Promise.race([this.#queue.idle(), new Promise((r) => setTimeout(r, this.#opts.initialSettleMs))]);
+    this.#feedsReleased = true;
+    for (const f of this.#feeds.values()) f.start();
+    this.#log.info('Detections reconciled, feeds started', { feeds: this.#feeds.size });
+  }
+
+  async #reconcile(name: string): Promise<ReconcileResult> {
+    const d = this.#store.get(name);
+    if (!d) {
+      this.#unsubscribe(name, new Set());
+      this.#setState(name, undefined);
+      this.#log.info('Detection removed', { detection: name });
+      return undefined;
+    }
+    const { state, retry } = await this.#converge(name, d);
+    this.#setState(name, state.kind);
+    await this.#writeStatus(d, state);
+    return retry ? { requeueAfterMs: 30_000 } : undefined;
+  }
+
+  async #converge(name: string, d: AuditDetection): Promise<{ state: DetectionState; retry?: boolean }> {
+    if (d.spec.enabled === false) {
+      this.#unsubscribe(name, new Set());
+      return { state: { kind: 'disabled' } };
+    }
+    const compiled = compileDetection(d);
+    if (!compiled.ok) {
+      this.#unsubscribe(name, new Set());
+      return { state: { kind: 'stalled', reason: 'InvalidSpec', message: compiled.errors.join('; ') } };
+    }
+    let infos: ResourceInfo[];
+    try {
+      infos = await Promise.all(compiled.detection.resources.map((r) => this.#deps.discovery.resolve(r)));
+    } catch (err: unknown) {
+      this.#unsubscribe(name, new Set());
+      const message = err instanceof Error ? err.message : String(err);
+      return { state: { kind: 'stalled', reason: 'ResourceNotServed', message }, retry: true };
+    }
+    const since = activeSince(d, this.#deps.clock);
+    this.#subscribe(compiled.detection, infos, newSince(since, d.status?.watermark, this.#opts.watermarkOverlapMs));
+    return { state: { kind: 'ready', activeSince: toRfc3339(since.getTime()), resources: infos.map(gvrKey) } };
+  }
+
+  #subscribe(det: CompiledDetection, infos: ResourceInfo[], sinceMs: number): void {
+    const watchedKinds = new Set(infos.map((i) => groupKind(i.group ? `${i.group}/${i.version}` : i.version, i.kind)));
+    const keys = new Set(infos.map(gvrKey));
+    this.#unsubscribe(det.name, keys);
+    for (const info of infos) {
+      const feed = this.#feedFor(info);
+      const prev = feed.subscriptions.get(det.name);
+      const sub: Subscription = { detection: det, sinceMs, watchedKinds };
+      feed.subscriptions.set(det.name, sub);
+      if (!prev || prev.detection.generation !== det.generation || prev.sinceMs > sinceMs) {
+        this.#deps.onDetectionChanged?.(det.name);
+        feed.resync();
+      }
+    }
+  }
+
+  #feedFor(info: ResourceInfo): ResourceFeed {
+    const key = gvrKey(info);
+    let feed = this.#feeds.get(key);
+    if (!feed) {
+      feed = new ResourceFeed(info, {
+        ...this.#deps.feedDeps,
+        client: this.#deps.client,
+        log: this.#deps.log.child({ controller: 'feed', resource: key }),
+        watch: this.#opts.watch,
+      });
+      this.#feeds.set(key, feed);
+      if (this.#feedsReleased) feed.start();
+      this.#log.info('Started watching resource', { resource: key });
+    }
+    return feed;
+  }
+
+  /** Removes the detection from every feed not in `keep`; feeds left without detections stop. */
+  #unsubscribe(name: string, keep: Set<string>): void {
+    for (const [key, feed] of this.#feeds) {
+      if (keep.has(key) || !feed.subscriptions.delete(name)) continue;
+      if (feed.subscriptions.size === 0) {
+        this.#feeds.delete(key);
+        void feed.stop();
+        this.#log.info('Stopped watching resource', { resource: key });
+      }
+    }
+  }
+
+  #setState(name: string, kind: DetectionState['kind'] | undefined): void {
+    if (kind) this.#states.set(name, kind);
+    else this.#states.delete(name);
+    const counts = { ready: 0, stalled: 0, disabled: 0 };
+    for (const k of this.#states.values()) counts[k]++;
+    this.#deps.onStates?.(counts);
+  }
+
+  async #writeStatus(d: AuditDetection, state: DetectionState): Promise<void> {
+    const name = d.metadata?.name as string;
+    const generation = d.metadata?.generation ?? 0;
+    const prev = (d.status?.conditions ?? []) as Condition[];
+    const conditions = conditionsFor(state, generation, prev, this.#deps.clock.now());
+    const activeSince = state.kind === 'ready' ? state.activeSince : undefined;
+    const next = { observedGeneration: generation, conditions, activeSince };
+    if (statusUnchanged(d.status, next)) return;
+    if (state.kind === 'stalled') this.#log.warn('Detection stalled', { detection: name, message: state.message });
+    const patch = { ...next, activeSince: activeSince ?? null, ...(activeSince ? {} : { watermark: null }) };
+    try {
+      this.#store.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
+    } catch (err: unknown) {
+      if (isNotFound(err)) return; // deleted meanwhile; the DELETED event reconciles it
+      throw new Error(`updating status of AuditDetection ${name}`, { cause: err });
+    }
+  }
+}

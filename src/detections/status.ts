@@ -1,0 +1,77 @@
+import { API_VERSION, DETECTION_CONDITIONS, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
+import type { AuditDetection, AuditDetectionStatus } from '../api/generated/audit-detection.js';
+import type { KubeClient } from '../kube/client.js';
+
+/** A metav1.Condition. */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+/** The state a reconcile concluded for a detection. */
+export type DetectionState =
+  | { kind: 'ready'; activeSince: string; resources: string[] }
+  | { kind: 'disabled' }
+  | { kind: 'stalled'; reason: string; message: string };
+
+/**
+ * The Ready/Stalled conditions for a state, in the shape kstatus (Argo CD, Flux) reads: Ready=True
+ * when watching, Stalled=True with the error when the spec cannot run. Transition times are kept
+ * when a condition's status does not change.
+ */
+export function conditionsFor(state: DetectionState, generation: number, prev: Condition[], now: Date): Condition[] {
+  const [ready, stalled] = ((): [Omit<Condition, 'lastTransitionTime'>, Omit<Condition, 'lastTransitionTime'>] => {
+    const base = { observedGeneration: generation };
+    switch (state.kind) {
+      case 'ready': {
+        const message = `Watching ${state.resources.join(', ')}`;
+        return [
+          { ...base, type: DETECTION_CONDITIONS.ready, status: 'True', reason: 'Watching', message },
+          { ...base, type: DETECTION_CONDITIONS.stalled, status: 'False', reason: 'Watching', message: '' },
+        ];
+      }
+      case 'disabled':
+        return [
+          { ...base, type: DETECTION_CONDITIONS.ready, status: 'False', reason: 'Disabled', message: 'spec.enabled is false' },
+          { ...base, type: DETECTION_CONDITIONS.stalled, status: 'False', reason: 'Disabled', message: '' },
+        ];
+      case 'stalled':
+        return [
+          { ...base, type: DETECTION_CONDITIONS.ready, status: 'False', reason: state.reason, message: state.message },
+          { ...base, type: DETECTION_CONDITIONS.stalled, status: 'True', reason: state.reason, message: state.message },
+        ];
+    }
+  })();
+  return [ready, stalled].map((c) => {
+    const old = prev.find((p) => p.type === c.type);
+    const same = old && old.status === c.status;
+    return { ...c, lastTransitionTime: same ? old.lastTransitionTime : now.toISOString().replace(/\.\d+Z$/, 'Z') };
+  });
+}
+
+/** True when writing `next` would change nothing a reader cares about. */
+export function statusUnchanged(cur: AuditDetectionStatus | undefined, next: AuditDetectionStatus): boolean {
+  const strip = (s: AuditDetectionStatus | undefined) => ({
+    observedGeneration: s?.observedGeneration,
+    activeSince: s?.activeSince,
+    conditions: (s?.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.message, c.observedGeneration]),
+  });
+  return JSON.stringify(strip(cur)) === JSON.stringify(strip(next));
+}
+
+/** Merge-patches a detection's status subresource with the operator's field manager. */
+export async function patchDetectionStatus(
+  client: KubeClient,
+  name: string,
+  status: Record<string, unknown>,
+): Promise<AuditDetection> {
+  return await client.request<AuditDetection>(
+    'PATCH',
+    `/apis/${API_VERSION}/${RESOURCES.detections}/${encodeURIComponent(name)}/status`,
+    { query: { fieldManager: FIELD_MANAGER }, body: { status }, contentType: 'application/merge-patch+json' },
+  );
+}

@@ -1,0 +1,53 @@
+import type { AuditDetection } from '../api/generated/audit-detection.js';
+import type { KubeObject } from '../api/kube-object.js';
+import type { Clock } from '../runtime/clock.js';
+
+/**
+ * When a detection became active, on the API server's clock where possible: its status says so
+ * once the operator has recorded it; before that, a detection that was never edited became active
+ * when it was created, and one enabled by an edit becomes active now.
+ */
+export function activeSince(d: AuditDetection, clock: Clock): Date {
+  const recorded = d.status?.activeSince;
+  if (recorded) return new Date(recorded);
+  const created = d.metadata?.creationTimestamp;
+  if (created && (d.metadata?.generation ?? 1) <= 1) return new Date(created);
+  return truncateToSecond(clock.now());
+}
+
+/**
+ * The creation time from which objects count as new: the later of activeSince and the persisted
+ * watermark minus an overlap (clock skew between API servers; deterministic alert names make
+ * re-processing the overlap harmless).
+ */
+export function newSince(since: Date, watermark: string | undefined, overlapMs: number): number {
+  const w = watermark ? Date.parse(watermark) - overlapMs : Number.NEGATIVE_INFINITY;
+  return Math.max(since.getTime(), w);
+}
+
+/**
+ * True when the object was created at or after `sinceMs`. creationTimestamp has one-second
+ * resolution, so an object stamped in the same second as the boundary counts as new: a rare extra
+ * alert is better than a missed one.
+ */
+export function isNewObject(obj: KubeObject, sinceMs: number): boolean {
+  const created = creationMs(obj);
+  return created !== undefined && created >= sinceMs;
+}
+
+/** creationTimestamp in milliseconds, or undefined when missing or unreadable. */
+export function creationMs(obj: KubeObject): number | undefined {
+  const t = obj.metadata?.creationTimestamp;
+  if (!t) return undefined;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** RFC 3339 with second precision, as Kubernetes writes times. */
+export function toRfc3339(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function truncateToSecond(d: Date): Date {
+  return new Date(Math.floor(d.getTime() / 1000) * 1000);
+}

@@ -1,0 +1,215 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ApiError } from './errors.js';
+
+/** TLS material and headers taken from a KubeConfig, refreshed periodically (rotating tokens). */
+interface AuthMaterial {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  rejectUnauthorized?: boolean;
+  servername?: string;
+  headers: Record<string, string>;
+}
+
+/** Options of {@link KubeClient}. */
+export interface KubeClientOptions {
+  /** Sockets in the one pool, watches included (each watch holds one socket while open). */
+  maxSockets: number;
+  /** User-Agent header of every request. */
+  userAgent: string;
+  /** Timeout of non-watch requests in milliseconds. */
+  requestTimeoutMs: number;
+  /** How often to re-read credentials from the KubeConfig (token files rotate). */
+  authRefreshMs?: number;
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+/** Counters for the pool, used by metrics and by the test that bounds connections in a burst. */
+export interface ClientStats {
+  connectionsOpened: number;
+  requests: number;
+}
+
+/**
+ * A lean JSON client for the Kubernetes API over ONE keep-alive connection pool.
+ *
+ * `@kubernetes/client-node` 2.0.1 builds a new undici Agent per request (a new TLS connection each
+ * time; DESIGN §6 and docs/adr/0001). The hot paths — paginated lists, watch streams and alert
+ * writes — go through this client instead; TLS and credentials still come from client-node's
+ * `KubeConfig`, so every kubeconfig form it supports works here too.
+ */
+export class KubeClient {
+  readonly server: URL;
+  readonly #kc: KubeConfig;
+  readonly #opts: KubeClientOptions;
+  #agent: http.Agent | undefined;
+  #auth: Promise<AuthMaterial> | undefined;
+  #authAt = 0;
+  readonly #stats: ClientStats = { connectionsOpened: 0, requests: 0 };
+
+  constructor(kc: KubeConfig, opts: KubeClientOptions) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+    this.#kc = kc;
+    this.#opts = opts;
+  }
+
+  /** Pool counters since start. */
+  stats(): ClientStats {
+    return { ...this.#stats };
+  }
+
+  /** Sends a request and parses the JSON answer; non-2xx answers throw {@link ApiError}. */
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.#send(method, path, opts, this.#opts.requestTimeoutMs);
+    const text = await readAll(res);
+    if (res.statusCode === undefined || res.statusCode >= 300) throw toApiError(method, path, res, text);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /**
+   * Opens a streaming GET (a watch) and resolves with the response once headers arrive; a non-2xx
+   * answer throws {@link ApiError}. The caller owns the stream and aborts it through `signal`.
+   */
+  async stream(path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+    const res = await this.#send('GET', path, opts, 0);
+    if (res.statusCode === undefined || res.statusCode >= 300) {
+      throw toApiError('GET', path, res, await readAll(res));
+    }
+    return res;
+  }
+
+  /** Closes idle sockets; open watches end when their signals abort. */
+  close(): void {
+    this.#agent?.destroy();
+    this.#agent = undefined;
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    opts: RequestOptions,
+    timeoutMs: number,
+  ): Promise<http.IncomingMessage> {
+    const auth = await this.#authMaterial();
+    const agent = this.#poolFor(auth);
+    const url = new URL(path, this.server);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const body = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const headers: Record<string, string | number> = {
+      ...auth.headers,
+      accept: 'application/json',
+      'user-agent': this.#opts.userAgent,
+    };
+    if (body) {
+      headers['content-type'] = opts.contentType ?? 'application/json';
+      headers['content-length'] = body.length;
+    }
+    this.#stats.requests++;
+    const mod = url.protocol === 'https:' ? https : http;
+    return await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = mod.request(url, { method, headers, agent, signal: opts.signal }, resolve);
+      req.on('error', (err) => reject(new ApiError(`${method} ${url.pathname} failed`, { status: 0, cause: err })));
+      if (timeoutMs > 0) {
+        req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs}ms`)));
+      }
+      req.end(body);
+    });
+  }
+
+  #poolFor(auth: AuthMaterial): http.Agent {
+    if (this.#agent) return this.#agent;
+    const stats = this.#stats;
+    const common = { keepAlive: true, maxSockets: this.#opts.maxSockets, maxFreeSockets: this.#opts.maxSockets };
+    // Counting sockets as the pool opens them is how a test proves a burst reuses connections.
+    if (this.server.protocol === 'https:') {
+      const agent = new https.Agent({
+        ...common,
+        ca: auth.ca,
+        cert: auth.cert,
+        key: auth.key,
+        rejectUnauthorized: auth.rejectUnauthorized ?? true,
+        servername: auth.servername,
+      });
+      const create = agent.createConnection.bind(agent);
+      agent.createConnection = ((...args: Parameters<typeof create>) => {
+        stats.connectionsOpened++;
+        return create(...args);
+      }) as typeof agent.createConnection;
+      this.#agent = agent;
+    } else {
+      const agent = new http.Agent(common);
+      const create = agent.createConnection.bind(agent);
+      agent.createConnection = ((...args: Parameters<typeof create>): Duplex => {
+        stats.connectionsOpened++;
+        return create(...args) as Duplex;
+      }) as typeof agent.createConnection;
+      this.#agent = agent;
+    }
+    return this.#agent;
+  }
+
+  async #authMaterial(): Promise<AuthMaterial> {
+    const refresh = this.#opts.authRefreshMs ?? 60_000;
+    if (!this.#auth || Date.now() - this.#authAt > refresh) {
+      this.#authAt = Date.now();
+      this.#auth = readAuth(this.#kc);
+    }
+    return await this.#auth;
+  }
+}
+
+async function readAuth(kc: KubeConfig): Promise<AuthMaterial> {
+  const opts: https.RequestOptions = {};
+  try {
+    await kc.applyToHTTPSOptions(opts);
+  } catch (err: unknown) {
+    throw new Error('reading credentials from kubeconfig', { cause: err });
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v);
+  if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+  return {
+    ca: opts.ca as string | Buffer | undefined,
+    cert: opts.cert as string | Buffer | undefined,
+    key: opts.key as string | Buffer | undefined,
+    rejectUnauthorized: opts.rejectUnauthorized,
+    servername: opts.servername ?? undefined,
+    headers,
+  };
+}
+
+async function readAll(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function toApiError(method: string, path: string, res: http.IncomingMessage, text: string): ApiError {
+  let reason = '';
+  let message = text.slice(0, 500);
+  try {
+    const status = JSON.parse(text) as { reason?: string; message?: string };
+    reason = status.reason ?? '';
+    message = status.message ?? message;
+  } catch {
+    // Not a Status object (e.g. a proxy's plain-text error page); keep the raw text.
+  }
+  const retryAfter = Number(res.headers['retry-after']);
+  return new ApiError(`${method} ${path.split('?')[0]}: ${res.statusCode} ${reason} ${message}`.trim(), {
+    status: res.statusCode ?? 0,
+    reason,
+    retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
+  });
+}

@@ -1,0 +1,251 @@
+import type { IncomingMessage } from 'node:http';
+import type { KubeObject } from '../api/kube-object.js';
+import type { Logger } from '../observability/logger.js';
+import { type Backoff, backoffDelay, sleep } from '../runtime/backoff.js';
+import type { KubeClient } from './client.js';
+import { ApiError, isGone } from './errors.js';
+
+/** How an object reached the handler: from a (re)list page or from a watch event. */
+export type ObservedType = 'LISTED' | 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** Receives objects; must not throw (a throwing handler is logged and the object skipped). */
+export interface WatchHandler {
+  onObject(type: ObservedType, obj: KubeObject): void;
+  /** Called after every complete list (start and each relist), before the watch resumes. */
+  onSynced?(): void;
+}
+
+/** Counters a watch reports to metrics. */
+export interface WatchEvents {
+  restarted?(reason: 'closed' | 'stalled' | 'error' | 'gone'): void;
+  relisted?(): void;
+}
+
+/** Options of {@link ResilientWatch}. */
+export interface ResilientWatchOptions {
+  /** Collection path, e.g. `/apis/apps/v1/deployments`. */
+  path: string;
+  /** apiVersion and kind to stamp on list items (lists leave them out). */
+  apiVersion: string;
+  kind: string;
+  /** Items per list page. */
+  pageSize: number;
+  /** A watch that sends nothing (not even a bookmark) for this long is abandoned and resumed. */
+  stallTimeoutMs: number;
+  /** Server-side watch timeout; randomised in [t, 2t) like client-go so watches do not reconnect in step. */
+  watchTimeoutSeconds: number;
+  backoff: Backoff;
+  events?: WatchEvents;
+}
+
+interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject & { code?: number; reason?: string; message?: string };
+}
+
+interface ListPage {
+  metadata: { resourceVersion?: string; continue?: string };
+  items: KubeObject[];
+}
+
+/**
+ * List+watch that never gives up and never holds the collection in memory.
+ *
+ * Lists page by page (handing each item over and forgetting it), then watches from the list's
+ * resourceVersion with bookmarks, resuming from the last seen resourceVersion when a stream closes
+ * or stalls, relisting on 410 Gone, and backing off (capped, jittered) on every other failure. It
+ * only stops when {@link stop} is called. Compare client-node's ListWatch, which stops on most errors
+ * and keeps a full cache (DESIGN §6).
+ */
+export class ResilientWatch {
+  readonly #client: KubeClient;
+  readonly #opts: ResilientWatchOptions;
+  readonly #handler: WatchHandler;
+  readonly #log: Logger;
+  readonly #stop = new AbortController();
+  #rv: string | undefined;
+  #synced = false;
+  #relistRequested = false;
+  #current: AbortController | undefined;
+  #done: Promise<void> | undefined;
+
+  constructor(client: KubeClient, opts: ResilientWatchOptions, handler: WatchHandler, log: Logger) {
+    this.#client = client;
+    this.#opts = opts;
+    this.#handler = handler;
+    this.#log = log;
+  }
+
+  /** True once the first complete list has been handed over (stays true across relists). */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** The last resourceVersion seen (list, event or bookmark). */
+  get resourceVersion(): string | undefined {
+    return this.#rv;
+  }
+
+  /** Starts the loop in the background. */
+  start(): void {
+    this.#done ??= this.#loop();
+  }
+
+  /**
+   * Lists everything again and hands every object over (e.g. when a new detection subscribes to a
+   * resource that is already watched), then resumes watching.
+   */
+  requestRelist(): void {
+    this.#relistRequested = true;
+    this.#current?.abort();
+  }
+
+  /** Stops the loop and waits for it to end. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#done;
+  }
+
+  async #loop(): Promise<void> {
+    let failures = 0;
+    while (!this.#stop.signal.aborted) {
+      try {
+        if (this.#relistRequested) this.#rv = undefined;
+        this.#relistRequested = false;
+        if (this.#rv === undefined) await this.#list();
+        const reason = await this.#watch(this.#rv as string);
+        if (this.#relistRequested) continue;
+        this.#opts.events?.restarted?.(reason);
+        failures = 0;
+      } catch (err: unknown) {
+        if (this.#stop.signal.aborted) break;
+        if (isGone(err)) {
+          this.#log.info('Watch expired, relisting', { path: this.#opts.path, resourceVersion: this.#rv });
+          this.#opts.events?.restarted?.('gone');
+          this.#rv = undefined;
+          continue;
+        }
+        failures++;
+        const delay = backoffDelay(this.#opts.backoff, failures);
+        this.#opts.events?.restarted?.('error');
+        this.#log.warn('Watch failed, retrying', { path: this.#opts.path, attempt: failures, delayMs: delay, err });
+        await sleep(delay, this.#stop.signal);
+      }
+    }
+  }
+
+  async #list(): Promise<void> {
+    let token: string | undefined;
+    let rv: string | undefined;
+    do {
+      const page = await this.#client.request<ListPage>('GET', this.#opts.path, {
+        query: { limit: this.#opts.pageSize, continue: token },
+        signal: this.#stop.signal,
+      });
+      rv ??= page.metadata.resourceVersion;
+      for (const item of page.items) {
+        item.apiVersion ??= this.#opts.apiVersion;
+        item.kind ??= this.#opts.kind;
+        this.#deliver('LISTED', item);
+      }
+      token = page.metadata.continue || undefined;
+    } while (token && !this.#stop.signal.aborted);
+    if (!rv) throw new Error(`list of ${this.#opts.path} returned no resourceVersion`);
+    this.#rv = rv;
+    this.#opts.events?.relisted?.();
+    this.#synced = true;
+    this.#handler.onSynced?.();
+  }
+
+  /** Watches until the stream ends; returns why it ended, throws on errors. */
+  async #watch(rv: string): Promise<'closed' | 'stalled'> {
+    if (this.#relistRequested) return 'closed';
+    const abort = new AbortController();
+    this.#current = abort;
+    const onStop = (): void => abort.abort();
+    this.#stop.signal.addEventListener('abort', onStop, { once: true });
+    const timeout = this.#opts.watchTimeoutSeconds;
+    let stalled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        abort.abort();
+      }, this.#opts.stallTimeoutMs);
+    };
+    try {
+      arm();
+      const res = await this.#client.stream(this.#opts.path, {
+        query: {
+          watch: 1,
+          resourceVersion: rv,
+          allowWatchBookmarks: true,
+          timeoutSeconds: Math.floor(timeout + Math.random() * timeout),
+        },
+        signal: abort.signal,
+      });
+      await this.#consume(res, arm);
+      return 'closed';
+    } catch (err: unknown) {
+      if (this.#relistRequested) return 'closed';
+      if (stalled) {
+        this.#log.info('Watch stalled, resuming', { path: this.#opts.path, resourceVersion: this.#rv });
+        return 'stalled';
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      this.#stop.signal.removeEventListener('abort', onStop);
+      abort.abort();
+    }
+  }
+
+  async #consume(res: IncomingMessage, onData: () => void): Promise<void> {
+    let buf = '';
+    res.setEncoding('utf8');
+    for await (const chunk of res as AsyncIterable<string>) {
+      onData();
+      buf += chunk;
+      let nl = buf.indexOf('\n');
+      while (nl >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.trim()) this.#onLine(line);
+        nl = buf.indexOf('\n');
+      }
+    }
+  }
+
+  #onLine(line: string): void {
+    const ev = JSON.parse(line) as WatchEvent;
+    if (ev.type === 'ERROR') {
+      const code = ev.object.code ?? 500;
+      throw new ApiError(`watch ${this.#opts.path}: ${code} ${ev.object.message ?? ''}`, {
+        status: code,
+        reason: ev.object.reason ?? '',
+      });
+    }
+    const rv = ev.object.metadata?.resourceVersion;
+    if (ev.type === 'BOOKMARK') {
+      if (rv) this.#rv = rv;
+      return;
+    }
+    this.#deliver(ev.type, ev.object);
+    if (rv) this.#rv = rv;
+  }
+
+  #deliver(type: ObservedType, obj: KubeObject): void {
+    try {
+      this.#handler.onObject(type, obj);
+    } catch (err: unknown) {
+      // A handler bug must not stop the watch for every other object; it is logged loudly instead.
+      this.#log.error('Watch handler failed', {
+        path: this.#opts.path,
+        name: obj.metadata?.name,
+        namespace: obj.metadata?.namespace,
+        err,
+      });
+    }
+  }
+}

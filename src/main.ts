@@ -1,0 +1,115 @@
+import { RecentAlerts } from './alerts/recent.js';
+import { alertRaiser } from './alerts/raiser.js';
+import type { Settings } from './config/schema.js';
+import type { ObjectWork } from './detections/feed.js';
+import { DetectionController } from './detections/controller.js';
+import { KubeClient } from './kube/client.js';
+import { loadKubeConfig } from './kube/config.js';
+import { Discovery } from './kube/resources.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { startProbeServer } from './observability/server.js';
+import { systemClock } from './runtime/clock.js';
+import { WorkQueue } from './runtime/queue.js';
+
+/** A running operator. */
+export interface Operator {
+  /** Port of the probe server (0 when disabled). */
+  probePort: number;
+  ready(): boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wiring only: settings → logger, client, metrics → detection controller (feeds) → alert queue →
+ * probe server. Data flows one way: watch event → queue key → match → build → idempotent write.
+ */
+export async function runOperator(settings: Settings, isTty: boolean): Promise<Operator> {
+  const format = settings.logFormat === 'auto' ? (isTty ? 'text' : 'json') : settings.logFormat;
+  const log = createLogger({ level: settings.logLevel, format });
+  const metrics = createMetrics();
+  const client = new KubeClient(loadKubeConfig(settings.kubeconfig), {
+    maxSockets: settings.maxConnections,
+    userAgent: 'tripline/0.1.0',
+    requestTimeoutMs: settings.requestTimeoutSeconds * 1000,
+  });
+  const backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs };
+  const recent = new RecentAlerts(settings.recentAlertsCacheSize);
+  let detections: DetectionController | undefined;
+  const queue = new WorkQueue<ObjectWork>(
+    { name: 'alerts', concurrency: settings.workers, backoff, events: queueEvents(metrics) },
+    alertRaiser({ client, feed: (k) => detections?.feed(k), recent, clock: systemClock, log, metrics }),
+    log.child({ controller: 'alerts' }),
+  );
+  detections = new DetectionController(detectionOptions(settings, backoff), {
+    client,
+    discovery: new Discovery(client),
+    clock: systemClock,
+    log,
+    feedDeps: {
+      enqueue: (key, work) => queue.add(key, work),
+      recentlyRaised: (d, uid) => recent.has(d, uid),
+      watchEvents: (resource) => ({
+        restarted: (reason) => metrics.watchRestarts.inc({ resource, reason }),
+        relisted: () => metrics.watchRelists.inc({ resource }),
+      }),
+    },
+    onDetectionChanged: (name) => recent.forgetDetection(name),
+    onStates: (c) => {
+      for (const [state, n] of Object.entries(c)) metrics.detectionsReady.set({ state }, n);
+    },
+  });
+  detections.start();
+  const ctl = detections;
+  const probe = await startProbe(settings, metrics, client, () => ctl.ready);
+  log.info('Operator started', { probePort: probe.port, workers: settings.workers });
+  return {
+    probePort: probe.port,
+    ready: () => ctl.ready,
+    stop: async () => {
+      await ctl.stop();
+      await queue.shutdown();
+      await probe.close();
+      client.close();
+      log.info('Operator stopped');
+    },
+  };
+}
+
+function detectionOptions(s: Settings, backoff: { baseMs: number; maxMs: number }) {
+  return {
+    watch: {
+      pageSize: s.listPageSize,
+      stallTimeoutMs: s.watchStallSeconds * 1000,
+      watchTimeoutSeconds: s.watchTimeoutSeconds,
+      backoff,
+    },
+    backoff,
+    watermarkOverlapMs: s.watermarkOverlapSeconds * 1000,
+    watermarkFlushMs: s.watermarkFlushSeconds * 1000,
+    initialSettleMs: 5000,
+  };
+}
+
+function queueEvents(metrics: Metrics) {
+  return { depth: (n: number) => metrics.queueDepth.set({ queue: 'alerts' }, n) };
+}
+
+async function startProbe(s: Settings, metrics: Metrics, client: KubeClient, ready: () => boolean) {
+  if (s.metricsBindAddress === 'off') return { port: 0, close: async () => {} };
+  return await startProbeServer(s.metricsBindAddress, {
+    registry: metrics.registry,
+    ready,
+    beforeScrape: () => {
+      const st = client.stats();
+      metrics.httpConnectionsOpened.set(st.connectionsOpened);
+      metrics.httpRequests.set(st.requests);
+    },
+  });
+}
+
+/** Logs an error that ends the process, with its cause chain. */
+export function logFatal(log: Logger | undefined, err: unknown): void {
+  if (log) log.error('Operator failed', { err });
+  else console.error(err);
+}

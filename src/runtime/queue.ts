@@ -1,0 +1,162 @@
+import type { Logger } from '../observability/logger.js';
+import { type Backoff, backoffDelay } from './backoff.js';
+
+/** What a reconcile asks for when it returns normally. */
+export type ReconcileResult = { requeueAfterMs?: number } | undefined;
+
+/** A failure that retrying cannot fix: logged and counted, never retried. */
+export class TerminalError extends Error {
+  constructor(message: string, opts?: { cause?: unknown }) {
+    super(message, opts);
+    this.name = 'TerminalError';
+  }
+}
+
+/** Reconciles one key with the latest payload observed for it. */
+export type Reconciler<T> = (key: string, payload: T) => Promise<ReconcileResult>;
+
+/** Hooks for metrics. */
+export interface QueueEvents {
+  depth?(n: number): void;
+  retried?(key: string, err: unknown): void;
+  terminal?(key: string, err: unknown): void;
+}
+
+/** Options of {@link WorkQueue}. */
+export interface WorkQueueOptions {
+  name: string;
+  concurrency: number;
+  backoff: Backoff;
+  events?: QueueEvents;
+}
+
+/**
+ * A keyed work queue in the manner of client-go's workqueue: a key is never queued twice nor
+ * processed twice at once; a key added while it is being processed is processed again afterwards
+ * with the newest payload; failures retry with per-key exponential backoff; success forgets them.
+ *
+ * The payload is the latest observed state of the key, kept only while the key has pending work, so
+ * memory follows the backlog rather than the size of the cluster.
+ */
+export class WorkQueue<T> {
+  readonly #opts: WorkQueueOptions;
+  readonly #reconcile: Reconciler<T>;
+  readonly #log: Logger;
+  readonly #ready: string[] = [];
+  readonly #pending = new Map<string, T>();
+  readonly #processing = new Set<string>();
+  readonly #failures = new Map<string, number>();
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  #active = 0;
+  #stopped = false;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(opts: WorkQueueOptions, reconcile: Reconciler<T>, log: Logger) {
+    this.#opts = opts;
+    this.#reconcile = reconcile;
+    this.#log = log;
+  }
+
+  /** Keys with work not yet done (queued, waiting for a retry, or in flight). */
+  get depth(): number {
+    return this.#pending.size + this.#processing.size - this.#countProcessingAlsoPending();
+  }
+
+  /** Adds or refreshes a key; its payload is replaced by the newest. */
+  add(key: string, payload: T): void {
+    if (this.#stopped) return;
+    const known = this.#pending.has(key);
+    this.#pending.set(key, payload);
+    if (known || this.#processing.has(key)) return;
+    if (this.#timers.has(key)) return; // waiting for its backoff; the new payload is used then
+    this.#ready.push(key);
+    this.#opts.events?.depth?.(this.depth);
+    this.#pump();
+  }
+
+  /** True when the key has pending or in-flight work. */
+  has(key: string): boolean {
+    return this.#pending.has(key) || this.#processing.has(key);
+  }
+
+  /** Resolves when nothing is queued, waiting or in flight. */
+  async idle(): Promise<void> {
+    if (this.depth === 0) return;
+    await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Stops taking work, cancels retries and waits for in-flight work to finish. */
+  async shutdown(): Promise<void> {
+    this.#stopped = true;
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+    this.#ready.length = 0;
+    while (this.#active > 0) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  #countProcessingAlsoPending(): number {
+    let n = 0;
+    for (const k of this.#processing) if (this.#pending.has(k)) n++;
+    return n;
+  }
+
+  #pump(): void {
+    while (!this.#stopped && this.#active < this.#opts.concurrency && this.#ready.length > 0) {
+      const key = this.#ready.shift() as string;
+      if (this.#processing.has(key) || !this.#pending.has(key)) continue;
+      const payload = this.#pending.get(key) as T;
+      this.#pending.delete(key);
+      this.#processing.add(key);
+      this.#active++;
+      void this.#run(key, payload);
+    }
+  }
+
+  async #run(key: string, payload: T): Promise<void> {
+    let retryAfter: number | undefined;
+    try {
+      const result = await this.#reconcile(key, payload);
+      this.#failures.delete(key);
+      retryAfter = result?.requeueAfterMs;
+    } catch (err: unknown) {
+      retryAfter = this.#onFailure(key, err);
+    } finally {
+      this.#processing.delete(key);
+      this.#active--;
+    }
+    if (retryAfter !== undefined && !this.#pending.has(key)) this.#pending.set(key, payload);
+    if (retryAfter !== undefined && !this.#stopped) this.#schedule(key, retryAfter);
+    else if (this.#pending.has(key)) this.#ready.push(key);
+    this.#opts.events?.depth?.(this.depth);
+    this.#pump();
+    if (this.depth === 0) for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  #onFailure(key: string, err: unknown): number | undefined {
+    if (err instanceof TerminalError) {
+      this.#failures.delete(key);
+      this.#opts.events?.terminal?.(key, err);
+      this.#log.error('Reconcile failed permanently', { queue: this.#opts.name, key, err });
+      return undefined;
+    }
+    const attempt = (this.#failures.get(key) ?? 0) + 1;
+    this.#failures.set(key, attempt);
+    this.#opts.events?.retried?.(key, err);
+    const delay = backoffDelay(this.#opts.backoff, attempt);
+    this.#log.warn('Reconcile failed, retrying', { queue: this.#opts.name, key, attempt, delayMs: delay, err });
+    return delay;
+  }
+
+  #schedule(key: string, delayMs: number): void {
+    if (!this.#pending.has(key)) return;
+    clearTimeout(this.#timers.get(key));
+    this.#timers.set(
+      key,
+      setTimeout(() => {
+        this.#timers.delete(key);
+        this.#ready.push(key);
+        this.#pump();
+      }, delayMs),
+    );
+  }
+}

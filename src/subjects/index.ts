@@ -1,0 +1,122 @@
+import { analyseClusterRole } from './clusterrole.js';
+import { analyseGeneric, readMetadata } from './generic.js';
+import { analyseIngress } from './ingress.js';
+import { analyseNamespace } from './namespace.js';
+import { asRecord, asString, type Json, Notes, printable, truncateUtf8 } from './read.js';
+import type { KindAnalyser, SubjectAnalysis } from './types.js';
+import { analyseWorkload } from './workload.js';
+
+export type { KindAnalyser, KindAnalysis, SubjectAnalysis } from './types.js';
+
+/**
+ * Analysers by `group/Kind` (core group empty: `/Pod`). Removed API versions of the same kind
+ * (`extensions` Ingress and Deployment) share the analyser, which reads both shapes.
+ */
+const ANALYSERS: Readonly<Record<string, KindAnalyser>> = {
+  'networking.k8s.io/Ingress': analyseIngress,
+  'extensions/Ingress': analyseIngress,
+  '/Pod': analyseWorkload,
+  'apps/Deployment': analyseWorkload,
+  'apps/ReplicaSet': analyseWorkload,
+  'apps/StatefulSet': analyseWorkload,
+  'apps/DaemonSet': analyseWorkload,
+  'extensions/Deployment': analyseWorkload,
+  'extensions/ReplicaSet': analyseWorkload,
+  'extensions/DaemonSet': analyseWorkload,
+  'batch/Job': analyseWorkload,
+  'batch/CronJob': analyseWorkload,
+  'rbac.authorization.k8s.io/ClusterRole': analyseClusterRole,
+  'rbac.authorization.k8s.io/Role': analyseClusterRole,
+  '/Namespace': analyseNamespace,
+};
+
+/** Longest summary line (the CRD's limit). */
+const MAX_SUMMARY_BYTES = 1024;
+/** Longest string kept anywhere in evidence, in bytes. */
+const MAX_EVIDENCE_STRING_BYTES = 4096;
+/** Deepest nesting kept in evidence. */
+const MAX_DEPTH = 24;
+
+/** API group of an `apiVersion` (`apps/v1` → `apps`, `v1` → ``). */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/** The analyser for a group and kind; the generic one when the kind has none of its own. */
+export function analyserFor(group: string, kind: string): KindAnalyser {
+  return ANALYSERS[`${group}/${kind}`] ?? analyseGeneric;
+}
+
+/** Whether a group and kind has an analyser of its own. */
+export const hasAnalyser = (group: string, kind: string): boolean => `${group}/${kind}` in ANALYSERS;
+
+/**
+ * A copy of evidence safe to show and store: control characters escaped, strings capped, nesting
+ * capped. Counts what it cut into `notes`.
+ */
+function sanitize(value: unknown, notes: Notes, depth = 0): unknown {
+  if (typeof value === 'string') {
+    const cut = truncateUtf8(value, MAX_EVIDENCE_STRING_BYTES);
+    if (cut !== value)
+      notes.add(`a ${Buffer.byteLength(value)}-byte string was cut to ${MAX_EVIDENCE_STRING_BYTES} bytes`);
+    return printable(cut);
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_DEPTH) {
+    notes.add(`evidence nested deeper than ${MAX_DEPTH} levels was left out`);
+    return '(too deep)';
+  }
+  if (Array.isArray(value)) return value.map((v) => sanitize(v, notes, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [printable(k), sanitize(v, notes, depth + 1)]),
+  );
+}
+
+/** Template variables every subject has. */
+function baseVars(obj: Json): Record<string, string> {
+  const meta = asRecord(obj.metadata);
+  const vars: Record<string, string> = {
+    name: asString(meta?.name) ?? '',
+    namespace: asString(meta?.namespace) ?? '',
+    kind: asString(obj.kind) ?? '',
+    apiVersion: asString(obj.apiVersion) ?? '',
+    uid: asString(meta?.uid) ?? '',
+  };
+  return vars;
+}
+
+function runAnalyser(obj: Json, notes: Notes): ReturnType<KindAnalyser> {
+  const kind = asString(obj.kind) ?? '';
+  const analyser = analyserFor(groupOf(asString(obj.apiVersion) ?? ''), kind);
+  try {
+    return analyser(obj, notes);
+  } catch (err: unknown) {
+    // Odd input must never stop an alert: fall back to what the generic reader gets.
+    notes.add(
+      `the ${kind || 'object'} analyser failed (${err instanceof Error ? err.message : String(err)}); generic facts only`,
+    );
+    return analyseGeneric(obj, notes);
+  }
+}
+
+/**
+ * Everything an alert needs from its subject: evidence (`metadata` plus kind-specific facts),
+ * notes on what could not be read, a summary line and template variables. Never throws.
+ */
+export function analyseSubject(obj: unknown): SubjectAnalysis {
+  const notes = new Notes();
+  const o = asRecord(obj) ?? {};
+  if (o !== obj) notes.add('the subject is not a JSON object; nothing could be read');
+  if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string')
+    notes.add('apiVersion or kind is missing');
+  const metadata = readMetadata(o, notes);
+  const part = runAnalyser(o, notes);
+  const evidence = sanitize({ ...part.evidence, metadata }, notes) as Record<string, unknown>;
+  return {
+    evidence,
+    notes: notes.all(),
+    summary: truncateUtf8(printable(part.summary), MAX_SUMMARY_BYTES),
+    vars: { ...baseVars(o), ...part.vars },
+  };
+}

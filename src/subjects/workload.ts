@@ -1,0 +1,102 @@
+import { subjectRef } from './generic.js';
+import { few } from './ingress.js';
+import { type PodFacts, readPodSpec } from './pod-spec.js';
+import { asRecord, asString, bool, compact, type Json, type Notes, num, rec, str } from './read.js';
+import type { KindAnalysis } from './types.js';
+
+/** Workload kinds and where their pod spec lives. */
+export const WORKLOAD_KINDS: Readonly<Record<string, readonly string[]>> = {
+  Pod: ['spec'],
+  Deployment: ['spec', 'template', 'spec'],
+  ReplicaSet: ['spec', 'template', 'spec'],
+  StatefulSet: ['spec', 'template', 'spec'],
+  DaemonSet: ['spec', 'template', 'spec'],
+  Job: ['spec', 'template', 'spec'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+};
+
+/** Follows `path` from `obj`, noting the first step that is missing or not an object. */
+function walk(obj: Json, path: readonly string[], notes: Notes): Json | undefined {
+  let at: Json | undefined = obj;
+  let where = '';
+  for (const key of path) {
+    where = where ? `${where}.${key}` : key;
+    const next: Json | undefined = rec(at, key, where, notes);
+    if (!next) {
+      if (at?.[key] === undefined || at[key] === null)
+        notes.add(`${where} is missing; the pod spec could not be read`);
+      return undefined;
+    }
+    at = next;
+  }
+  return at;
+}
+
+/** Controller-level settings: replicas, schedule, job sizing, whichever the kind has. */
+function controllerFacts(obj: Json, kind: string, notes: Notes): Json {
+  const spec = asRecord(obj.spec);
+  if (kind === 'CronJob') {
+    return compact({
+      schedule: str(spec, 'schedule', 'spec.schedule', notes),
+      suspend: bool(spec, 'suspend', 'spec.suspend', notes),
+      concurrencyPolicy: str(spec, 'concurrencyPolicy', 'spec.concurrencyPolicy', notes),
+    });
+  }
+  if (kind === 'Job') {
+    return compact({
+      parallelism: num(spec, 'parallelism', 'spec.parallelism', notes),
+      completions: num(spec, 'completions', 'spec.completions', notes),
+      backoffLimit: num(spec, 'backoffLimit', 'spec.backoffLimit', notes),
+    });
+  }
+  if (kind === 'Pod' || kind === 'DaemonSet') return {};
+  return compact({ replicas: num(spec, 'replicas', 'spec.replicas', notes) });
+}
+
+/** The controller owner (`controller: true`), if any; ownerReferences are noted in the metadata reader. */
+function controllerOf(obj: Json): Json | undefined {
+  const refs = asRecord(obj.metadata)?.ownerReferences;
+  if (!Array.isArray(refs)) return undefined;
+  const owner = refs.map(asRecord).find((r) => r?.controller === true);
+  return owner ? compact({ kind: asString(owner.kind), name: asString(owner.name) }) : undefined;
+}
+
+/** Settings worth a word in the summary line. */
+function flags(pod: PodFacts): string[] {
+  const out: string[] = [];
+  if (pod.privileged) out.push('privileged');
+  for (const ns of ['hostNetwork', 'hostPID', 'hostIPC'] as const) if (pod[ns] === true) out.push(ns);
+  if (pod.hostPathVolumes.length > 0)
+    out.push(`hostPath ${few(pod.hostPathVolumes.map((v) => String(v.path)))}`);
+  if (pod.capabilitiesAdded.length > 0) out.push(`adds ${few(pod.capabilitiesAdded)}`);
+  return out;
+}
+
+function workloadSummary(obj: Json, kind: string, pod: PodFacts, controller: Json): string {
+  const n = pod.containers.length;
+  const images = pod.images.length > 0 ? ` (${few(pod.images)})` : '';
+  const parts = [
+    `${kind} ${subjectRef(obj)} runs ${n} container${n === 1 ? '' : 's'}${images} as service account ${pod.serviceAccountName}`,
+  ];
+  if (typeof controller.replicas === 'number') parts.push(`${controller.replicas} replicas`);
+  if (typeof controller.schedule === 'string') parts.push(`schedule ${controller.schedule}`);
+  return [...parts, ...flags(pod)].join('; ');
+}
+
+/**
+ * Pods and the controllers that make them: containers (init and ephemeral too), images, ports,
+ * service account, host namespaces, privilege, capabilities, hostPath volumes, referenced Secret and
+ * ConfigMap names, replicas or schedule, and the controller owner. Env values are never read.
+ */
+export function analyseWorkload(obj: Json, notes: Notes): KindAnalysis {
+  const kind = typeof obj.kind === 'string' && WORKLOAD_KINDS[obj.kind] ? obj.kind : 'Pod';
+  const path = WORKLOAD_KINDS[kind] ?? ['spec'];
+  const pod = readPodSpec(walk(obj, path, notes), path.join('.'), notes);
+  const controller = controllerFacts(obj, kind, notes);
+  const evidence = compact({ ...controller, controlledBy: controllerOf(obj), pod });
+  return {
+    evidence,
+    summary: workloadSummary(obj, kind, pod, controller),
+    vars: { serviceAccount: pod.serviceAccountName },
+  };
+}

@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { repoRoot } from '../../../hack/controlplane/binaries.js';
+import type { ControlPlane } from '../../../hack/controlplane/index.js';
+import { waitFor } from '../../../hack/operator-process.js';
+import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
+import { KubeClient } from '../../../src/kube/client.js';
+import { isRetryable } from '../../../src/kube/errors.js';
+
+/** The lean client on the admin kubeconfig, for test reads and writes. */
+export function adminClient(cp: ControlPlane): KubeClient {
+  return new KubeClient(cp.kubeConfig, {
+    maxSockets: 16,
+    userAgent: 'tripline-e2e',
+    requestTimeoutMs: 30_000,
+  });
+}
+
+/** Runs kubectl and throws with its stderr when it fails. */
+export async function kubectlOk(cp: ControlPlane, args: string[], input?: string): Promise<string> {
+  const r = await cp.kubectl(args, input === undefined ? undefined : { input });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Installs the CRDs the way the README says, and waits until they are Established. */
+export async function installCrds(cp: ControlPlane): Promise<void> {
+  await kubectlOk(cp, ['apply', '--server-side', '-k', path.join(repoRoot(), 'crds')]);
+  await kubectlOk(cp, [
+    'wait',
+    '--for',
+    'condition=Established',
+    '--timeout=60s',
+    'crd/auditalerts.tripline.dev',
+    'crd/auditdetections.tripline.dev',
+  ]);
+}
+
+/** Every AuditAlert in the cluster. */
+export async function listAlerts(client: KubeClient): Promise<AuditAlert[]> {
+  const list = await client.request<{ items: AuditAlert[] }>(
+    'GET',
+    '/apis/tripline.dev/v1alpha1/auditalerts',
+  );
+  return list.items;
+}
+
+/** Alerts whose subject is the given uid (any detection). */
+export async function alertsFor(client: KubeClient, uid: string): Promise<AuditAlert[]> {
+  return (await listAlerts(client)).filter((a) => a.spec.subject.uid === uid);
+}
+
+/** Waits until the object has at least one alert and returns them all. */
+export async function waitForAlerts(
+  client: KubeClient,
+  uid: string,
+  timeoutMs = 30_000,
+): Promise<AuditAlert[]> {
+  let found: AuditAlert[] = [];
+  const poll = async (): Promise<boolean> => {
+    found = await alertsFor(client, uid);
+    return found.length > 0;
+  };
+  await waitFor(poll, timeoutMs, `an alert for ${uid}`);
+  return found;
+}
+
+/** A short random suffix for unique names in a shared control plane. */
+export const suffix = (): string => Math.random().toString(36).slice(2, 8);

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../../src/api/kube-object.js';
+import type { CompiledDetection } from '../../../src/detections/compile.js';
+import { controlledByWatchedKind, groupKind, type Subscription, wantsCreatedAlert } from '../../../src/detections/match.js';
+
+const detection = (over: Partial<CompiledDetection> = {}): CompiledDetection => ({
+  name: 'workload-created',
+  generation: 1,
+  source: {} as CompiledDetection['source'],
+  resources: [],
+  events: new Set(['Created']),
+  skipControlled: true,
+  filter: () => true,
+  ...over,
+});
+const sub = (over: Partial<CompiledDetection> = {}): Subscription => ({
+  detection: detection(over),
+  sinceMs: Date.parse('2026-01-01T00:00:00Z'),
+  watchedKinds: new Set(['apps/Deployment', 'apps/ReplicaSet', '/Pod']),
+});
+const obj = (ts: string, owner?: { apiVersion: string; kind: string; controller?: boolean }): KubeObject => ({
+  metadata: {
+    name: 'x',
+    uid: 'u',
+    creationTimestamp: ts,
+    ownerReferences: owner ? [{ name: 'o', uid: 'o', ...owner }] : undefined,
+  },
+});
+
+describe('matching', () => {
+  it('groupKind splits apiVersion', () => {
+    assert.equal(groupKind('apps/v1', 'Deployment'), 'apps/Deployment');
+    assert.equal(groupKind('v1', 'Pod'), '/Pod');
+  });
+
+  const cases = [
+    { name: 'new object without owner', s: sub(), o: obj('2026-01-02T00:00:00Z'), want: true },
+    { name: 'object older than the detection', s: sub(), o: obj('2025-01-02T00:00:00Z'), want: false },
+    { name: 'pod controlled by a watched ReplicaSet is skipped', s: sub(), o: obj('2026-01-02T00:00:00Z', { apiVersion: 'apps/v1', kind: 'ReplicaSet', controller: true }), want: false },
+    { name: 'pod controlled by an unwatched kind is kept', s: sub(), o: obj('2026-01-02T00:00:00Z', { apiVersion: 'example.com/v1', kind: 'Thing', controller: true }), want: true },
+    { name: 'non-controller owner does not skip', s: sub(), o: obj('2026-01-02T00:00:00Z', { apiVersion: 'apps/v1', kind: 'ReplicaSet' }), want: true },
+    { name: 'skipControlled off keeps controlled objects', s: sub({ skipControlled: false }), o: obj('2026-01-02T00:00:00Z', { apiVersion: 'apps/v1', kind: 'ReplicaSet', controller: true }), want: true },
+    { name: 'filter rejection', s: sub({ filter: () => false }), o: obj('2026-01-02T00:00:00Z'), want: false },
+    { name: 'detection without Created event', s: sub({ events: new Set(['Deleted']) }), o: obj('2026-01-02T00:00:00Z'), want: false },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(wantsCreatedAlert(c.s, c.o), c.want));
+
+  it('tolerates a malformed ownerReferences field', () => {
+    const o = { metadata: { ownerReferences: 'nonsense' } } as unknown as KubeObject;
+    assert.equal(controlledByWatchedKind(o, new Set(['/Pod'])), false);
+  });
+});

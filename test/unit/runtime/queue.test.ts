@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { silentLogger } from '../../../src/observability/logger.js';
+import { TerminalError, WorkQueue } from '../../../src/runtime/queue.js';
+
+const backoff = { baseMs: 1, maxMs: 4 };
+
+describe('WorkQueue', () => {
+  it('never processes one key twice at once and processes it again with the newest payload', async () => {
+    const seen: number[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const q = new WorkQueue<number>({ name: 't', concurrency: 4, backoff }, async (_k, p) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      seen.push(p);
+      if (p === 1) await gate;
+      inFlight--;
+      return undefined;
+    }, silentLogger());
+    q.add('a', 1);
+    q.add('a', 2);
+    q.add('a', 3);
+    release();
+    await q.idle();
+    assert.equal(maxInFlight, 1);
+    assert.deepEqual(seen, [1, 3]);
+  });
+
+  it('retries a failing key with backoff until it succeeds', async () => {
+    let calls = 0;
+    const q = new WorkQueue<string>({ name: 't', concurrency: 1, backoff }, async () => {
+      calls++;
+      if (calls < 3) throw new Error('boom');
+      return undefined;
+    }, silentLogger());
+    q.add('k', 'x');
+    await q.idle();
+    assert.equal(calls, 3);
+  });
+
+  it('drops a key after a TerminalError', async () => {
+    let calls = 0;
+    const terminal: string[] = [];
+    const q = new WorkQueue<string>(
+      { name: 't', concurrency: 1, backoff, events: { terminal: (k) => terminal.push(k) } },
+      async () => {
+        calls++;
+        throw new TerminalError('no');
+      },
+      silentLogger(),
+    );
+    q.add('k', 'x');
+    await q.idle();
+    assert.equal(calls, 1);
+    assert.deepEqual(terminal, ['k']);
+  });
+
+  it('processes different keys concurrently up to the limit', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const q = new WorkQueue<number>({ name: 't', concurrency: 3, backoff }, async () => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return undefined;
+    }, silentLogger());
+    for (let i = 0; i < 10; i++) q.add(`k${i}`, i);
+    assert.equal(q.depth, 10);
+    await q.idle();
+    assert.equal(maxInFlight, 3);
+    assert.equal(q.depth, 0);
+  });
+});

@@ -1,0 +1,35 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
+import type { KubeObject } from '../../../src/api/kube-object.js';
+
+/** Repository root (this file runs from dist/test/unit/support/). */
+export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** Every YAML document of a file under the repository root. */
+export function loadAll<T = unknown>(relative: string): T[] {
+  const text = readFileSync(path.join(ROOT, relative), 'utf8');
+  return parseAllDocuments(text).map((doc) => {
+    if (doc.errors.length > 0) throw new Error(`${relative}: ${doc.errors[0]?.message}`);
+    return doc.toJS() as T;
+  });
+}
+
+/** The one object of test/fixtures/subjects/NAME.yaml. */
+export function subjectFixture(name: string): KubeObject {
+  const [obj] = loadAll<KubeObject>(`test/fixtures/subjects/${name}.yaml`);
+  if (!obj) throw new Error(`fixture ${name} is empty`);
+  return obj;
+}
+
+/** The default detections shipped in manifests/detections/, by name. */
+export function defaultDetections(): Map<string, AuditDetection> {
+  const dir = path.join(ROOT, 'manifests/detections');
+  const out = new Map<string, AuditDetection>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')) {
+    for (const d of loadAll<AuditDetection>(`manifests/detections/${file}`)) out.set(d.metadata.name ?? file, d);
+  }
+  return out;
+}
