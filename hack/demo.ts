@@ -37,7 +37,8 @@ async function waitForAlerts(c: KubeClient, uids: string[]): Promise<AuditAlert[
   let alerts: AuditAlert[] = [];
   await waitFor(
     async () => {
-      alerts = (await c.request<{ items: AuditAlert[] }>('GET', '/apis/tripline.dev/v1alpha1/auditalerts')).items;
+      alerts = (await c.request<{ items: AuditAlert[] }>('GET', '/apis/tripline.dev/v1alpha1/auditalerts'))
+        .items;
       return uids.every((u) => alerts.some((a) => a.spec.subject.uid === u));
     },
     60_000,
@@ -73,13 +74,23 @@ async function main(): Promise<void> {
   cp = await startControlPlane();
   say('Installing the CRDs and the default detections');
   await kubectl(cp, ['apply', '--server-side', '-k', path.join(repoRoot(), 'crds')]);
-  await kubectl(cp, ['wait', '--for', 'condition=Established', 'crd/auditalerts.tripline.dev', 'crd/auditdetections.tripline.dev']);
+  await kubectl(cp, [
+    'wait',
+    '--for',
+    'condition=Established',
+    'crd/auditalerts.tripline.dev',
+    'crd/auditdetections.tripline.dev',
+  ]);
   await kubectl(cp, ['apply', '-k', path.join(repoRoot(), 'manifests/detections')]);
   say('Starting the operator (tripline run)');
   op = await startOperator(cp.kubeconfigPath);
   await op.waitReady();
   say('Creating an Ingress, a Deployment with its ReplicaSet and Pods, a ClusterRole and a Namespace');
-  const c = new KubeClient(cp.kubeConfig, { maxSockets: 4, userAgent: 'tripline-demo', requestTimeoutMs: 30_000 });
+  const c = new KubeClient(cp.kubeConfig, {
+    maxSockets: 4,
+    userAgent: 'tripline-demo',
+    requestTimeoutMs: 30_000,
+  });
   const alerts = await waitForAlerts(c, await createSamples(c));
   say('kubectl get auditalerts');
   process.stdout.write(await kubectl(cp, ['get', 'auditalerts']));

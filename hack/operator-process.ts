@@ -36,7 +36,16 @@ process.on('exit', () => {
 /** Starts the built operator (dist/) against a kubeconfig; resolves when it reports its probe port. */
 export async function startOperator(kubeconfig: string, extraArgs: string[] = []): Promise<OperatorProcess> {
   const cli = path.join(repoRoot(), 'dist/src/cli/tripline.js');
-  const args = [cli, 'run', '--kubeconfig', kubeconfig, '--metrics-bind-address', '127.0.0.1:0', '--log-format', 'json'];
+  const args = [
+    cli,
+    'run',
+    '--kubeconfig',
+    kubeconfig,
+    '--metrics-bind-address',
+    '127.0.0.1:0',
+    '--log-format',
+    'json',
+  ];
   const proc = spawn(process.execPath, [...args, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let out = '';
@@ -59,7 +68,12 @@ export async function startOperator(kubeconfig: string, extraArgs: string[] = []
   return makeHandle(proc, port, () => out, exited);
 }
 
-function makeHandle(proc: ChildProcess, port: number, logs: () => string, exited: Promise<number | null>): OperatorProcess {
+function makeHandle(
+  proc: ChildProcess,
+  port: number,
+  logs: () => string,
+  exited: Promise<number | null>,
+): OperatorProcess {
   const probe = (p: string) => get(port, p);
   const h: OperatorProcess = {
     proc,
@@ -74,10 +88,18 @@ function makeHandle(proc: ChildProcess, port: number, logs: () => string, exited
     probe,
     metric: async (name, labels) => sumMetric((await probe('/metrics')).body, name, labels),
     waitReady: (timeoutMs = 60_000) =>
-      waitFor(async () => h.running() && (await probe('/readyz')).status === 200, timeoutMs, 'operator ready'),
+      waitFor(
+        async () => h.running() && (await probe('/readyz')).status === 200,
+        timeoutMs,
+        'operator ready',
+      ),
     waitIdle: async (timeoutMs = 60_000) => {
       for (let stable = 0; stable < 3; ) {
-        await waitFor(async () => (await h.metric('tripline_queue_depth')) === 0, timeoutMs, 'alert queue empty');
+        await waitFor(
+          async () => (await h.metric('tripline_queue_depth')) === 0,
+          timeoutMs,
+          'alert queue empty',
+        );
         stable++;
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -121,7 +143,11 @@ function get(port: number, p: string): Promise<{ status: number; body: string }>
 }
 
 /** Polls `cond` every 100 ms until it holds; fails with `what` after `timeoutMs`. Not a timing assertion. */
-export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  cond: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {

@@ -21,13 +21,74 @@ export interface WorkloadKind {
 
 /** All seven workload kinds of `workload-created`. */
 export const WORKLOADS: WorkloadKind[] = [
-  { kind: 'Pod', collection: (ns) => `/api/v1/namespaces/${ns}/pods`, body: (name) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: podSpec() }) },
-  { kind: 'Deployment', collection: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`, body: (name) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name }, spec: { replicas: 2, selector: selector(name), template: template(name) } }) },
-  { kind: 'ReplicaSet', collection: (ns) => `/apis/apps/v1/namespaces/${ns}/replicasets`, body: (name) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name }, spec: { replicas: 1, selector: selector(name), template: template(name) } }) },
-  { kind: 'StatefulSet', collection: (ns) => `/apis/apps/v1/namespaces/${ns}/statefulsets`, body: (name) => ({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name }, spec: { serviceName: name, selector: selector(name), template: template(name) } }) },
-  { kind: 'DaemonSet', collection: (ns) => `/apis/apps/v1/namespaces/${ns}/daemonsets`, body: (name) => ({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name }, spec: { selector: selector(name), template: template(name) } }) },
-  { kind: 'Job', collection: (ns) => `/apis/batch/v1/namespaces/${ns}/jobs`, body: (name) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, spec: { template: { spec: { ...podSpec(), restartPolicy: 'Never' } } } }) },
-  { kind: 'CronJob', collection: (ns) => `/apis/batch/v1/namespaces/${ns}/cronjobs`, body: (name) => ({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name }, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: { spec: { ...podSpec(), restartPolicy: 'OnFailure' } } } } } }) },
+  {
+    kind: 'Pod',
+    collection: (ns) => `/api/v1/namespaces/${ns}/pods`,
+    body: (name) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: podSpec() }),
+  },
+  {
+    kind: 'Deployment',
+    collection: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`,
+    body: (name) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name },
+      spec: { replicas: 2, selector: selector(name), template: template(name) },
+    }),
+  },
+  {
+    kind: 'ReplicaSet',
+    collection: (ns) => `/apis/apps/v1/namespaces/${ns}/replicasets`,
+    body: (name) => ({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name },
+      spec: { replicas: 1, selector: selector(name), template: template(name) },
+    }),
+  },
+  {
+    kind: 'StatefulSet',
+    collection: (ns) => `/apis/apps/v1/namespaces/${ns}/statefulsets`,
+    body: (name) => ({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name },
+      spec: { serviceName: name, selector: selector(name), template: template(name) },
+    }),
+  },
+  {
+    kind: 'DaemonSet',
+    collection: (ns) => `/apis/apps/v1/namespaces/${ns}/daemonsets`,
+    body: (name) => ({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name },
+      spec: { selector: selector(name), template: template(name) },
+    }),
+  },
+  {
+    kind: 'Job',
+    collection: (ns) => `/apis/batch/v1/namespaces/${ns}/jobs`,
+    body: (name) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name },
+      spec: { template: { spec: { ...podSpec(), restartPolicy: 'Never' } } },
+    }),
+  },
+  {
+    kind: 'CronJob',
+    collection: (ns) => `/apis/batch/v1/namespaces/${ns}/cronjobs`,
+    body: (name) => ({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name },
+      spec: {
+        schedule: '*/5 * * * *',
+        jobTemplate: { spec: { template: { spec: { ...podSpec(), restartPolicy: 'OnFailure' } } } },
+      },
+    }),
+  },
 ];
 
 /** Creates a namespace. */
@@ -43,7 +104,16 @@ export const createIngress = (c: KubeClient, ns: string, name: string, host = `$
     spec: {
       ingressClassName: 'nginx',
       tls: [{ hosts: [host], secretName: `${name}-tls` }],
-      rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
+      rules: [
+        {
+          host,
+          http: {
+            paths: [
+              { path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } },
+            ],
+          },
+        },
+      ],
     },
   });
 
@@ -57,15 +127,31 @@ export const createClusterRole = (c: KubeClient, name: string) =>
   });
 
 const ownedBy = (o: KubeObject) => [
-  { apiVersion: o.apiVersion as string, kind: o.kind as string, name: o.metadata.name as string, uid: o.metadata.uid as string, controller: true, blockOwnerDeletion: true },
+  {
+    apiVersion: o.apiVersion as string,
+    kind: o.kind as string,
+    name: o.metadata.name as string,
+    uid: o.metadata.uid as string,
+    controller: true,
+    blockOwnerDeletion: true,
+  },
 ];
 
 /**
  * A Deployment with the ReplicaSet and Pods its controller would make (created by hand with
  * controller ownerReferences, since no controllers run on the local control plane).
  */
-export async function createDeploymentChain(c: KubeClient, ns: string, name: string, pods = 2): Promise<KubeObject[]> {
-  const dep = await create(c, `/apis/apps/v1/namespaces/${ns}/deployments`, WORKLOADS[1]?.body(name) as object);
+export async function createDeploymentChain(
+  c: KubeClient,
+  ns: string,
+  name: string,
+  pods = 2,
+): Promise<KubeObject[]> {
+  const dep = await create(
+    c,
+    `/apis/apps/v1/namespaces/${ns}/deployments`,
+    WORKLOADS[1]?.body(name) as object,
+  );
   const rs = await create(c, `/apis/apps/v1/namespaces/${ns}/replicasets`, {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',

@@ -1,8 +1,8 @@
-import { RecentAlerts } from './alerts/recent.js';
 import { alertRaiser } from './alerts/raiser.js';
+import { RecentAlerts } from './alerts/recent.js';
 import type { Settings } from './config/schema.js';
-import type { ObjectWork } from './detections/feed.js';
 import { DetectionController } from './detections/controller.js';
+import type { ObjectWork } from './detections/feed.js';
 import { KubeClient } from './kube/client.js';
 import { loadKubeConfig } from './kube/config.js';
 import { Discovery } from './kube/resources.js';

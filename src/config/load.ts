@@ -13,7 +13,8 @@ const validate = ajv.compile<Settings>(SETTINGS_SCHEMA);
 /** `watchStallSeconds` → `--watch-stall-seconds`. */
 export const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 /** `watchStallSeconds` → `TRIPLINE_WATCH_STALL_SECONDS`. */
-export const envName = (k: string): string => `TRIPLINE_${flagName(k).slice(2).replace(/-/g, '_').toUpperCase()}`;
+export const envName = (k: string): string =>
+  `TRIPLINE_${flagName(k).slice(2).replace(/-/g, '_').toUpperCase()}`;
 
 /** A settings error a user can act on (bad flag, bad value, unreadable file). */
 export class SettingsError extends Error {
@@ -32,7 +33,10 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
   for (const k of Object.keys(SETTINGS_SCHEMA.properties)) options[flagName(k).slice(2)] = { type: 'string' };
   let values: Record<string, string | undefined>;
   try {
-    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string>;
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string
+    >;
   } catch (err: unknown) {
     throw new SettingsError(err instanceof Error ? err.message : String(err), { cause: err });
   }
@@ -44,7 +48,9 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (fromFlag !== undefined) merged[k] = fromFlag;
   }
   if (!validate(merged)) {
-    const msg = (validate.errors ?? []).map((e) => `${e.instancePath.slice(1) || 'settings'}: ${e.message}`).join('; ');
+    const msg = (validate.errors ?? [])
+      .map((e) => `${e.instancePath.slice(1) || 'settings'}: ${e.message}`)
+      .join('; ');
     throw new SettingsError(`invalid settings: ${msg}`);
   }
   return merged;
@@ -62,7 +68,9 @@ function readFile(path: string | undefined): Record<string, unknown> {
 
 /** `--help` text for `tripline run`, generated from the schema so it cannot drift. */
 export function settingsHelp(): string {
-  const lines = ['  --config FILE                      YAML/JSON file with any of the settings below (env: TRIPLINE_CONFIG)'];
+  const lines = [
+    '  --config FILE                      YAML/JSON file with any of the settings below (env: TRIPLINE_CONFIG)',
+  ];
   for (const [k, p] of Object.entries(SETTINGS_SCHEMA.properties)) {
     const prop = p as { description: string; default: unknown };
     lines.push(`  ${`${flagName(k)} VALUE`.padEnd(34)} ${prop.description}`);

@@ -10,20 +10,33 @@ export const SETTINGS_SCHEMA = {
     kubeconfig: {
       type: 'string',
       default: '',
-      description: 'Path to a kubeconfig. Empty: in-cluster config when running in a Pod, else $KUBECONFIG or ~/.kube/config.',
+      description:
+        'Path to a kubeconfig. Empty: in-cluster config when running in a Pod, else $KUBECONFIG or ~/.kube/config.',
     },
-    logLevel: { enum: ['error', 'warn', 'info', 'debug'], default: 'info', description: 'Lowest log level written.' },
+    logLevel: {
+      enum: ['error', 'warn', 'info', 'debug'],
+      default: 'info',
+      description: 'Lowest log level written.',
+    },
     logFormat: {
       enum: ['auto', 'json', 'text'],
       default: 'auto',
-      description: 'Log format: json for log collectors, text for people; auto picks text on a terminal, json otherwise.',
+      description:
+        'Log format: json for log collectors, text for people; auto picks text on a terminal, json otherwise.',
     },
     metricsBindAddress: {
       type: 'string',
       default: ':8080',
-      description: 'host:port serving /metrics, /healthz and /readyz (port 0 picks a free port; "off" disables).',
+      description:
+        'host:port serving /metrics, /healthz and /readyz (port 0 picks a free port; "off" disables).',
     },
-    workers: { type: 'integer', minimum: 1, maximum: 128, default: 8, description: 'Alert writes in flight at once.' },
+    workers: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 128,
+      default: 8,
+      description: 'Alert writes in flight at once.',
+    },
     maxConnections: {
       type: 'integer',
       minimum: 2,
@@ -31,7 +44,13 @@ export const SETTINGS_SCHEMA = {
       default: 64,
       description: 'Size of the one connection pool to the API server; each open watch holds one connection.',
     },
-    listPageSize: { type: 'integer', minimum: 10, maximum: 10000, default: 500, description: 'Objects per list page.' },
+    listPageSize: {
+      type: 'integer',
+      minimum: 10,
+      maximum: 10000,
+      default: 500,
+      description: 'Objects per list page.',
+    },
     watchTimeoutSeconds: {
       type: 'integer',
       minimum: 10,
@@ -42,11 +61,27 @@ export const SETTINGS_SCHEMA = {
       type: 'integer',
       minimum: 1,
       default: 120,
-      description: 'A watch silent this long (no event, no bookmark) is abandoned and resumed from its resourceVersion.',
+      description:
+        'A watch silent this long (no event, no bookmark) is abandoned and resumed from its resourceVersion.',
     },
-    requestTimeoutSeconds: { type: 'integer', minimum: 1, default: 30, description: 'Timeout of each non-watch request.' },
-    backoffBaseMs: { type: 'integer', minimum: 1, default: 200, description: 'First retry delay after a failure.' },
-    backoffMaxMs: { type: 'integer', minimum: 10, default: 30000, description: 'Cap of the exponential retry delay.' },
+    requestTimeoutSeconds: {
+      type: 'integer',
+      minimum: 1,
+      default: 30,
+      description: 'Timeout of each non-watch request.',
+    },
+    backoffBaseMs: {
+      type: 'integer',
+      minimum: 1,
+      default: 200,
+      description: 'First retry delay after a failure.',
+    },
+    backoffMaxMs: {
+      type: 'integer',
+      minimum: 10,
+      default: 30000,
+      description: 'Cap of the exponential retry delay.',
+    },
     watermarkOverlapSeconds: {
       type: 'integer',
       minimum: 0,

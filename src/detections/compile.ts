@@ -34,11 +34,14 @@ export function compileDetection(d: AuditDetection): CompileResult {
   const match = spec.match ?? {};
   const errors: string[] = [];
   const events = new Set<string>(spec.events && spec.events.length > 0 ? spec.events : ['Created']);
-  for (const e of events) if (!SUPPORTED_EVENTS.has(e)) errors.push(`spec.events: "${e}" is not supported yet`);
+  for (const e of events)
+    if (!SUPPORTED_EVENTS.has(e)) errors.push(`spec.events: "${e}" is not supported yet`);
   if (match.condition) errors.push('spec.match.condition: CEL conditions are not supported yet');
   if (match.namespaceSelector) errors.push('spec.match.namespaceSelector: not supported yet');
   if (spec.exceptions && spec.exceptions.length > 0) errors.push('spec.exceptions: not supported yet');
-  errors.push(...selectorErrors(match.objectSelector as LabelSelector | undefined, 'spec.match.objectSelector'));
+  errors.push(
+    ...selectorErrors(match.objectSelector as LabelSelector | undefined, 'spec.match.objectSelector'),
+  );
   errors.push(...validateTemplates([...(spec.investigation ?? []), ...(spec.resolution ?? [])]));
   if (errors.length > 0) return { ok: false, errors };
   const include = (match.namespaces?.include ?? []).map(globToRegExp);
@@ -56,7 +59,11 @@ export function compileDetection(d: AuditDetection): CompileResult {
       name: d.metadata?.name ?? '',
       generation: d.metadata?.generation ?? 0,
       source: d,
-      resources: spec.resources.map((r) => ({ group: r.group ?? '', version: r.version, resource: r.resource })),
+      resources: spec.resources.map((r) => ({
+        group: r.group ?? '',
+        version: r.version,
+        resource: r.resource,
+      })),
       events,
       skipControlled: match.skipControlled === true,
       filter,

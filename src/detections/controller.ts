@@ -5,13 +5,19 @@ import { isNotFound } from '../kube/errors.js';
 import { ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
 import { type Discovery, gvrKey, type ResourceInfo } from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
+import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
-import type { Backoff } from '../runtime/backoff.js';
 import { type CompiledDetection, compileDetection } from './compile.js';
 import { type FeedDeps, ResourceFeed } from './feed.js';
 import { groupKind, type Subscription } from './match.js';
-import { type Condition, conditionsFor, type DetectionState, patchDetectionStatus, statusUnchanged } from './status.js';
+import {
+  type Condition,
+  conditionsFor,
+  type DetectionState,
+  patchDetectionStatus,
+  statusUnchanged,
+} from './status.js';
 import { activeSince, newSince, toRfc3339 } from './watermark.js';
 
 /** Settings of the detection controller. */
@@ -58,12 +64,19 @@ export class DetectionController {
     this.#opts = opts;
     this.#deps = deps;
     this.#log = deps.log.child({ controller: 'detections' });
-    this.#queue = new WorkQueue({ name: 'detections', concurrency: 1, backoff: opts.backoff }, (k) =>
-      this.#reconcile(k),
-    this.#log);
+    this.#queue = new WorkQueue(
+      { name: 'detections', concurrency: 1, backoff: opts.backoff },
+      (k) => this.#reconcile(k),
+      this.#log,
+    );
     this.#watch = new ResilientWatch(
       deps.client,
-      { ...opts.watch, path: `/apis/${API_VERSION}/${RESOURCES.detections}`, apiVersion: API_VERSION, kind: 'AuditDetection' },
+      {
+        ...opts.watch,
+        path: `/apis/${API_VERSION}/${RESOURCES.detections}`,
+        apiVersion: API_VERSION,
+        kind: 'AuditDetection',
+      },
       {
         onObject: (type, obj) => {
           const d = obj as unknown as AuditDetection;
@@ -124,7 +137,9 @@ export class DetectionController {
   #lowWater(d: AuditDetection): number | undefined {
     let low: number | undefined;
     for (const r of d.spec.resources) {
-      const feed = this.#feeds.get(gvrKey({ group: r.group ?? '', version: r.version, resource: r.resource }));
+      const feed = this.#feeds.get(
+        gvrKey({ group: r.group ?? '', version: r.version, resource: r.resource }),
+      );
       const w = feed?.lowWater();
       if (w === undefined) return undefined;
       low = low === undefined ? w : Math.min(low, w);
@@ -173,12 +188,20 @@ export class DetectionController {
       return { state: { kind: 'stalled', reason: 'ResourceNotServed', message }, retry: true };
     }
     const since = activeSince(d, this.#deps.clock);
-    this.#subscribe(compiled.detection, infos, newSince(since, d.status?.watermark, this.#opts.watermarkOverlapMs));
-    return { state: { kind: 'ready', activeSince: toRfc3339(since.getTime()), resources: infos.map(gvrKey) } };
+    this.#subscribe(
+      compiled.detection,
+      infos,
+      newSince(since, d.status?.watermark, this.#opts.watermarkOverlapMs),
+    );
+    return {
+      state: { kind: 'ready', activeSince: toRfc3339(since.getTime()), resources: infos.map(gvrKey) },
+    };
   }
 
   #subscribe(det: CompiledDetection, infos: ResourceInfo[], sinceMs: number): void {
-    const watchedKinds = new Set(infos.map((i) => groupKind(i.group ? `${i.group}/${i.version}` : i.version, i.kind)));
+    const watchedKinds = new Set(
+      infos.map((i) => groupKind(i.group ? `${i.group}/${i.version}` : i.version, i.kind)),
+    );
     const keys = new Set(infos.map(gvrKey));
     this.#unsubscribe(det.name, keys);
     for (const info of infos) {
@@ -238,7 +261,8 @@ export class DetectionController {
     const activeSince = state.kind === 'ready' ? state.activeSince : undefined;
     const next = { observedGeneration: generation, conditions, activeSince };
     if (statusUnchanged(d.status, next)) return;
-    if (state.kind === 'stalled') this.#log.warn('Detection stalled', { detection: name, message: state.message });
+    if (state.kind === 'stalled')
+      this.#log.warn('Detection stalled', { detection: name, message: state.message });
     const patch = { ...next, activeSince: activeSince ?? null, ...(activeSince ? {} : { watermark: null }) };
     try {
       this.#store.set(name, await patchDetectionStatus(this.#deps.client, name, patch));

@@ -1,7 +1,12 @@
 import type { KubeObject } from '../api/kube-object.js';
 import type { KubeClient } from '../kube/client.js';
-import { type ObservedType, ResilientWatch, type ResilientWatchOptions, type WatchEvents } from '../kube/list-watch.js';
-import { collectionPath, gvrKey, type ResourceInfo, apiVersionOf } from '../kube/resources.js';
+import {
+  type ObservedType,
+  ResilientWatch,
+  type ResilientWatchOptions,
+  type WatchEvents,
+} from '../kube/list-watch.js';
+import { apiVersionOf, collectionPath, gvrKey, type ResourceInfo } from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
 import { type Subscription, wantsCreatedAlert } from './match.js';
 import { creationMs } from './watermark.js';
@@ -52,7 +57,12 @@ export class ResourceFeed {
       kind: info.kind,
       events: deps.watchEvents?.(this.key),
     };
-    this.#watch = new ResilientWatch(deps.client, opts, { onObject: (t, o) => this.#observe(t, o) }, deps.log);
+    this.#watch = new ResilientWatch(
+      deps.client,
+      opts,
+      { onObject: (t, o) => this.#observe(t, o) },
+      deps.log,
+    );
   }
 
   /** True once the first full list has been seen. */

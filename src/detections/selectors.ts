@@ -5,7 +5,10 @@ export interface LabelSelector {
 }
 
 /** Matches labels against a label selector with Kubernetes semantics (an empty selector matches all). */
-export function matchesSelector(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+export function matchesSelector(
+  sel: LabelSelector | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!sel) return true;
   const l = labels ?? {};
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
@@ -13,7 +16,10 @@ export function matchesSelector(sel: LabelSelector | undefined, labels: Record<s
   return true;
 }
 
-function matchesExpression(e: { key: string; operator: string; values?: string[] }, l: Record<string, string>): boolean {
+function matchesExpression(
+  e: { key: string; operator: string; values?: string[] },
+  l: Record<string, string>,
+): boolean {
   const has = Object.hasOwn(l, e.key);
   const values = e.values ?? [];
   switch (e.operator) {
@@ -35,7 +41,8 @@ export function selectorErrors(sel: LabelSelector | undefined, path: string): st
   const ops = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
   const errs: string[] = [];
   for (const [i, e] of (sel?.matchExpressions ?? []).entries()) {
-    if (!ops.has(e.operator)) errs.push(`${path}.matchExpressions[${i}].operator: unknown operator "${e.operator}"`);
+    if (!ops.has(e.operator))
+      errs.push(`${path}.matchExpressions[${i}].operator: unknown operator "${e.operator}"`);
     const needsValues = e.operator === 'In' || e.operator === 'NotIn';
     if (needsValues && !(e.values && e.values.length > 0)) {
       errs.push(`${path}.matchExpressions[${i}].values: required for ${e.operator}`);
@@ -46,6 +53,9 @@ export function selectorErrors(sel: LabelSelector | undefined, path: string): st
 
 /** Shell-style glob (`*`, `?`) to an anchored regular expression. */
 export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }

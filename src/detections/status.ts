@@ -23,8 +23,16 @@ export type DetectionState =
  * when watching, Stalled=True with the error when the spec cannot run. Transition times are kept
  * when a condition's status does not change.
  */
-export function conditionsFor(state: DetectionState, generation: number, prev: Condition[], now: Date): Condition[] {
-  const [ready, stalled] = ((): [Omit<Condition, 'lastTransitionTime'>, Omit<Condition, 'lastTransitionTime'>] => {
+export function conditionsFor(
+  state: DetectionState,
+  generation: number,
+  prev: Condition[],
+  now: Date,
+): Condition[] {
+  const [ready, stalled] = ((): [
+    Omit<Condition, 'lastTransitionTime'>,
+    Omit<Condition, 'lastTransitionTime'>,
+  ] => {
     const base = { observedGeneration: generation };
     switch (state.kind) {
       case 'ready': {
@@ -36,20 +44,41 @@ export function conditionsFor(state: DetectionState, generation: number, prev: C
       }
       case 'disabled':
         return [
-          { ...base, type: DETECTION_CONDITIONS.ready, status: 'False', reason: 'Disabled', message: 'spec.enabled is false' },
+          {
+            ...base,
+            type: DETECTION_CONDITIONS.ready,
+            status: 'False',
+            reason: 'Disabled',
+            message: 'spec.enabled is false',
+          },
           { ...base, type: DETECTION_CONDITIONS.stalled, status: 'False', reason: 'Disabled', message: '' },
         ];
       case 'stalled':
         return [
-          { ...base, type: DETECTION_CONDITIONS.ready, status: 'False', reason: state.reason, message: state.message },
-          { ...base, type: DETECTION_CONDITIONS.stalled, status: 'True', reason: state.reason, message: state.message },
+          {
+            ...base,
+            type: DETECTION_CONDITIONS.ready,
+            status: 'False',
+            reason: state.reason,
+            message: state.message,
+          },
+          {
+            ...base,
+            type: DETECTION_CONDITIONS.stalled,
+            status: 'True',
+            reason: state.reason,
+            message: state.message,
+          },
         ];
     }
   })();
   return [ready, stalled].map((c) => {
     const old = prev.find((p) => p.type === c.type);
     const same = old && old.status === c.status;
-    return { ...c, lastTransitionTime: same ? old.lastTransitionTime : now.toISOString().replace(/\.\d+Z$/, 'Z') };
+    return {
+      ...c,
+      lastTransitionTime: same ? old.lastTransitionTime : now.toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
   });
 }
 
@@ -58,7 +87,13 @@ export function statusUnchanged(cur: AuditDetectionStatus | undefined, next: Aud
   const strip = (s: AuditDetectionStatus | undefined) => ({
     observedGeneration: s?.observedGeneration,
     activeSince: s?.activeSince,
-    conditions: (s?.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.message, c.observedGeneration]),
+    conditions: (s?.conditions ?? []).map((c) => [
+      c.type,
+      c.status,
+      c.reason,
+      c.message,
+      c.observedGeneration,
+    ]),
   });
   return JSON.stringify(strip(cur)) === JSON.stringify(strip(next));
 }

@@ -105,7 +105,8 @@ export class KubeClient {
     const auth = await this.#authMaterial();
     const agent = this.#poolFor(auth);
     const url = new URL(path, this.server);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const body = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     const headers: Record<string, string | number> = {
       ...auth.headers,
@@ -120,7 +121,9 @@ export class KubeClient {
     const mod = url.protocol === 'https:' ? https : http;
     return await new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = mod.request(url, { method, headers, agent, signal: opts.signal }, resolve);
-      req.on('error', (err) => reject(new ApiError(`${method} ${url.pathname} failed`, { status: 0, cause: err })));
+      req.on('error', (err) =>
+        reject(new ApiError(`${method} ${url.pathname} failed`, { status: 0, cause: err })),
+      );
       if (timeoutMs > 0) {
         req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs}ms`)));
       }
@@ -131,7 +134,11 @@ export class KubeClient {
   #poolFor(auth: AuthMaterial): http.Agent {
     if (this.#agent) return this.#agent;
     const stats = this.#stats;
-    const common = { keepAlive: true, maxSockets: this.#opts.maxSockets, maxFreeSockets: this.#opts.maxSockets };
+    const common = {
+      keepAlive: true,
+      maxSockets: this.#opts.maxSockets,
+      maxFreeSockets: this.#opts.maxSockets,
+    };
     // Counting sockets as the pool opens them is how a test proves a burst reuses connections.
     if (this.server.protocol === 'https:') {
       const agent = new https.Agent({
@@ -178,7 +185,8 @@ async function readAuth(kc: KubeConfig): Promise<AuthMaterial> {
     throw new Error('reading credentials from kubeconfig', { cause: err });
   }
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v);
+  for (const [k, v] of Object.entries(opts.headers ?? {}))
+    if (v !== undefined) headers[k.toLowerCase()] = String(v);
   if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
   return {
     ca: opts.ca as string | Buffer | undefined,

@@ -128,7 +128,12 @@ export class ResilientWatch {
         failures++;
         const delay = backoffDelay(this.#opts.backoff, failures);
         this.#opts.events?.restarted?.('error');
-        this.#log.warn('Watch failed, retrying', { path: this.#opts.path, attempt: failures, delayMs: delay, err });
+        this.#log.warn('Watch failed, retrying', {
+          path: this.#opts.path,
+          attempt: failures,
+          delayMs: delay,
+          err,
+        });
         await sleep(delay, this.#stop.signal);
       }
     }

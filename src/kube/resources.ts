@@ -33,7 +33,12 @@ export function collectionPath(gvr: GroupVersionResource): string {
 }
 
 /** The path of one object. */
-export function objectPath(gvr: GroupVersionResource, namespaced: boolean, name: string, namespace?: string): string {
+export function objectPath(
+  gvr: GroupVersionResource,
+  namespaced: boolean,
+  name: string,
+  namespace?: string,
+): string {
   const base = gvr.group ? `/apis/${gvr.group}/${gvr.version}` : `/api/${gvr.version}`;
   const ns = namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   return `${base}${ns}/${gvr.resource}/${encodeURIComponent(name)}`;

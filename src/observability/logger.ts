@@ -58,5 +58,8 @@ export function createLogger(opts: { level: string; format: LogFormat }): Logger
 
 /** A logger that drops everything, for unit tests of code that logs. */
 export function silentLogger(): Logger {
-  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+  return winston.createLogger({
+    silent: true,
+    transports: [new winston.transports.Console({ silent: true })],
+  });
 }

@@ -15,7 +15,10 @@ export interface ProbeSources {
  * Serves `/metrics` (Prometheus text), `/healthz` (the process is alive) and `/readyz` (every
  * watch synced). Plain HTTP: it carries no secrets and is meant for the kubelet and Prometheus.
  */
-export async function startProbeServer(bind: string, src: ProbeSources): Promise<{ port: number; close(): Promise<void> }> {
+export async function startProbeServer(
+  bind: string,
+  src: ProbeSources,
+): Promise<{ port: number; close(): Promise<void> }> {
   const idx = bind.lastIndexOf(':');
   const host = bind.slice(0, idx) || '0.0.0.0';
   const port = Number(bind.slice(idx + 1));

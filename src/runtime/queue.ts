@@ -143,7 +143,13 @@ export class WorkQueue<T> {
     this.#failures.set(key, attempt);
     this.#opts.events?.retried?.(key, err);
     const delay = backoffDelay(this.#opts.backoff, attempt);
-    this.#log.warn('Reconcile failed, retrying', { queue: this.#opts.name, key, attempt, delayMs: delay, err });
+    this.#log.warn('Reconcile failed, retrying', {
+      queue: this.#opts.name,
+      key,
+      attempt,
+      delayMs: delay,
+      err,
+    });
     return delay;
   }
 

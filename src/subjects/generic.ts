@@ -84,24 +84,23 @@ function managers(meta: Json | undefined, notes: Notes): Json[] {
   );
 }
 
+/** `value` unless it is an empty list or map, which would only add noise to evidence. */
+const nonEmpty = <T extends object>(value: T): T | undefined => (Object.keys(value).length > 0 ? value : undefined);
+
 /** The metadata facts every alert carries, whatever the kind. */
 export function readMetadata(obj: Json, notes: Notes): Json {
   const meta = rec(obj, 'metadata', 'metadata', notes);
   if (!meta) notes.add('metadata is missing');
-  const finalizers = strings(
-    list(meta, 'finalizers', 'metadata.finalizers', notes),
-    'metadata.finalizers',
-    notes,
-  );
+  const finalizers = strings(list(meta, 'finalizers', 'metadata.finalizers', notes), 'metadata.finalizers', notes);
   return compact({
     creationTimestamp: str(meta, 'creationTimestamp', 'metadata.creationTimestamp', notes),
     generation: num(meta, 'generation', 'metadata.generation', notes),
     deletionTimestamp: str(meta, 'deletionTimestamp', 'metadata.deletionTimestamp', notes),
-    labels: stringMap(meta, 'labels', 'metadata.labels', notes),
-    annotations: annotations(meta, notes),
-    ownerReferences: ownerReferences(meta, notes),
-    finalizers: finalizers.length > 0 ? finalizers : undefined,
-    managedFields: managers(meta, notes),
+    labels: nonEmpty(stringMap(meta, 'labels', 'metadata.labels', notes)),
+    annotations: nonEmpty(annotations(meta, notes)),
+    ownerReferences: nonEmpty(ownerReferences(meta, notes)),
+    finalizers: nonEmpty(finalizers),
+    managedFields: nonEmpty(managers(meta, notes)),
   });
 }
 

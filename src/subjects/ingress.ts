@@ -92,14 +92,14 @@ export function few(items: string[]): string {
 }
 
 function ingressSummary(obj: Json, hosts: string[], backends: string[], e: Json): string {
-  const where = hosts.length > 0 ? few(hosts) : 'any host';
+  const where = [...hosts.slice(0, 3), ...(e.anyHost ? ['any host'] : [])];
+  const more = hosts.length > 3 ? ` +${hosts.length - 3} more` : '';
   const to = backends.length > 0 ? ` to ${few(backends)}` : '';
   const cls = e.ingressClassName ?? e.classAnnotation;
-  const tlsText =
-    (e.tls as Json[]).length === 0
-      ? 'no TLS'
-      : `TLS for ${hosts.length - (e.hostsWithoutTLS as string[]).length} of ${hosts.length} hosts`;
-  return `Ingress ${subjectRef(obj)} routes ${where}${to} (class ${typeof cls === 'string' ? cls : 'default'}, ${tlsText})`;
+  const covered = hosts.length - (e.hostsWithoutTLS as string[]).length;
+  const tlsText = (e.tls as Json[]).length === 0 ? 'no TLS' : `TLS for ${covered} of ${hosts.length} hosts`;
+  const clsText = typeof cls === 'string' ? `class ${cls}` : 'no ingress class';
+  return `Ingress ${subjectRef(obj)} routes ${where.join(', ') || 'nothing'}${more}${to} (${clsText}, ${tlsText})`;
 }
 
 /** Ingress: class, hosts, paths, backends and TLS, in the current and the removed `v1beta1` shape. */
@@ -109,8 +109,9 @@ export function analyseIngress(obj: Json, notes: Notes): KindAnalysis {
   const annotations = asRecord(asRecord(obj.metadata)?.annotations);
   const ruleList = rules(spec, notes);
   const tlsList = tls(spec, notes);
-  const defaultPath = spec?.defaultBackend !== undefined ? 'spec.defaultBackend' : 'spec.backend';
-  const defaultBackend = backend(rec(spec, defaultPath.slice(5), defaultPath, notes), defaultPath, notes);
+  // networking.k8s.io/v1 says defaultBackend; the removed v1beta1 said backend.
+  const defaultKey = spec?.defaultBackend !== undefined ? 'defaultBackend' : 'backend';
+  const defaultBackend = backend(rec(spec, defaultKey, `spec.${defaultKey}`, notes), `spec.${defaultKey}`, notes);
   const hosts = unique(ruleList.flatMap((r) => (typeof r.host === 'string' ? [r.host] : [])));
   const tlsHosts = new Set(tlsList.flatMap((t) => (t.hosts as string[] | undefined) ?? []));
   const backends = unique(

@@ -31,6 +31,13 @@ interface Refs {
   configMaps: string[];
 }
 
+/** Added and dropped capabilities, each left out when empty. */
+function capabilities(caps: Json, p: string, notes: Notes): Json {
+  const add = strings(list(caps, 'add', `${p}.add`, notes), `${p}.add`, notes);
+  const drop = strings(list(caps, 'drop', `${p}.drop`, notes), `${p}.drop`, notes);
+  return compact({ add: add.length > 0 ? add : undefined, drop: drop.length > 0 ? drop : undefined });
+}
+
 /** The security settings of a container's securityContext that matter for triage. */
 function containerSecurity(sc: Json | undefined, p: string, notes: Notes): Json | undefined {
   if (!sc) return undefined;
@@ -45,12 +52,7 @@ function containerSecurity(sc: Json | undefined, p: string, notes: Notes): Json 
     runAsGroup: num(sc, 'runAsGroup', `${p}.runAsGroup`, notes),
     procMount: str(sc, 'procMount', `${p}.procMount`, notes),
     seccompProfile: str(seccomp, 'type', `${p}.seccompProfile.type`, notes),
-    capabilities: caps
-      ? compact({
-          add: strings(list(caps, 'add', `${p}.capabilities.add`, notes), `${p}.capabilities.add`, notes),
-          drop: strings(list(caps, 'drop', `${p}.capabilities.drop`, notes), `${p}.capabilities.drop`, notes),
-        })
-      : undefined,
+    capabilities: caps ? capabilities(caps, `${p}.capabilities`, notes) : undefined,
   });
 }
 

@@ -72,13 +72,20 @@ function flags(pod: PodFacts): string[] {
   return out;
 }
 
-function workloadSummary(obj: Json, kind: string, pod: PodFacts, controller: Json): string {
+function containerCount(pod: PodFacts): string {
   const n = pod.containers.length;
+  const extra = (['initContainers', 'ephemeralContainers'] as const)
+    .map((key) => [key, Array.isArray(pod[key]) ? (pod[key] as unknown[]).length : 0] as const)
+    .filter(([, count]) => count > 0)
+    .map(([key, count]) => ` +${count} ${key === 'initContainers' ? 'init' : 'ephemeral'}`);
+  return `${n} container${n === 1 ? '' : 's'}${extra.join('')}`;
+}
+
+function workloadSummary(obj: Json, kind: string, pod: PodFacts, controller: Json): string {
   const images = pod.images.length > 0 ? ` (${few(pod.images)})` : '';
-  const parts = [
-    `${kind} ${subjectRef(obj)} runs ${n} container${n === 1 ? '' : 's'}${images} as service account ${pod.serviceAccountName}`,
-  ];
-  if (typeof controller.replicas === 'number') parts.push(`${controller.replicas} replicas`);
+  const parts = [`${kind} ${subjectRef(obj)} runs ${containerCount(pod)}${images} as service account ${pod.serviceAccountName}`];
+  const r = controller.replicas;
+  if (typeof r === 'number') parts.push(`${r} replica${r === 1 ? '' : 's'}`);
   if (typeof controller.schedule === 'string') parts.push(`schedule ${controller.schedule}`);
   return [...parts, ...flags(pod)].join('; ');
 }

@@ -37,11 +37,19 @@ export async function installCrds(cp: ControlPlane): Promise<void> {
 
 /** Every AuditAlert in the cluster. */
 export async function listAlerts(client: KubeClient): Promise<AuditAlert[]> {
-  const list = await client.request<{ items: AuditAlert[] }>(
-    'GET',
-    '/apis/tripline.dev/v1alpha1/auditalerts',
-  );
-  return list.items;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const list = await client.request<{ items: AuditAlert[] }>(
+        'GET',
+        '/apis/tripline.dev/v1alpha1/auditalerts',
+      );
+      return list.items;
+    } catch (err: unknown) {
+      // Right after a CRD is installed its storage answers 429 "(re)initializing" for a moment.
+      if (!isRetryable(err) || attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 /** Alerts whose subject is the given uid (any detection). */

@@ -20,7 +20,10 @@ describe('settings', () => {
   ];
   for (const c of bad) {
     it(`rejects ${c.name}`, () => {
-      assert.throws(() => loadSettings(c.argv, {}), (e: unknown) => e instanceof SettingsError && c.msg.test(e.message));
+      assert.throws(
+        () => loadSettings(c.argv, {}),
+        (e: unknown) => e instanceof SettingsError && c.msg.test(e.message),
+      );
     });
   }
   it('derives flag and env names', () => {

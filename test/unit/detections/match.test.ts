@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/kube-object.js';
 import type { CompiledDetection } from '../../../src/detections/compile.js';
-import { controlledByWatchedKind, groupKind, type Subscription, wantsCreatedAlert } from '../../../src/detections/match.js';
+import {
+  controlledByWatchedKind,
+  groupKind,
+  type Subscription,
+  wantsCreatedAlert,
+} from '../../../src/detections/match.js';
 
 const detection = (over: Partial<CompiledDetection> = {}): CompiledDetection => ({
   name: 'workload-created',
@@ -36,12 +41,42 @@ describe('matching', () => {
   const cases = [
     { name: 'new object without owner', s: sub(), o: obj('2026-01-02T00:00:00Z'), want: true },
     { name: 'object older than the detection', s: sub(), o: obj('2025-01-02T00:00:00Z'), want: false },
-    { name: 'pod controlled by a watched ReplicaSet is skipped', s: sub(), o: obj('2026-01-02T00:00:00Z', { apiVersion: 'apps/v1', kind: 'ReplicaSet', controller: true }), want: false },
-    { name: 'pod controlled by an unwatched kind is kept', s: sub(), o: obj('2026-01-02T00:00:00Z', { apiVersion: 'example.com/v1', kind: 'Thing', controller: true }), want: true },
-    { name: 'non-controller owner does not skip', s: sub(), o: obj('2026-01-02T00:00:00Z', { apiVersion: 'apps/v1', kind: 'ReplicaSet' }), want: true },
-    { name: 'skipControlled off keeps controlled objects', s: sub({ skipControlled: false }), o: obj('2026-01-02T00:00:00Z', { apiVersion: 'apps/v1', kind: 'ReplicaSet', controller: true }), want: true },
-    { name: 'filter rejection', s: sub({ filter: () => false }), o: obj('2026-01-02T00:00:00Z'), want: false },
-    { name: 'detection without Created event', s: sub({ events: new Set(['Deleted']) }), o: obj('2026-01-02T00:00:00Z'), want: false },
+    {
+      name: 'pod controlled by a watched ReplicaSet is skipped',
+      s: sub(),
+      o: obj('2026-01-02T00:00:00Z', { apiVersion: 'apps/v1', kind: 'ReplicaSet', controller: true }),
+      want: false,
+    },
+    {
+      name: 'pod controlled by an unwatched kind is kept',
+      s: sub(),
+      o: obj('2026-01-02T00:00:00Z', { apiVersion: 'example.com/v1', kind: 'Thing', controller: true }),
+      want: true,
+    },
+    {
+      name: 'non-controller owner does not skip',
+      s: sub(),
+      o: obj('2026-01-02T00:00:00Z', { apiVersion: 'apps/v1', kind: 'ReplicaSet' }),
+      want: true,
+    },
+    {
+      name: 'skipControlled off keeps controlled objects',
+      s: sub({ skipControlled: false }),
+      o: obj('2026-01-02T00:00:00Z', { apiVersion: 'apps/v1', kind: 'ReplicaSet', controller: true }),
+      want: true,
+    },
+    {
+      name: 'filter rejection',
+      s: sub({ filter: () => false }),
+      o: obj('2026-01-02T00:00:00Z'),
+      want: false,
+    },
+    {
+      name: 'detection without Created event',
+      s: sub({ events: new Set(['Deleted']) }),
+      o: obj('2026-01-02T00:00:00Z'),
+      want: false,
+    },
   ];
   for (const c of cases) it(c.name, () => assert.equal(wantsCreatedAlert(c.s, c.o), c.want));
 

@@ -8,9 +8,24 @@ const det = (meta: Record<string, unknown>, status?: Record<string, unknown>) =>
 
 describe('watermark', () => {
   const since = [
-    { name: 'recorded activeSince wins', d: det({ creationTimestamp: '2026-01-01T00:00:00Z', generation: 3 }, { activeSince: '2026-02-01T00:00:00Z' }), want: '2026-02-01T00:00:00.000Z' },
-    { name: 'never-edited detection is active since creation', d: det({ creationTimestamp: '2026-01-01T00:00:00Z', generation: 1 }), want: '2026-01-01T00:00:00.000Z' },
-    { name: 'edited detection without record is active from now (truncated)', d: det({ creationTimestamp: '2026-01-01T00:00:00Z', generation: 2 }), want: '2026-11-23T12:00:00.000Z' },
+    {
+      name: 'recorded activeSince wins',
+      d: det(
+        { creationTimestamp: '2026-01-01T00:00:00Z', generation: 3 },
+        { activeSince: '2026-02-01T00:00:00Z' },
+      ),
+      want: '2026-02-01T00:00:00.000Z',
+    },
+    {
+      name: 'never-edited detection is active since creation',
+      d: det({ creationTimestamp: '2026-01-01T00:00:00Z', generation: 1 }),
+      want: '2026-01-01T00:00:00.000Z',
+    },
+    {
+      name: 'edited detection without record is active from now (truncated)',
+      d: det({ creationTimestamp: '2026-01-01T00:00:00Z', generation: 2 }),
+      want: '2026-11-23T12:00:00.000Z',
+    },
   ];
   for (const c of since) it(c.name, () => assert.equal(activeSince(c.d, clock).toISOString(), c.want));
 
@@ -30,9 +45,13 @@ describe('watermark', () => {
   ];
   for (const c of objs) {
     it(c.name, () =>
-      assert.equal(isNewObject({ metadata: { creationTimestamp: c.ts } }, Date.parse('2026-01-01T00:00:00Z')), c.want),
+      assert.equal(
+        isNewObject({ metadata: { creationTimestamp: c.ts } }, Date.parse('2026-01-01T00:00:00Z')),
+        c.want,
+      ),
     );
   }
 
-  it('formats RFC 3339 with second precision', () => assert.equal(toRfc3339(Date.parse('2026-01-01T00:00:01.999Z')), '2026-01-01T00:00:01Z'));
+  it('formats RFC 3339 with second precision', () =>
+    assert.equal(toRfc3339(Date.parse('2026-01-01T00:00:01.999Z')), '2026-01-01T00:00:01Z'));
 });

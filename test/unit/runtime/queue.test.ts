@@ -13,14 +13,18 @@ describe('WorkQueue', () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    const q = new WorkQueue<number>({ name: 't', concurrency: 4, backoff }, async (_k, p) => {
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      seen.push(p);
-      if (p === 1) await gate;
-      inFlight--;
-      return undefined;
-    }, silentLogger());
+    const q = new WorkQueue<number>(
+      { name: 't', concurrency: 4, backoff },
+      async (_k, p) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        seen.push(p);
+        if (p === 1) await gate;
+        inFlight--;
+        return undefined;
+      },
+      silentLogger(),
+    );
     q.add('a', 1);
     q.add('a', 2);
     q.add('a', 3);
@@ -32,11 +36,15 @@ describe('WorkQueue', () => {
 
   it('retries a failing key with backoff until it succeeds', async () => {
     let calls = 0;
-    const q = new WorkQueue<string>({ name: 't', concurrency: 1, backoff }, async () => {
-      calls++;
-      if (calls < 3) throw new Error('boom');
-      return undefined;
-    }, silentLogger());
+    const q = new WorkQueue<string>(
+      { name: 't', concurrency: 1, backoff },
+      async () => {
+        calls++;
+        if (calls < 3) throw new Error('boom');
+        return undefined;
+      },
+      silentLogger(),
+    );
     q.add('k', 'x');
     await q.idle();
     assert.equal(calls, 3);
@@ -62,13 +70,17 @@ describe('WorkQueue', () => {
   it('processes different keys concurrently up to the limit', async () => {
     let inFlight = 0;
     let maxInFlight = 0;
-    const q = new WorkQueue<number>({ name: 't', concurrency: 3, backoff }, async () => {
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((r) => setTimeout(r, 5));
-      inFlight--;
-      return undefined;
-    }, silentLogger());
+    const q = new WorkQueue<number>(
+      { name: 't', concurrency: 3, backoff },
+      async () => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return undefined;
+      },
+      silentLogger(),
+    );
     for (let i = 0; i < 10; i++) q.add(`k${i}`, i);
     assert.equal(q.depth, 10);
     await q.idle();
