@@ -26,6 +26,8 @@ export interface BuildAlertInput {
   changeKey?: string;
 }
 
+/** The `fieldManager` template value when managedFields name nobody. */
+const UNKNOWN_MANAGER = '(unknown)';
 /** Limits of the AuditAlert CRD that a value from the subject could exceed. */
 const LIMITS = { note: 1024, notes: 64, summary: 1024, title: 256, text: 4096 } as const;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -116,7 +118,7 @@ export function buildAlert(input: BuildAlertInput): AuditAlert {
     resource: qualifiedResource(input.resource),
     detection: detectionName,
     alert: name,
-    fieldManager: actor.fieldManager ?? '',
+    fieldManager: actor.fieldManager ?? UNKNOWN_MANAGER,
   };
   const spec: AuditAlertSpec = {
     detection: { name: detectionName, generation: detection.metadata?.generation ?? 0 },

@@ -39,3 +39,16 @@ export type DetectionEvent = (typeof EVENTS)[number];
 
 /** Condition types on AuditDetection status. */
 export const DETECTION_CONDITIONS = { ready: 'Ready', stalled: 'Stalled' } as const;
+
+/** Alert categories (`spec.category` of both kinds). */
+export const CATEGORIES = ['Exposure', 'Workload', 'RBAC', 'Tenancy', 'Traffic', 'Other'] as const;
+/** Alert states (`status.state`), in lifecycle order. A new alert reads `Open` (schema default). */
+export const ALERT_STATES = ['Open', 'Acknowledged', 'Resolved'] as const;
+/** Why an alert was resolved (`status.reason`); required when Resolved, `Other` also needs a note. */
+export const RESOLUTION_REASONS = ['Remediated', 'FalsePositive', 'Expected', 'Duplicate', 'Other'] as const;
+/** Remediations a person may request (`status.remediation.action`), honoured only when the detection allows them. */
+export const REMEDIATION_ACTIONS = ['DeleteSubject', 'ScaleToZero', 'RevokeClusterRole'] as const;
+/** Outcomes of a remediation (`status.remediation.result`). */
+export const REMEDIATION_RESULTS = ['Succeeded', 'Failed', 'Rejected'] as const;
+/** Most `status.history` entries the CRD accepts; the operator keeps the newest ones. */
+export const MAX_HISTORY = 100;

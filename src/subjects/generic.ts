@@ -85,13 +85,18 @@ function managers(meta: Json | undefined, notes: Notes): Json[] {
 }
 
 /** `value` unless it is an empty list or map, which would only add noise to evidence. */
-const nonEmpty = <T extends object>(value: T): T | undefined => (Object.keys(value).length > 0 ? value : undefined);
+const nonEmpty = <T extends object>(value: T): T | undefined =>
+  Object.keys(value).length > 0 ? value : undefined;
 
 /** The metadata facts every alert carries, whatever the kind. */
 export function readMetadata(obj: Json, notes: Notes): Json {
   const meta = rec(obj, 'metadata', 'metadata', notes);
   if (!meta) notes.add('metadata is missing');
-  const finalizers = strings(list(meta, 'finalizers', 'metadata.finalizers', notes), 'metadata.finalizers', notes);
+  const finalizers = strings(
+    list(meta, 'finalizers', 'metadata.finalizers', notes),
+    'metadata.finalizers',
+    notes,
+  );
   return compact({
     creationTimestamp: str(meta, 'creationTimestamp', 'metadata.creationTimestamp', notes),
     generation: num(meta, 'generation', 'metadata.generation', notes),

@@ -111,7 +111,11 @@ export function analyseIngress(obj: Json, notes: Notes): KindAnalysis {
   const tlsList = tls(spec, notes);
   // networking.k8s.io/v1 says defaultBackend; the removed v1beta1 said backend.
   const defaultKey = spec?.defaultBackend !== undefined ? 'defaultBackend' : 'backend';
-  const defaultBackend = backend(rec(spec, defaultKey, `spec.${defaultKey}`, notes), `spec.${defaultKey}`, notes);
+  const defaultBackend = backend(
+    rec(spec, defaultKey, `spec.${defaultKey}`, notes),
+    `spec.${defaultKey}`,
+    notes,
+  );
   const hosts = unique(ruleList.flatMap((r) => (typeof r.host === 'string' ? [r.host] : [])));
   const tlsHosts = new Set(tlsList.flatMap((t) => (t.hosts as string[] | undefined) ?? []));
   const backends = unique(

@@ -41,9 +41,11 @@ export const asNumber = (v: unknown): number | undefined =>
 /** `v` when it is a boolean. */
 export const asBoolean = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
 
-function typeName(v: unknown): string {
-  if (Array.isArray(v)) return 'list';
-  return v === null ? 'null' : typeof v;
+/** What `v` is, with its article, for notes: "a list", "an object", "a number", "null". */
+function described(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 /**
@@ -60,7 +62,7 @@ export function read<T>(
   const v = from?.[key];
   if (v === undefined || v === null) return undefined;
   const out = as(v);
-  if (out === undefined) notes.add(`${path} is a ${typeName(v)}, not the expected type; not read`);
+  if (out === undefined) notes.add(`${path} is ${described(v)}, not the expected type; not read`);
   return out;
 }
 
@@ -95,7 +97,7 @@ export function records(items: unknown[], path: string, notes: Notes): Array<[Js
   items.forEach((item, i) => {
     const r = asRecord(item);
     if (r) out.push([r, `${path}[${i}]`]);
-    else notes.add(`${path}[${i}] is a ${typeName(item)}, not an object; skipped`);
+    else notes.add(`${path}[${i}] is ${described(item)}, not an object; skipped`);
   });
   return out;
 }
@@ -105,7 +107,7 @@ export function strings(items: unknown[], path: string, notes: Notes): string[] 
   const out: string[] = [];
   items.forEach((item, i) => {
     if (typeof item === 'string') out.push(item);
-    else notes.add(`${path}[${i}] is a ${typeName(item)}, not a string; skipped`);
+    else notes.add(`${path}[${i}] is ${described(item)}, not a string; skipped`);
   });
   return out;
 }

@@ -83,7 +83,9 @@ function containerCount(pod: PodFacts): string {
 
 function workloadSummary(obj: Json, kind: string, pod: PodFacts, controller: Json): string {
   const images = pod.images.length > 0 ? ` (${few(pod.images)})` : '';
-  const parts = [`${kind} ${subjectRef(obj)} runs ${containerCount(pod)}${images} as service account ${pod.serviceAccountName}`];
+  const parts = [
+    `${kind} ${subjectRef(obj)} runs ${containerCount(pod)}${images} as service account ${pod.serviceAccountName}`,
+  ];
   const r = controller.replicas;
   if (typeof r === 'number') parts.push(`${r} replica${r === 1 ? '' : 's'}`);
   if (typeof controller.schedule === 'string') parts.push(`schedule ${controller.schedule}`);

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { buildAlert, isLabelValue, qualifiedResource, type WatchedResource } from '../../../src/alerts/build.js';
+import {
+  buildAlert,
+  isLabelValue,
+  qualifiedResource,
+  type WatchedResource,
+} from '../../../src/alerts/build.js';
 import { LABELS } from '../../../src/api/constants.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import type { KubeObject } from '../../../src/api/kube-object.js';
@@ -33,7 +38,7 @@ const cases: Case[] = [
       'kubectl get events -n shop --field-selector involvedObject.uid=3b1d2c4e-0000-4000-8000-000000000001',
       'kubectl delete ingresses.networking.k8s.io -n shop web',
     ],
-    summary: /^New Ingress shop\/web routes shop\.example\.com, admin\.example\.com to /,
+    summary: /^New Ingress shop\/web routes shop\.example\.com, admin\.example\.com, any host to /,
   },
   ...['pod', 'deployment', 'replicaset', 'statefulset', 'daemonset', 'job', 'cronjob'].map(
     (fixture): Case => {
@@ -42,7 +47,8 @@ const cases: Case[] = [
       const resource = { group, version: 'v1', resource: `${fixture}s` };
       const ns = obj.metadata.namespace;
       const name = obj.metadata.name;
-      const sa = { pod: 'web', deployment: 'web', statefulset: 'db-legacy', cronjob: 'backup' }[fixture] ?? 'default';
+      const sa =
+        { pod: 'web', deployment: 'web', statefulset: 'db-legacy', cronjob: 'backup' }[fixture] ?? 'default';
       return {
         fixture,
         detection: 'workload-created',
@@ -52,7 +58,9 @@ const cases: Case[] = [
           `kubectl auth can-i --list -n ${ns} --as system:serviceaccount:${ns}:${sa}`,
           `kubectl delete ${qualifiedResource(resource)} -n ${ns} ${name}`,
         ],
-        summary: new RegExp(`^New ${obj.kind} ${ns}/${name} runs \\d+ containers? .* as service account ${sa}`),
+        summary: new RegExp(
+          `^New ${obj.kind} ${ns}/${name} runs \\d+ containers? .* as service account ${sa}`,
+        ),
       };
     },
   ),
@@ -60,14 +68,23 @@ const cases: Case[] = [
     fixture: 'clusterrole',
     detection: 'clusterrole-created',
     resource: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' },
-    commands: ['kubectl describe clusterrole secret-reader', 'kubectl delete clusterrole secret-reader', '--arg role secret-reader'],
-    summary: /^New ClusterRole secret-reader grants 3 rules; verbs get, list, watch \+2 more; .*aggregated into admin$/,
+    commands: [
+      'kubectl describe clusterrole secret-reader',
+      'kubectl delete clusterrole secret-reader',
+      '--arg role secret-reader',
+    ],
+    summary:
+      /^New ClusterRole secret-reader grants 3 rules; verbs get, list, watch \+1 more; resources secrets, pods\/exec, \/metrics; aggregated into admin$/,
   },
   {
     fixture: 'namespace',
     detection: 'namespace-created',
     resource: { group: '', version: 'v1', resource: 'namespaces' },
-    commands: ['kubectl get namespace team-a -o yaml', 'kubectl delete namespace team-a', '> namespace-team-a.yaml'],
+    commands: [
+      'kubectl get namespace team-a -o yaml',
+      'kubectl delete namespace team-a',
+      '> namespace-team-a.yaml',
+    ],
     summary: /^New Namespace team-a: Pod Security enforce=baseline; 5 labels$/,
   },
 ];
@@ -78,7 +95,13 @@ describe('buildAlert', () => {
   for (const c of cases) {
     describe(`${c.fixture} with ${c.detection}`, () => {
       const subject = subjectFixture(c.fixture);
-      const alert = buildAlert({ detection: detection(c.detection), subject, resource: c.resource, event: 'Created', detectedAt: NOW });
+      const alert = buildAlert({
+        detection: detection(c.detection),
+        subject,
+        resource: c.resource,
+        event: 'Created',
+        detectedAt: NOW,
+      });
       const steps = [...(alert.spec.investigation ?? []), ...(alert.spec.resolution ?? [])];
 
       it('is valid against the AuditAlert CRD schema', () => assert.ok(validate(alert), errorsOf(validate)));
@@ -91,7 +114,8 @@ describe('buildAlert', () => {
 
       it('fills the real names into the steps', () => {
         const commands = steps.map((s) => s.command ?? '').join('\n');
-        for (const want of c.commands) assert.ok(commands.includes(want), `missing ${JSON.stringify(want)} in\n${commands}`);
+        for (const want of c.commands)
+          assert.ok(commands.includes(want), `missing ${JSON.stringify(want)} in\n${commands}`);
         for (const s of steps) assert.doesNotMatch(JSON.stringify(s), /\{\{/);
         assert.ok(commands.includes(`kubectl patch auditalert ${alert.metadata.name} --subresource=status`));
       });
@@ -118,12 +142,23 @@ describe('buildAlert', () => {
   }
 
   it('raises the same alert for the same input', () => {
-    const input = { detection: detection('ingress-created'), subject: subjectFixture('ingress'), resource: cases[0]!.resource, event: 'Created' as const, detectedAt: NOW };
+    const input = {
+      detection: detection('ingress-created'),
+      subject: subjectFixture('ingress'),
+      resource: cases[0]!.resource,
+      event: 'Created' as const,
+      detectedAt: NOW,
+    };
     assert.deepEqual(buildAlert(input), buildAlert(structuredClone(input)));
   });
 
   it('keys updates on the change key', () => {
-    const base = { detection: detection('ingress-created'), subject: subjectFixture('ingress'), resource: cases[0]!.resource, detectedAt: NOW };
+    const base = {
+      detection: detection('ingress-created'),
+      subject: subjectFixture('ingress'),
+      resource: cases[0]!.resource,
+      detectedAt: NOW,
+    };
     const created = buildAlert({ ...base, event: 'Created' });
     const updated = buildAlert({ ...base, event: 'Updated', changeKey: 'generation-2' });
     assert.notEqual(created.metadata.name, updated.metadata.name);
@@ -139,7 +174,10 @@ describe('buildAlert', () => {
     },
     {
       name: 'a name that is not a label value gets no name label',
-      subject: { ...subjectFixture('clusterrole'), metadata: { ...subjectFixture('clusterrole').metadata, name: 'system:aggregate-to-edit' } },
+      subject: {
+        ...subjectFixture('clusterrole'),
+        metadata: { ...subjectFixture('clusterrole').metadata, name: 'system:aggregate-to-edit' },
+      },
       want: { [LABELS.subjectName]: undefined, [LABELS.subjectKind]: 'ClusterRole' },
     },
     {
@@ -150,22 +188,41 @@ describe('buildAlert', () => {
   ];
   for (const c of labelCases) {
     it(`labels: ${c.name}`, () => {
-      const alert = buildAlert({ detection: detection('workload-created'), subject: c.subject, resource: cases[1]!.resource, event: 'Created', detectedAt: NOW });
+      const alert = buildAlert({
+        detection: detection('workload-created'),
+        subject: c.subject,
+        resource: cases[1]!.resource,
+        event: 'Created',
+        detectedAt: NOW,
+      });
       for (const [k, v] of Object.entries(c.want)) assert.equal(alert.metadata.labels?.[k], v, k);
     });
   }
 
   it('never copies secret values: env values, command lines, last-applied-configuration', () => {
     for (const fixture of ['pod', 'ingress']) {
-      const alert = buildAlert({ detection: detection('workload-created'), subject: subjectFixture(fixture), resource: cases[1]!.resource, event: 'Created', detectedAt: NOW });
+      const alert = buildAlert({
+        detection: detection('workload-created'),
+        subject: subjectFixture(fixture),
+        resource: cases[1]!.resource,
+        event: 'Created',
+        detectedAt: NOW,
+      });
       const text = JSON.stringify(alert);
-      for (const secret of ['hunter2', 's3cr3t', 'last-applied-configuration']) assert.ok(!text.includes(secret), `${fixture}: ${secret}`);
+      for (const secret of ['hunter2', 's3cr3t', 'last-applied-configuration'])
+        assert.ok(!text.includes(secret), `${fixture}: ${secret}`);
     }
   });
 
   it('notes an unknown creator and keys an object without uid on its coordinates', () => {
     const subject: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bare' } };
-    const alert = buildAlert({ detection: detection('namespace-created'), subject, resource: cases.at(-1)!.resource, event: 'Created', detectedAt: NOW });
+    const alert = buildAlert({
+      detection: detection('namespace-created'),
+      subject,
+      resource: cases.at(-1)!.resource,
+      event: 'Created',
+      detectedAt: NOW,
+    });
     assert.ok(alert.spec.notes?.some((n) => n.includes('creator is unknown')));
     assert.ok(alert.spec.notes?.some((n) => n.includes('no uid')));
     assert.deepEqual(alert.spec.actor, { source: [] });

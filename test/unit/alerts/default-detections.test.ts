@@ -8,15 +8,18 @@ describe('default detections (manifests/detections)', () => {
   const validate = crdValidator('tripline.dev_auditdetections.yaml');
 
   it('ships the four core detections', () => {
-    assert.deepEqual(
-      [...detections.keys()].sort(),
-      ['clusterrole-created', 'ingress-created', 'namespace-created', 'workload-created'],
-    );
+    assert.deepEqual([...detections.keys()].sort(), [
+      'clusterrole-created',
+      'ingress-created',
+      'namespace-created',
+      'workload-created',
+    ]);
   });
 
   for (const [name, detection] of detections) {
     describe(name, () => {
-      it('is valid against the AuditDetection CRD schema', () => assert.ok(validate(detection), errorsOf(validate)));
+      it('is valid against the AuditDetection CRD schema', () =>
+        assert.ok(validate(detection), errorsOf(validate)));
 
       it('uses only known template variables, never inside quotes', () => {
         const steps = [...(detection.spec.investigation ?? []), ...(detection.spec.resolution ?? [])];

@@ -8,9 +8,21 @@ describe('alertName', () => {
   const cases: { name: string; args: [string, string, string?]; want: string | RegExp }[] = [
     // Pinned values: a change here renames every alert and breaks exactly-once across upgrades.
     { name: 'detection and uid', args: ['ingress-created', UID], want: 'ingress-created-a72a426b28' },
-    { name: 'with a change key', args: ['ingress-created', UID, 'gen-2'], want: 'ingress-created-bb440a1ce0' },
-    { name: 'an empty change key is a key', args: ['ingress-created', UID, ''], want: 'ingress-created-82c9a66054' },
-    { name: 'upper case and odd characters are made DNS-safe', args: ['My_Detection!', UID], want: /^my-detection-[0-9a-f]{10}$/ },
+    {
+      name: 'with a change key',
+      args: ['ingress-created', UID, 'gen-2'],
+      want: 'ingress-created-bb440a1ce0',
+    },
+    {
+      name: 'an empty change key is a key',
+      args: ['ingress-created', UID, ''],
+      want: 'ingress-created-82c9a66054',
+    },
+    {
+      name: 'upper case and odd characters are made DNS-safe',
+      args: ['My_Detection!', UID],
+      want: /^my-detection-[0-9a-f]{10}$/,
+    },
     { name: 'dots survive, empty labels do not', args: ['a..b.-c-', UID], want: /^a\.b\.c-[0-9a-f]{10}$/ },
     { name: 'nothing usable falls back to "alert"', args: ['___', UID], want: /^alert-[0-9a-f]{10}$/ },
   ];
@@ -43,7 +55,12 @@ describe('alertName', () => {
   });
 
   it('differs by uid and by change key', () => {
-    const names = new Set([alertName('d', 'u1'), alertName('d', 'u2'), alertName('d', 'u1', 'k'), alertName('e', 'u1')]);
+    const names = new Set([
+      alertName('d', 'u1'),
+      alertName('d', 'u2'),
+      alertName('d', 'u1', 'k'),
+      alertName('e', 'u1'),
+    ]);
     assert.equal(names.size, 4);
   });
 });

@@ -17,18 +17,46 @@ describe('validateTemplates', () => {
       steps: [{ title: 'All', command: TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(' ') }],
       errors: [],
     },
-    { name: 'spaces inside braces', steps: [{ title: '{{ name }}', command: 'kubectl get ns {{ name }}' }], errors: [] },
-    { name: 'unknown variable in a title', steps: [{ title: 'Hi {{user}}' }], errors: [/step 1 .* title: unknown variable \{\{user\}\}/] },
-    { name: 'unknown variable in a detail', steps: [{ title: 'x', detail: '{{Name}}' }], errors: [/unknown variable \{\{Name\}\}/] },
+    {
+      name: 'spaces inside braces',
+      steps: [{ title: '{{ name }}', command: 'kubectl get ns {{ name }}' }],
+      errors: [],
+    },
+    {
+      name: 'unknown variable in a title',
+      steps: [{ title: 'Hi {{user}}' }],
+      errors: [/step 1 .* title: unknown variable \{\{user\}\}/],
+    },
+    {
+      name: 'unknown variable in a detail',
+      steps: [{ title: 'x', detail: '{{Name}}' }],
+      errors: [/unknown variable \{\{Name\}\}/],
+    },
     {
       name: 'variable inside single quotes',
       steps: [{ title: 'x', command: "kubectl get cm -o jsonpath='{.data.{{name}}}'" }],
       errors: [/step 1 .* command: \{\{name\}\} is inside quotes/],
     },
-    { name: 'variable inside double quotes', steps: [{ title: 'x', command: 'grep "{{name}}"' }], errors: [/inside quotes/] },
-    { name: 'variable after a closed quote', steps: [{ title: 'x', command: "jq -r '.a' --arg n {{name}}" }], errors: [] },
-    { name: 'escaped quote outside quotes', steps: [{ title: 'x', command: "echo \\' {{name}}" }], errors: [] },
-    { name: 'quotes in a detail are fine', steps: [{ title: 'x', detail: "the '{{name}}' role" }], errors: [] },
+    {
+      name: 'variable inside double quotes',
+      steps: [{ title: 'x', command: 'grep "{{name}}"' }],
+      errors: [/inside quotes/],
+    },
+    {
+      name: 'variable after a closed quote',
+      steps: [{ title: 'x', command: "jq -r '.a' --arg n {{name}}" }],
+      errors: [],
+    },
+    {
+      name: 'escaped quote outside quotes',
+      steps: [{ title: 'x', command: "echo \\' {{name}}" }],
+      errors: [],
+    },
+    {
+      name: 'quotes in a detail are fine',
+      steps: [{ title: 'x', detail: "the '{{name}}' role" }],
+      errors: [],
+    },
     {
       name: 'numbers the step that is wrong',
       steps: [{ title: 'ok' }, { title: 'bad', command: 'x {{nope}}' }],
@@ -39,7 +67,9 @@ describe('validateTemplates', () => {
     it(c.name, () => {
       const got = validateTemplates(c.steps);
       assert.equal(got.length, c.errors.length, got.join('\n'));
-      c.errors.forEach((re, i) => assert.match(got[i] ?? '', re));
+      c.errors.forEach((re, i) => {
+        assert.match(got[i] ?? '', re);
+      });
     });
   }
 });
@@ -64,12 +94,25 @@ describe('shellQuote and namespaceFlag', () => {
 });
 
 describe('renderSteps', () => {
-  const values: TemplateValues = { name: 'web', namespace: 'shop', resource: 'ingresses.networking.k8s.io', alert: 'a-1' };
+  const values: TemplateValues = {
+    name: 'web',
+    namespace: 'shop',
+    resource: 'ingresses.networking.k8s.io',
+    alert: 'a-1',
+  };
   const cases: { name: string; step: Step; values?: TemplateValues; want: Step }[] = [
     {
       name: 'fills every field',
-      step: { title: 'Read {{name}}', detail: 'in {{namespace}}', command: 'kubectl get {{resource}} -n {{namespace}} {{name}}' },
-      want: { title: 'Read web', detail: 'in shop', command: 'kubectl get ingresses.networking.k8s.io -n shop web' },
+      step: {
+        title: 'Read {{name}}',
+        detail: 'in {{namespace}}',
+        command: 'kubectl get {{resource}} -n {{namespace}} {{name}}',
+      },
+      want: {
+        title: 'Read web',
+        detail: 'in shop',
+        command: 'kubectl get ingresses.networking.k8s.io -n shop web',
+      },
     },
     {
       name: 'derives nsFlag from namespace',
@@ -98,7 +141,11 @@ describe('renderSteps', () => {
       name: 'withholds a command whose value starts with a dash',
       step: { title: 'Delete', detail: 'Removes it.', command: 'kubectl delete clusterrole {{name}}' },
       values: { name: '--all' },
-      want: { title: 'Delete', detail: 'Removes it.\nCommand withheld: the value "--all" starts with "-" and kubectl would read it as a flag.' },
+      want: {
+        title: 'Delete',
+        detail:
+          'Removes it.\nCommand withheld: the value "--all" starts with "-" and kubectl would read it as a flag.',
+      },
     },
     {
       name: 'leaves unknown variables as they are',
@@ -111,7 +158,8 @@ describe('renderSteps', () => {
       want: { title: 'as .', command: 'echo done' },
     },
   ];
-  for (const c of cases) it(c.name, () => assert.deepEqual(renderSteps([c.step], c.values ?? values), [c.want]));
+  for (const c of cases)
+    it(c.name, () => assert.deepEqual(renderSteps([c.step], c.values ?? values), [c.want]));
 
   it('does not change its input', () => {
     const steps: Step[] = [{ title: '{{name}}' }];

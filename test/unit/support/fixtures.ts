@@ -29,7 +29,8 @@ export function defaultDetections(): Map<string, AuditDetection> {
   const dir = path.join(ROOT, 'manifests/detections');
   const out = new Map<string, AuditDetection>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')) {
-    for (const d of loadAll<AuditDetection>(`manifests/detections/${file}`)) out.set(d.metadata.name ?? file, d);
+    for (const d of loadAll<AuditDetection>(`manifests/detections/${file}`))
+      out.set(d.metadata.name ?? file, d);
   }
   return out;
 }

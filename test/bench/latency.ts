@@ -1,0 +1,181 @@
+/**
+ * Latency: mixed kinds created at a fixed rate (open loop), each timed from "create acknowledged" to
+ * its own watch event (the floor) and to its AuditAlert's watch event (the latency), both seen by
+ * the same watcher in this process.
+ */
+import { performance } from 'node:perf_hooks';
+import type { ControlPlane } from '../../hack/controlplane/index.js';
+import type { OperatorProcess } from '../../hack/operator-process.js';
+import type { KubeObject } from '../../src/api/kube-object.js';
+import { benchClient } from './cluster.js';
+import { alertTally, countAlerts, type Expectation } from './counts.js';
+import { controlPlanePids, cpuMeter } from './cpu.js';
+import { openLoop, until } from './load.js';
+import { LATENCY_MIX, watchPaths } from './objects.js';
+import { every, progress } from './progress.js';
+import type { LatencyResult } from './results.js';
+import { ratio, round, roundSummary, summarize } from './stats.js';
+import { BenchWatcher } from './watcher.js';
+
+/** What the latency scenario runs against. */
+export interface LatencyEnv {
+  cp: ControlPlane;
+  op: OperatorProcess;
+  /** Existing namespaces (older than the detections) for the namespaced objects. */
+  namespaces: string[];
+  count: number;
+  warmup: number;
+  rate: number;
+}
+
+interface Sent {
+  uid?: string;
+  detection: string;
+  /** performance.now() when the create was handed to the client, and when its answer was read. */
+  sentAt?: number;
+  ackAt?: number;
+  error?: string;
+}
+
+/** How long alerts may trail the last create before the missing ones are counted as missed. */
+const ALERT_WAIT_MS = 60_000;
+
+/** Runs the latency scenario and returns its figures. */
+export async function runLatency(env: LatencyEnv): Promise<LatencyResult> {
+  const paths = watchPaths(LATENCY_MIX);
+  const watchClient = benchClient(env.cp, paths.length + 2, 'latency-watch');
+  const client = benchClient(env.cp, 32, 'latency-create');
+  const watcher = new BenchWatcher(watchClient, paths, true);
+  try {
+    await watcher.start();
+    const total = env.warmup + env.count;
+    progress(`latency: ${total} creates (${env.warmup} warm-up) at ${env.rate}/s over ${paths.length} kinds`);
+    const sent: Sent[] = [];
+    const cpu = cpuMeter(processRoles(env));
+    const stopReport = every(2000, () => progress(`latency: ${describe(sent, watcher)}`));
+    const schedule = await openLoop(total, env.rate, (i) => createOne(client, env, i, sent)).finally(
+      stopReport,
+    );
+    const measured = sent.slice(env.warmup);
+    await waitForAlerts(sent, watcher);
+    await env.op.waitIdle(120_000);
+    const usage = cpu();
+    const counts = countAlerts(await alertTally(client), expectations(sent));
+    progress(`latency: counts ${JSON.stringify(counts)}, CPU seconds ${JSON.stringify(usage.seconds)}`);
+    return { ...summarizeLatency(env, measured, watcher, schedule, counts), cpu: usage };
+  } finally {
+    await watcher.stop();
+    client.close();
+    watchClient.close();
+  }
+}
+
+async function createOne(
+  client: ReturnType<typeof benchClient>,
+  env: LatencyEnv,
+  i: number,
+  sent: Sent[],
+): Promise<void> {
+  const kind = LATENCY_MIX[i % LATENCY_MIX.length] as (typeof LATENCY_MIX)[number];
+  const entry: Sent = { detection: kind.detection, sentAt: performance.now() };
+  sent[i] = entry;
+  const ns = env.namespaces[i % env.namespaces.length] as string;
+  try {
+    const obj = await client.request<KubeObject>('POST', kind.collection(ns), {
+      body: kind.body(`lat-${kind.kind.toLowerCase()}-${i}`),
+    });
+    entry.ackAt = performance.now();
+    entry.uid = obj.metadata.uid;
+  } catch (err: unknown) {
+    entry.error = err instanceof Error ? err.message : String(err);
+  }
+}
+
+function describe(sent: Sent[], watcher: BenchWatcher): string {
+  const acked = sent.filter((s) => s?.uid);
+  const seen = acked.filter((s) => watcher.alertSeen.has(s.uid as string)).length;
+  return `sent ${sent.length}, acknowledged ${acked.length}, alerts seen ${seen}`;
+}
+
+async function waitForAlerts(sent: Sent[], watcher: BenchWatcher): Promise<void> {
+  const uids = sent.flatMap((s) => (s.uid ? [s.uid] : []));
+  const stopReport = every(5000, () => progress(`latency: waiting for alerts, ${describe(sent, watcher)}`));
+  try {
+    const ok = await until(() => uids.every((u) => watcher.alertSeen.has(u)), ALERT_WAIT_MS);
+    if (!ok) progress(`latency: gave up waiting after ${ALERT_WAIT_MS / 1000} s; ${describe(sent, watcher)}`);
+  } finally {
+    stopReport();
+  }
+}
+
+/** The processes whose CPU a scenario accounts: control plane, operator and this benchmark. */
+export const processRoles = (env: { cp: ControlPlane; op: OperatorProcess }) => ({
+  ...controlPlanePids(env.cp.dir),
+  operator: [env.op.proc.pid as number],
+  bench: [process.pid],
+});
+
+const expectations = (sent: Sent[]): Expectation[] =>
+  sent.flatMap((s) => (s.uid ? [{ uid: s.uid, detection: s.detection }] : []));
+
+interface Samples {
+  floor: number[];
+  latency: number[];
+  missingObject: number;
+  missingAlert: number;
+}
+
+/** Floor and latency samples measured from `origin` of each create (its ack, or when it was sent). */
+function collect(measured: Sent[], watcher: BenchWatcher, origin: 'ackAt' | 'sentAt'): Samples {
+  const out: Samples = { floor: [], latency: [], missingObject: 0, missingAlert: 0 };
+  for (const s of measured) {
+    const t = s[origin];
+    if (!s.uid || t === undefined) continue;
+    const obj = watcher.objectSeen.get(s.uid);
+    const alert = watcher.alertSeen.get(s.uid);
+    if (obj === undefined) out.missingObject++;
+    else out.floor.push(obj - t);
+    if (alert === undefined) out.missingAlert++;
+    else out.latency.push(alert - t);
+  }
+  return out;
+}
+
+function summarizeLatency(
+  env: LatencyEnv,
+  measured: Sent[],
+  watcher: BenchWatcher,
+  schedule: Awaited<ReturnType<typeof openLoop>>,
+  counts: LatencyResult['counts'],
+): Omit<LatencyResult, 'cpu'> {
+  const fromAck = collect(measured, watcher, 'ackAt');
+  const fromSend = collect(measured, watcher, 'sentAt');
+  const f = summarize(fromAck.floor);
+  const l = summarize(fromAck.latency);
+  const fs = summarize(fromSend.floor);
+  const ls = summarize(fromSend.latency);
+  return {
+    measured: measured.length,
+    warmup: env.warmup,
+    ratePerSecond: env.rate,
+    achievedRatePerSecond: round(schedule.achievedRate, 1),
+    scheduleLagMs: roundSummary(summarize(schedule.lagsMs)),
+    createErrors: measured.filter((s) => s.error).length,
+    floorMs: roundSummary(f),
+    latencyMs: roundSummary(l),
+    p50Ratio: round(ratio(l.p50, f.p50)),
+    p99Ratio: round(ratio(l.p99, f.p99)),
+    fromSend: {
+      floorMs: roundSummary(fs),
+      latencyMs: roundSummary(ls),
+      p99Ratio: round(ratio(ls.p99, fs.p99)),
+    },
+    missingObjectEvents: fromAck.missingObject,
+    missingAlertEvents: fromAck.missingAlert,
+    counts,
+    watchProblems: watcher.problems,
+    samples: { floorMs: sortedRounded(fromAck.floor), latencyMs: sortedRounded(fromAck.latency) },
+  };
+}
+
+const sortedRounded = (v: number[]): number[] => v.map((x) => round(x, 2)).sort((a, b) => a - b);

@@ -1,0 +1,167 @@
+/** The printed table: every figure with its same-run reference, the ratio and the DESIGN §9 target. */
+import type { CpuUsage } from './cpu.js';
+import type { BenchResults, BurstResult, LatencyResult, ScaleResult } from './results.js';
+import { TARGETS } from './results.js';
+import { ratio } from './stats.js';
+
+type Row = [
+  scenario: string,
+  figure: string,
+  measured: string,
+  reference: string,
+  ratio: string,
+  target: string,
+  met: string,
+];
+
+const HEADER: Row = ['scenario', 'figure', 'measured', 'reference (same run)', 'ratio', 'target', 'met'];
+
+/** Formats the whole report: context lines, then the table. */
+export function formatReport(r: BenchResults): string {
+  const rows: Row[] = [
+    ...(r.latency ? latencyRows(r.latency) : []),
+    ...(r.burst ? burstRows(r.burst) : []),
+    ...(r.scale ? scaleRows(r.scale) : []),
+  ];
+  const m = r.machine;
+  const head = [
+    `Tripline benchmark, ${r.date}, commit ${r.commit.slice(0, 12)}${r.dirty ? ' (with uncommitted changes)' : ''}`,
+    `${m.cpuModel}, ${m.cores} cores, ${m.memoryMB} MB, Node ${m.nodeVersion}, ${m.platform} ${m.kernel}; ran ${r.durationSeconds} s`,
+    '',
+  ];
+  return [...head, ...table([HEADER, ...rows]), ''].join('\n');
+}
+
+function latencyRows(l: LatencyResult): Row[] {
+  const rate = `${l.measured} creates at ${l.ratePerSecond}/s`;
+  const r = (p: 'p50' | 'p95' | 'p99'): Row => [
+    'latency',
+    `${p} create ack → alert seen (ms)`,
+    ms(l.latencyMs[p]),
+    `${ms(l.floorMs[p])} floor`,
+    x(ratio(l.latencyMs[p], l.floorMs[p])),
+    p === 'p99' ? `≤ ${TARGETS.latencyP99Ratio}×` : '',
+    p === 'p99' ? met(l.p99Ratio <= TARGETS.latencyP99Ratio) : '',
+  ];
+  return [
+    ['latency', 'load', rate, `achieved ${l.achievedRatePerSecond}/s`, '', '', ''],
+    r('p50'),
+    r('p95'),
+    r('p99'),
+    [
+      'latency',
+      'p99 create sent → alert seen (ms)',
+      ms(l.fromSend.latencyMs.p99),
+      `${ms(l.fromSend.floorMs.p99)} floor from send`,
+      x(l.fromSend.p99Ratio),
+      '(informative)',
+      '',
+    ],
+    countsRow('latency', l.counts, l.missingAlertEvents),
+    cpuRow('latency', l.cpu),
+  ];
+}
+
+function burstRows(b: BurstResult): Row[] {
+  return [
+    [
+      'burst',
+      'all alerts exist (s)',
+      s(b.alertSeconds),
+      `${s(b.createSeconds)} creation`,
+      x(b.ratio),
+      `≤ ${TARGETS.burstRatio}×`,
+      met(b.ratio <= TARGETS.burstRatio),
+    ],
+    ['burst', 'alerts/s', String(b.alertsPerSecond), `${b.createsPerSecond} creates/s`, '', '', ''],
+    [
+      'burst',
+      'operator API connections opened',
+      String(b.operator.connectionsOpened),
+      `${b.operator.requests} requests`,
+      '',
+      'a handful',
+      '',
+    ],
+    countsRow('burst', b.counts, b.objects - b.alertsSeen),
+    cpuRow('burst', b.cpu),
+  ];
+}
+
+function scaleRows(sc: ScaleResult): Row[] {
+  const o = sc.operator;
+  const i = sc.informer;
+  return [
+    [
+      'scale',
+      'pre-existing objects',
+      `${sc.objects} (${sc.pods} Pods)`,
+      `filled at ${sc.fillPerSecond}/s`,
+      '',
+      '',
+      '',
+    ],
+    [
+      'scale',
+      'operator time to ready (s)',
+      s(o.readySeconds),
+      `${s(i.readySeconds)} informer`,
+      x(ratio(o.readySeconds, i.readySeconds)),
+      '',
+      '',
+    ],
+    [
+      'scale',
+      'operator peak RSS (MB)',
+      String(o.peakRssMB),
+      `${i.peakRssMB} informer`,
+      x(sc.rssVsInformer),
+      `≤ ${TARGETS.scaleRssMB} MB`,
+      met(o.peakRssMB <= TARGETS.scaleRssMB),
+    ],
+    [
+      'scale',
+      'alerts raised / listed',
+      `${o.alertsRaised} / ${o.alertsListed}`,
+      '',
+      '',
+      '0',
+      met(o.alertsRaised === 0 && o.alertsListed === 0),
+    ],
+  ];
+}
+
+function countsRow(scenario: string, c: LatencyResult['counts'], unseen: number): Row {
+  const ok = c.missed === 0 && c.duplicates === 0 && c.unexpected === 0;
+  const extra = c.unexpected ? `, ${c.unexpected} unexpected` : '';
+  return [
+    scenario,
+    'missed / duplicate alerts',
+    `${c.missed} / ${c.duplicates}${extra}`,
+    `${c.expected} objects, ${unseen} unseen by watch`,
+    '',
+    '0 / 0',
+    met(ok),
+  ];
+}
+
+/** Where the CPU went: seconds per process over the window, against what the cores could give. */
+function cpuRow(scenario: string, c: CpuUsage, figure = 'CPU seconds'): Row {
+  const parts = Object.entries(c.seconds).map(([role, v]) => `${role} ${v.toFixed(1)}`);
+  return [scenario, figure, parts.join(', '), `${c.wallSeconds} s × ${c.cores} cores`, '', '', ''];
+}
+
+function table(rows: Row[]): string[] {
+  const widths = HEADER.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: Row): string =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c] as number))
+      .join('  ')
+      .trimEnd();
+  return [line(rows[0] as Row), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
+}
+
+const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
+const s = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
+const x = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)}×` : 'n/a');
+const met = (ok: boolean): string => (ok ? 'yes' : 'NO');

@@ -1,0 +1,111 @@
+/**
+ * The shape of `bench-results/*.json`: every figure printed in the table, with the reference it was
+ * measured against in the same run and the DESIGN §9 target. Times in ms or s as the names say.
+ */
+import type { AlertCounts } from './counts.js';
+import type { CpuUsage } from './cpu.js';
+import type { RunContext } from './machine.js';
+import type { BenchOptions } from './options.js';
+import type { Summary } from './stats.js';
+
+/** DESIGN §9 targets. */
+export const TARGETS = {
+  /** Alert latency p99 at most this multiple of the floor's p99. */
+  latencyP99Ratio: 2,
+  /** All alerts exist within this multiple of the creation time. */
+  burstRatio: 1.1,
+  /** Peak RSS of the operator with 100,000 pre-existing objects. */
+  scaleRssMB: 150,
+} as const;
+
+/** Latency at a fixed rate of creates: alert latency against the object's own watch event. */
+export interface LatencyResult {
+  measured: number;
+  warmup: number;
+  ratePerSecond: number;
+  achievedRatePerSecond: number;
+  /** How late the open loop fired its creates against the schedule (load-generator health). */
+  scheduleLagMs: Summary;
+  createErrors: number;
+  /** create acknowledged → the object's own ADDED event seen by the benchmark's watcher. */
+  floorMs: Summary;
+  /** create acknowledged → the object's AuditAlert ADDED event seen by the same watcher. */
+  latencyMs: Summary;
+  p50Ratio: number;
+  p99Ratio: number;
+  /**
+   * The same two figures measured from when each create was sent instead of acknowledged. The ack
+   * and the object's own watch event leave the API server at about the same moment, so the floor
+   * above is close to zero; from the send, the floor includes one write, as the alert path does.
+   */
+  fromSend: { floorMs: Summary; latencyMs: Summary; p99Ratio: number };
+  /** Measured objects whose own event or alert event never arrived (left out of the figures). */
+  missingObjectEvents: number;
+  missingAlertEvents: number;
+  counts: AlertCounts;
+  /** CPU seconds of each process from the first create until the operator went idle. */
+  cpu: CpuUsage;
+  watchProblems: string[];
+  /** Ascending samples, for the chart and for later analysis. */
+  samples: { floorMs: number[]; latencyMs: number[] };
+}
+
+/** Many creates as fast as the API server takes them, and how long the alerts lag behind. */
+export interface BurstResult {
+  objects: number;
+  namespaces: number;
+  concurrency: number;
+  createErrors: number;
+  /** First create sent → last create acknowledged. */
+  createSeconds: number;
+  /** First create sent → the last expected alert seen by the watcher (NaN if some never came). */
+  alertSeconds: number;
+  ratio: number;
+  createsPerSecond: number;
+  alertsPerSecond: number;
+  alertsSeen: number;
+  /** The operator's own counters over the burst (from its /metrics). */
+  operator: { connectionsOpened: number; requests: number; alertsRaised: number };
+  counts: AlertCounts;
+  /** CPU seconds of each process from the first create until the operator went idle. */
+  cpu: CpuUsage;
+  watchProblems: string[];
+}
+
+/** A cluster full of pre-existing objects: start-up time and memory against a plain informer. */
+export interface ScaleResult {
+  objects: number;
+  pods: number;
+  namespaces: number;
+  fillSeconds: number;
+  fillPerSecond: number;
+  operator: {
+    /** Spawn → /readyz 200. */
+    readySeconds: number;
+    peakRssMBAtReady: number;
+    /** VmHWM after it stayed idle for a while: the figure held against the target. */
+    peakRssMB: number;
+    rssMBAfterIdle: number;
+    apiRequests: number;
+    /** tripline_alerts_raised_total and the AuditAlerts actually listed; both must be 0. */
+    alertsRaised: number;
+    alertsListed: number;
+    /** CPU seconds of each process from spawn to ready. */
+    cpuToReady: CpuUsage;
+  };
+  /** A plain @kubernetes/client-node informer on all Pods, with the same kubeconfig. */
+  informer: { readySeconds: number; peakRssMB: number; objects: number };
+  rssVsInformer: number;
+}
+
+/** Everything one run produced. */
+export interface BenchResults extends RunContext {
+  options: BenchOptions;
+  durationSeconds: number;
+  latency?: LatencyResult;
+  burst?: BurstResult;
+  scale?: ScaleResult;
+  targets: typeof TARGETS;
+  /** Set when the run failed; the figures measured before the failure are kept. */
+  error?: string;
+}

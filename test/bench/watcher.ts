@@ -1,0 +1,139 @@
+/**
+ * The benchmark's own watcher: a plain watch (`watch=1&allowWatchBookmarks=true` from a fresh list
+ * resourceVersion) over the lean client, recording when each object's ADDED event and each alert's
+ * ADDED event reached this process. Both kinds of event travel the same path (API server watch
+ * cache → this process), which is what makes the object's own event a fair floor for the alert.
+ */
+import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeObject } from '../../src/api/kube-object.js';
+import type { KubeClient } from '../../src/kube/client.js';
+
+/** Where AuditAlerts are listed and watched. */
+export const ALERTS_PATH = '/apis/tripline.dev/v1alpha1/auditalerts';
+
+interface WatchEvent {
+  type: string;
+  object: KubeObject & { spec?: { subject?: { uid?: string } }; message?: string };
+}
+
+/** Problems kept for the report; a watch failing in a loop would otherwise fill memory. */
+const MAX_PROBLEMS = 50;
+
+const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** A watch that resumes from its last resourceVersion when the stream ends; never relists. */
+interface Stream {
+  path: string;
+  rv: string;
+  connected: Promise<void>;
+}
+
+/**
+ * Records first-seen times (performance.now()) of objects by uid and of alerts by subject uid, from
+ * the moment {@link start} resolves until {@link stop}.
+ */
+export class BenchWatcher {
+  /** performance.now() when each object's ADDED event was parsed, by object uid. */
+  readonly objectSeen = new Map<string, number>();
+  /** performance.now() when the first alert about each subject was parsed, by subject uid. */
+  readonly alertSeen = new Map<string, number>();
+  /** Problems seen by the watches (stream errors, ERROR events); reported, not fatal. */
+  readonly problems: string[] = [];
+  readonly #client: KubeClient;
+  readonly #paths: string[];
+  readonly #abort = new AbortController();
+  readonly #loops: Promise<void>[] = [];
+
+  /** Watches `objectPaths` (cluster-wide collections) and, with `alerts`, AuditAlerts too. */
+  constructor(client: KubeClient, objectPaths: string[], alerts: boolean) {
+    this.#client = client;
+    this.#paths = alerts ? [...objectPaths, ALERTS_PATH] : objectPaths;
+  }
+
+  /** Opens every watch from a fresh resourceVersion; resolves once all of them are connected. */
+  async start(): Promise<void> {
+    const streams = await Promise.all(this.#paths.map((p) => this.#open(p)));
+    await Promise.all(streams.map((s) => s.connected));
+  }
+
+  /** Closes every watch. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await Promise.allSettled(this.#loops);
+  }
+
+  async #open(path: string): Promise<Stream> {
+    const list = await this.#client.request<{ metadata: { resourceVersion: string } }>('GET', path, {
+      query: { limit: 1 },
+    });
+    let connected!: () => void;
+    const stream: Stream = {
+      path,
+      rv: list.metadata.resourceVersion,
+      connected: new Promise((r) => (connected = r)),
+    };
+    const onEvent = path === ALERTS_PATH ? this.#onAlert : this.#onObject;
+    this.#loops.push(this.#loop(stream, onEvent, connected));
+    return stream;
+  }
+
+  async #loop(
+    s: Stream,
+    onEvent: (ev: WatchEvent, at: number) => void,
+    connected: () => void,
+  ): Promise<void> {
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      try {
+        const res = await this.#client.stream(s.path, {
+          query: { watch: 1, allowWatchBookmarks: true, resourceVersion: s.rv, timeoutSeconds: 3600 },
+          signal,
+        });
+        connected();
+        await this.#consume(s, res, onEvent);
+      } catch (err: unknown) {
+        if (signal.aborted) return;
+        if (this.problems.length < MAX_PROBLEMS) this.problems.push(`${s.path}: ${describe(err)}`);
+        await sleep(500);
+      }
+    }
+  }
+
+  async #consume(
+    s: Stream,
+    res: IncomingMessage,
+    onEvent: (ev: WatchEvent, at: number) => void,
+  ): Promise<void> {
+    let buf = '';
+    res.setEncoding('utf8');
+    for await (const chunk of res as AsyncIterable<string>) {
+      const at = performance.now();
+      buf += chunk;
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.trim()) this.#onLine(s, JSON.parse(line) as WatchEvent, at, onEvent);
+      }
+    }
+  }
+
+  #onLine(s: Stream, ev: WatchEvent, at: number, onEvent: (ev: WatchEvent, at: number) => void): void {
+    if (ev.type === 'ERROR')
+      throw new Error(`watch ERROR event: ${ev.object.message ?? JSON.stringify(ev.object)}`);
+    const rv = ev.object.metadata?.resourceVersion;
+    if (rv) s.rv = rv;
+    if (ev.type === 'ADDED') onEvent(ev, at);
+  }
+
+  readonly #onObject = (ev: WatchEvent, at: number): void => {
+    const uid = ev.object.metadata.uid;
+    if (uid && !this.objectSeen.has(uid)) this.objectSeen.set(uid, at);
+  };
+
+  readonly #onAlert = (ev: WatchEvent, at: number): void => {
+    const uid = ev.object.spec?.subject?.uid;
+    if (uid && !this.alertSeen.has(uid)) this.alertSeen.set(uid, at);
+  };
+}

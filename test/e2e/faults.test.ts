@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { repoRoot } from '../../hack/controlplane/binaries.js';
+import { type ControlPlane, startControlPlane } from '../../hack/controlplane/index.js';
+import { type OperatorProcess, startOperator, waitFor } from '../../hack/operator-process.js';
+import { create, createNamespace } from '../../hack/samples.js';
+import type { KubeObject } from '../../src/api/kube-object.js';
+import type { KubeClient } from '../../src/kube/client.js';
+import { controlPlane } from './setup.js';
+import { allAlerted, assertExactlyOnce, createPods } from './support/burst.js';
+import { adminClient, alertsFor, installCrds, kubectlOk, suffix, waitForAlerts } from './support/cluster.js';
+import { FaultProxy } from './support/fault-proxy.js';
+
+const FAST = ['--watch-stall-seconds', '3', '--backoff-base-ms', '50', '--backoff-max-ms', '1000'];
+
+/** Installs CRDs and default detections (idempotent) and waits past the creation-second boundary. */
+async function prepare(cp: ControlPlane): Promise<void> {
+  await installCrds(cp);
+  await kubectlOk(cp, ['apply', '-k', path.join(repoRoot(), 'manifests/detections')]);
+}
+
+async function settle(c: KubeClient, op: OperatorProcess, objs: KubeObject[]): Promise<void> {
+  await waitFor(() => allAlerted(c, objs), 120_000, `alerts for all ${objs.length} objects`);
+  await op.waitIdle();
+  await assertExactlyOnce(c, objs);
+  assert.ok(op.running(), 'operator still running');
+}
+
+describe('faults: no alert lost or duplicated', function () {
+  this.timeout(300_000);
+  let cp: ControlPlane;
+  let c: KubeClient;
+  let op: OperatorProcess | undefined;
+  const ns = `faults-${suffix()}`;
+
+  before(async () => {
+    cp = controlPlane();
+    c = adminClient(cp);
+    await prepare(cp);
+    await createNamespace(c, ns);
+  });
+  afterEach(async () => {
+    if (op?.running()) await op.stop();
+    op = undefined;
+  });
+  after(() => c?.close());
+
+  it('SIGKILL of the operator mid-burst', async () => {
+    op = await startOperator(cp.kubeconfigPath, FAST);
+    await op.waitReady();
+    let killed: Promise<void> | undefined;
+    const first = op;
+    const pods = await createPods(c, ns, 'kill', 300, {
+      onProgress: (n) => {
+        if (n === 100) killed = first.kill();
+      },
+    });
+    await killed;
+    op = await startOperator(cp.kubeconfigPath, FAST);
+    await op.waitReady();
+    await settle(c, op, pods);
+  });
+
+  it('API server restart mid-burst', async () => {
+    op = await startOperator(cp.kubeconfigPath, FAST);
+    await op.waitReady();
+    let restarted: Promise<void> | undefined;
+    const pods = await createPods(c, ns, 'restart', 300, {
+      onProgress: (n) => {
+        if (n === 100) restarted = cp.restartApiServer();
+      },
+    });
+    await restarted;
+    await settle(c, op, pods);
+    assert.ok((await op.metric('tripline_watch_restarts_total')) > 0);
+  });
+
+  it('429 and 5xx answers on alert creation', async () => {
+    const proxy = new FaultProxy(cp);
+    const kubeconfig = await proxy.start(cp.dir);
+    try {
+      op = await startOperator(kubeconfig, FAST);
+      await op.waitReady();
+      proxy.fail({
+        method: 'POST',
+        pathIncludes: '/auditalerts',
+        status: 429,
+        times: 15,
+        retryAfterSeconds: 1,
+      });
+      proxy.fail({ method: 'POST', pathIncludes: '/auditalerts', status: 500, times: 10 });
+      proxy.fail({ method: 'POST', pathIncludes: '/auditalerts', status: 503, times: 10 });
+      const pods = await createPods(c, ns, 'throttled', 40);
+      await settle(c, op, pods);
+      assert.equal(proxy.injected, 35, 'every injected fault was hit');
+      assert.ok((await op.metric('tripline_alert_write_errors_total', { reason: 'throttled' })) >= 15);
+      assert.ok((await op.metric('tripline_alert_write_errors_total', { reason: 'server' })) >= 20);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('a watch that goes silent without closing', async () => {
+    const proxy = new FaultProxy(cp);
+    const kubeconfig = await proxy.start(cp.dir);
+    try {
+      op = await startOperator(kubeconfig, FAST);
+      await op.waitReady();
+      assert.ok(proxy.stallOpenWatches() > 0, 'watches were open');
+      const pods = await createPods(c, ns, 'stalled', 20);
+      await settle(c, op, pods);
+      assert.ok((await op.metric('tripline_watch_restarts_total', { reason: 'stalled' })) > 0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('RBAC revoked mid-run: backs off, recovers when restored', async () => {
+    const user = await cp.addUser(`tripline-op-${suffix()}`, ['tripline-operators']);
+    await kubectlOk(cp, ['apply', '-f', path.join(repoRoot(), 'manifests/rbac/role.yaml')]);
+    const bind = [
+      'create',
+      'clusterrolebinding',
+      'tripline-op-e2e',
+      '--clusterrole=tripline-operator',
+      '--group=tripline-operators',
+    ];
+    await kubectlOk(cp, bind);
+    op = await startOperator(user.kubeconfigPath, FAST);
+    await op.waitReady();
+    const before = await createPods(c, ns, 'rbac-ok', 5);
+    await waitFor(() => allAlerted(c, before), 60_000, 'alerts with the shipped least-privilege role');
+    await kubectlOk(cp, ['delete', 'clusterrolebinding', 'tripline-op-e2e']);
+    const during = await createPods(c, ns, 'rbac-revoked', 10);
+    await waitFor(
+      async () =>
+        ((await op?.metric('tripline_watch_restarts_total', { reason: 'error' })) as number) > 0 ||
+        ((await op?.metric('tripline_alert_write_errors_total', { reason: 'forbidden' })) as number) > 0,
+      60_000,
+      'the operator to notice it lost access',
+    );
+    assert.ok(op.running(), 'still running without access');
+    await kubectlOk(cp, bind);
+    await settle(c, op, [...before, ...during]);
+  });
+
+  it('objects near the size limit and with hostile annotations', async () => {
+    op = await startOperator(cp.kubeconfigPath, FAST);
+    await op.waitReady();
+    const big = await create(c, `/api/v1/namespaces/${ns}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      // Annotations are capped at 256 KiB in total; env values make up the rest of ~1.4 MB.
+      metadata: { name: 'big', annotations: { 'example.com/blob': 'x'.repeat(250_000) } },
+      spec: {
+        containers: [
+          {
+            name: 'app',
+            image: 'registry.example.com/big:1',
+            env: Array.from({ length: 1000 }, (_, i) => ({
+              name: `SECRET_${i}`,
+              value: `s3cr3t-${'v'.repeat(1150)}`,
+            })),
+          },
+        ],
+      },
+    });
+    const hostile = await create(c, `/api/v1/namespaces/${ns}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'hostile',
+        annotations: { 'example.com/x': '\u001b[31mred\n{"level":"error","message":"forged"}\u0000' },
+        labels: { 'app.kubernetes.io/managed-by': 'argocd' },
+      },
+      spec: { containers: [{ name: 'app', image: 'registry.example.com/hostile:1' }] },
+    });
+    await settle(c, op, [big, hostile]);
+    const [a] = await alertsFor(c, big.metadata.uid as string);
+    assert.ok(JSON.stringify(a).length < 200_000, 'the 1.4 MB object is not copied into the alert');
+    assert.ok(!JSON.stringify(a).includes('s3cr3t'), 'no env values in the alert');
+    const [h] = await alertsFor(c, hostile.metadata.uid as string);
+    assert.equal(
+      h?.metadata?.labels?.['app.kubernetes.io/managed-by'],
+      'tripline',
+      'subject labels are never copied',
+    );
+    assert.ok(!op.logs().includes('"message":"forged"}'), 'annotation text cannot forge a log line');
+  });
+
+  it('create-then-delete within milliseconds raises one alert', async () => {
+    op = await startOperator(cp.kubeconfigPath, FAST);
+    await op.waitReady();
+    const gone: KubeObject[] = [];
+    for (let i = 0; i < 10; i++) {
+      const p = await createPods(c, ns, `blink-${i}`, 1);
+      await c.request('DELETE', `/api/v1/namespaces/${ns}/pods/blink-${i}-0`, {
+        query: { gracePeriodSeconds: 0 },
+      });
+      gone.push(...p);
+    }
+    await settle(c, op, gone);
+  });
+});
+
+describe('faults: 410 Gone after etcd compaction (watch cache off)', function () {
+  this.timeout(300_000);
+  let cp: ControlPlane;
+  let c: KubeClient;
+  let op: OperatorProcess | undefined;
+
+  before(async () => {
+    cp = await startControlPlane({ watchCache: false, log: () => {} });
+    c = adminClient(cp);
+    await prepare(cp);
+  });
+  after(async () => {
+    if (op?.running()) await op.stop();
+    c?.close();
+    await cp?.stop();
+  });
+
+  it('relists after 410 while its watch was behind, and misses nothing', async () => {
+    const ns = `gone-${suffix()}`;
+    await new Promise((r) => setTimeout(r, 1100));
+    await createNamespace(c, ns);
+    op = await startOperator(cp.kubeconfigPath, FAST);
+    await op.waitReady();
+    const early = await createPods(c, ns, 'early', 10);
+    await waitFor(() => allAlerted(c, early), 60_000, 'early alerts');
+    op.proc.kill('SIGSTOP'); // its watches fall behind
+    await cp.restartApiServer(); // drops the streams the frozen operator held
+    const behind = await createPods(c, ns, 'behind', 20);
+    for (let i = 0; i < 50; i++) {
+      await c.request('PATCH', `/api/v1/namespaces/${ns}/pods/early-0`, {
+        body: { metadata: { annotations: { bump: String(i) } } },
+        contentType: 'application/merge-patch+json',
+      });
+    }
+    await cp.compactEtcd();
+    op.proc.kill('SIGCONT');
+    await settle(c, op, [...early, ...behind]);
+    assert.ok((await op.metric('tripline_watch_restarts_total', { reason: 'gone' })) > 0, 'a 410 was seen');
+    await waitForAlerts(c, behind[0]?.metadata.uid as string);
+  });
+});
