@@ -45,6 +45,17 @@ describe('faults: no alert lost or duplicated', function () {
   });
   after(() => c?.close());
 
+  it('a burst of 300 alerts reuses one small pool of connections', async () => {
+    op = await startOperator(cp.kubeconfigPath, [...FAST, '--workers', '8']);
+    await op.waitReady();
+    const before = await op.metric('tripline_api_connections_opened');
+    const pods = await createPods(c, ns, 'pool', 300, { concurrency: 50 });
+    await settle(c, op, pods);
+    const opened = (await op.metric('tripline_api_connections_opened')) - before;
+    // client-node 2.0.1 as shipped would open one per request (DESIGN §6): ~300 here.
+    assert.ok(opened <= 8 + 4, `opened ${opened} new connections for 300 alerts (8 workers)`);
+  });
+
   it('SIGKILL of the operator mid-burst', async () => {
     op = await startOperator(cp.kubeconfigPath, FAST);
     await op.waitReady();
