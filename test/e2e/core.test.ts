@@ -49,7 +49,12 @@ describe('core: one AuditAlert for every new Ingress, workload, ClusterRole and 
     c = adminClient(cp);
     await installCrds(cp);
     // Another suite may have applied the detections already; start from "never applied".
-    await kubectlOk(cp, ['delete', '--ignore-not-found', '-k', path.join(repoRoot(), 'manifests/detections')]);
+    await kubectlOk(cp, [
+      'delete',
+      '--ignore-not-found',
+      '-k',
+      path.join(repoRoot(), 'manifests/detections'),
+    ]);
     // Objects that exist before the detections are first applied must never raise alerts.
     preexisting.push(await createNamespace(c, ns));
     preexisting.push(await createIngress(c, ns, 'old-ingress'));

@@ -13,6 +13,8 @@ export interface FaultRule {
   /** How many matching requests to fail (then the rule is spent). */
   times: number;
   retryAfterSeconds?: number;
+  /** Status message; default "injected by the fault proxy". */
+  message?: string;
 }
 
 /**
@@ -103,7 +105,7 @@ export class FaultProxy {
           status: 'Failure',
           code: rule.status,
           reason: 'InjectedFault',
-          message: 'injected by the fault proxy',
+          message: rule.message ?? 'injected by the fault proxy',
         }),
       );
       req.resume();
