@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   op = await startOperator(cp.kubeconfigPath);
   await op.waitReady();
   say('Creating an Ingress, a Deployment with its ReplicaSet and Pods, a ClusterRole and a Namespace');
-  const c = new KubeClient(cp.kubeConfig, {
+  const c = new KubeClient(cp.access, {
     maxSockets: 4,
     userAgent: 'tripline-demo',
     requestTimeoutMs: 30_000,

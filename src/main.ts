@@ -3,8 +3,8 @@ import { RecentAlerts } from './alerts/recent.js';
 import type { Settings } from './config/schema.js';
 import { DetectionController } from './detections/controller.js';
 import type { ObjectWork } from './detections/feed.js';
+import { type AccessSource, loadClusterAccess } from './kube/access.js';
 import { KubeClient } from './kube/client.js';
-import { loadKubeConfig } from './kube/config.js';
 import { Discovery } from './kube/resources.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -24,11 +24,15 @@ export interface Operator {
  * Wiring only: settings → logger, client, metrics → detection controller (feeds) → alert queue →
  * probe server. Data flows one way: watch event → queue key → match → build → idempotent write.
  */
-export async function runOperator(settings: Settings, isTty: boolean): Promise<Operator> {
+export async function runOperator(
+  settings: Settings,
+  location: AccessSource,
+  isTty: boolean,
+): Promise<Operator> {
   const format = settings.logFormat === 'auto' ? (isTty ? 'text' : 'json') : settings.logFormat;
   const log = createLogger({ level: settings.logLevel, format });
   const metrics = createMetrics();
-  const client = new KubeClient(loadKubeConfig(settings.kubeconfig), {
+  const client = new KubeClient(await loadClusterAccess(location), {
     maxSockets: settings.maxConnections,
     userAgent: 'tripline/0.1.0',
     requestTimeoutMs: settings.requestTimeoutSeconds * 1000,

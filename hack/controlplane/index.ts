@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterAccess } from '../../src/kube/access.js';
 import { adminTls, startApiServer as spawnApiServer, waitApiServerReady } from './apiserver.js';
 import { type Binaries, obtainBinaries } from './binaries.js';
 import { ADMIN_USER, createPki, issueCert, type Pki } from './certs.js';
@@ -46,6 +47,8 @@ export interface ControlPlane {
   readonly server: string;
   /** Admin (system:masters) client configuration. */
   readonly kubeConfig: KubeConfig;
+  /** Admin access for the operator's lean client (`new KubeClient(cp.access, …)`). */
+  readonly access: ClusterAccess;
   /** Admin kubeconfig file with embedded certificates, for kubectl and the operator's `--kubeconfig`. */
   readonly kubeconfigPath: string;
   /** Directory of the pinned kube-apiserver, kubectl and etcd binaries. */
@@ -129,6 +132,7 @@ interface Setup {
 class LocalControlPlane implements ControlPlane {
   readonly server: string;
   readonly kubeConfig: KubeConfig;
+  readonly access: ClusterAccess;
   readonly kubeconfigPath: string;
   readonly binDir: string;
   readonly etcdUrl: string;
@@ -143,6 +147,8 @@ class LocalControlPlane implements ControlPlane {
     this.dir = setup.dir;
     this.etcdUrl = `http://127.0.0.1:${setup.etcdPorts.client}`;
     this.binDir = setup.bins.binDir;
+    const { ca, cert, key } = adminTls(setup.pki);
+    this.access = { server: this.server, ca, cert, key, headers: async () => ({}) };
   }
 
   /** Starts etcd, waits for it, then starts kube-apiserver and waits until it is ready. */

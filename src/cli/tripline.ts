@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { isTerminal, loadSettings, SettingsError, settingsHelp } from '../config/load.js';
+import { apiLocation, isTerminal, loadSettings, SettingsError, settingsHelp } from '../config/load.js';
 import { runOperator } from '../main.js';
 
 const USAGE = `tripline — raises an AuditAlert for every new Ingress, workload, ClusterRole and Namespace
@@ -46,7 +46,7 @@ async function run(args: string[]): Promise<number> {
     }
     throw err;
   }
-  const op = await runOperator(settings, isTerminal());
+  const op = await runOperator(settings, apiLocation(settings), isTerminal());
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);

@@ -81,3 +81,22 @@ export function settingsHelp(): string {
 
 /** True when stderr is a terminal (text logs for people). */
 export const isTerminal = (): boolean => process.stderr.isTTY === true;
+
+/** Where the API server is, from settings and the environment a Pod or a shell provides. */
+export interface ApiLocation {
+  kubeconfig?: string;
+  inCluster?: { host: string; port: string };
+}
+
+/**
+ * Resolves cluster access like kubectl and client-go: `--kubeconfig`, else in a Pod the service
+ * account (KUBERNETES_SERVICE_HOST/PORT), else the first file of $KUBECONFIG, else ~/.kube/config.
+ */
+export function apiLocation(settings: Settings, env: NodeJS.ProcessEnv = process.env): ApiLocation {
+  if (settings.kubeconfig) return { kubeconfig: settings.kubeconfig };
+  const host = env.KUBERNETES_SERVICE_HOST;
+  if (host) return { inCluster: { host, port: env.KUBERNETES_SERVICE_PORT ?? '443' } };
+  const fromEnv = env.KUBECONFIG?.split(':').find(Boolean);
+  if (fromEnv) return { kubeconfig: fromEnv };
+  return env.HOME ? { kubeconfig: `${env.HOME}/.kube/config` } : {};
+}

@@ -1,18 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterAccess } from './access.js';
 import { ApiError } from './errors.js';
-
-/** TLS material and headers taken from a KubeConfig, refreshed periodically (rotating tokens). */
-interface AuthMaterial {
-  ca?: string | Buffer;
-  cert?: string | Buffer;
-  key?: string | Buffer;
-  rejectUnauthorized?: boolean;
-  servername?: string;
-  headers: Record<string, string>;
-}
 
 /** Options of {@link KubeClient}. */
 export interface KubeClientOptions {
@@ -22,8 +12,6 @@ export interface KubeClientOptions {
   userAgent: string;
   /** Timeout of non-watch requests in milliseconds. */
   requestTimeoutMs: number;
-  /** How often to re-read credentials from the KubeConfig (token files rotate). */
-  authRefreshMs?: number;
 }
 
 /** Options of one request. */
@@ -45,23 +33,19 @@ export interface ClientStats {
  *
  * `@kubernetes/client-node` 2.0.1 builds a new undici Agent per request (a new TLS connection each
  * time; DESIGN §6 and docs/adr/0001). The hot paths — paginated lists, watch streams and alert
- * writes — go through this client instead; TLS and credentials still come from client-node's
- * `KubeConfig`, so every kubeconfig form it supports works here too.
+ * writes — go through this client instead. TLS material and credentials come from a
+ * {@link ClusterAccess} (src/kube/access.ts: in-cluster, kubeconfig, or client-node's `KubeConfig`).
  */
 export class KubeClient {
   readonly server: URL;
-  readonly #kc: KubeConfig;
+  readonly #access: ClusterAccess;
   readonly #opts: KubeClientOptions;
   #agent: http.Agent | undefined;
-  #auth: Promise<AuthMaterial> | undefined;
-  #authAt = 0;
   readonly #stats: ClientStats = { connectionsOpened: 0, requests: 0 };
 
-  constructor(kc: KubeConfig, opts: KubeClientOptions) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
-    this.#kc = kc;
+  constructor(access: ClusterAccess, opts: KubeClientOptions) {
+    this.server = new URL(access.server);
+    this.#access = access;
     this.#opts = opts;
   }
 
@@ -102,14 +86,13 @@ export class KubeClient {
     opts: RequestOptions,
     timeoutMs: number,
   ): Promise<http.IncomingMessage> {
-    const auth = await this.#authMaterial();
-    const agent = this.#poolFor(auth);
+    const agent = this.#pool();
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(opts.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
     const body = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     const headers: Record<string, string | number> = {
-      ...auth.headers,
+      ...(await this.#access.headers()),
       accept: 'application/json',
       'user-agent': this.#opts.userAgent,
     };
@@ -131,7 +114,8 @@ export class KubeClient {
     });
   }
 
-  #poolFor(auth: AuthMaterial): http.Agent {
+  #pool(): http.Agent {
+    const auth = this.#access;
     if (this.#agent) return this.#agent;
     const stats = this.#stats;
     const common = {
@@ -146,7 +130,7 @@ export class KubeClient {
         ca: auth.ca,
         cert: auth.cert,
         key: auth.key,
-        rejectUnauthorized: auth.rejectUnauthorized ?? true,
+        rejectUnauthorized: auth.insecureSkipTlsVerify !== true,
         servername: auth.servername,
       });
       const create = agent.createConnection.bind(agent);
@@ -166,36 +150,6 @@ export class KubeClient {
     }
     return this.#agent;
   }
-
-  async #authMaterial(): Promise<AuthMaterial> {
-    const refresh = this.#opts.authRefreshMs ?? 60_000;
-    if (!this.#auth || Date.now() - this.#authAt > refresh) {
-      this.#authAt = Date.now();
-      this.#auth = readAuth(this.#kc);
-    }
-    return await this.#auth;
-  }
-}
-
-async function readAuth(kc: KubeConfig): Promise<AuthMaterial> {
-  const opts: https.RequestOptions = {};
-  try {
-    await kc.applyToHTTPSOptions(opts);
-  } catch (err: unknown) {
-    throw new Error('reading credentials from kubeconfig', { cause: err });
-  }
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.headers ?? {}))
-    if (v !== undefined) headers[k.toLowerCase()] = String(v);
-  if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-  return {
-    ca: opts.ca as string | Buffer | undefined,
-    cert: opts.cert as string | Buffer | undefined,
-    key: opts.key as string | Buffer | undefined,
-    rejectUnauthorized: opts.rejectUnauthorized,
-    servername: opts.servername ?? undefined,
-    headers,
-  };
 }
 
 async function readAll(res: http.IncomingMessage): Promise<string> {

@@ -8,7 +8,7 @@ import { isRetryable } from '../../../src/kube/errors.js';
 
 /** The lean client on the admin kubeconfig, for test reads and writes. */
 export function adminClient(cp: ControlPlane): KubeClient {
-  return new KubeClient(cp.kubeConfig, {
+  return new KubeClient(cp.access, {
     maxSockets: 16,
     userAgent: 'tripline-e2e',
     requestTimeoutMs: 30_000,
