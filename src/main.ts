@@ -1,5 +1,8 @@
+import { LifecycleController } from './alerts/lifecycle.js';
+import { alertName } from './alerts/name.js';
 import { alertRaiser } from './alerts/raiser.js';
 import { RecentAlerts } from './alerts/recent.js';
+import { sweepExpired } from './alerts/retention.js';
 import type { Settings } from './config/schema.js';
 import { DetectionController } from './detections/controller.js';
 import type { ObjectWork } from './detections/feed.js';
@@ -38,21 +41,37 @@ export async function runOperator(
     requestTimeoutMs: settings.requestTimeoutSeconds * 1000,
   });
   const backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs };
+  const discovery = new Discovery(client);
   const recent = new RecentAlerts(settings.recentAlertsCacheSize);
+  const watch = watchOptions(settings, backoff);
   let detections: DetectionController | undefined;
+  const lifecycle = new LifecycleController(
+    { watch, backoff, concurrency: 4 },
+    { client, discovery, clock: systemClock, log, detection: (n) => detections?.detection(n) },
+  );
+  const gone = (name: string): void => lifecycle.subjectDeleted(name);
   const queue = new WorkQueue<ObjectWork>(
     { name: 'alerts', concurrency: settings.workers, backoff, events: queueEvents(metrics) },
-    alertRaiser({ client, feed: (k) => detections?.feed(k), recent, clock: systemClock, log, metrics }),
+    alertRaiser({
+      client,
+      feed: (k) => detections?.feed(k),
+      recent,
+      clock: systemClock,
+      log,
+      metrics,
+      subjectDeleted: gone,
+    }),
     log.child({ controller: 'alerts' }),
   );
-  detections = new DetectionController(detectionOptions(settings, backoff), {
+  const ctl = new DetectionController(detectionOptions(settings, watch, backoff), {
     client,
-    discovery: new Discovery(client),
+    discovery,
     clock: systemClock,
     log,
     feedDeps: {
       enqueue: (key, work) => queue.add(key, work),
       recentlyRaised: (d, uid) => recent.has(d, uid),
+      subjectDeleted: (d, uid) => gone(alertName(d, uid)),
       watchEvents: (resource) => ({
         restarted: (reason) => metrics.watchRestarts.inc({ resource, reason }),
         relisted: () => metrics.watchRelists.inc({ resource }),
@@ -63,16 +82,27 @@ export async function runOperator(
       for (const [state, n] of Object.entries(c)) metrics.detectionsReady.set({ state }, n);
     },
   });
-  detections.start();
-  const ctl = detections;
+  detections = ctl;
+  const retention = every(
+    settings.retentionSweepSeconds * 1000,
+    async () => {
+      await sweepExpired({ client, clock: systemClock, log, detection: (n) => ctl.detection(n) });
+    },
+    log,
+  );
+  // Start order is design (STYLE 4): detections and their feeds, then the alert loop, then probes.
+  ctl.start();
+  lifecycle.start();
   const probe = await startProbe(settings, metrics, client, () => ctl.ready);
   log.info('Operator started', { probePort: probe.port, workers: settings.workers });
   return {
     probePort: probe.port,
     ready: () => ctl.ready,
     stop: async () => {
+      retention.stop();
       await ctl.stop();
       await queue.shutdown();
+      await lifecycle.stop();
       await probe.close();
       client.close();
       log.info('Operator stopped');
@@ -80,14 +110,37 @@ export async function runOperator(
   };
 }
 
-function detectionOptions(s: Settings, backoff: { baseMs: number; maxMs: number }) {
+/** Runs `task` every `ms` (never two at once); failures are logged and retried next time. */
+function every(ms: number, task: () => Promise<void>, log: Logger): { stop(): void } {
+  let running = false;
+  const t = setInterval(() => {
+    if (running) return;
+    running = true;
+    task()
+      .catch((err: unknown) => log.warn('Periodic task failed', { err }))
+      .finally(() => {
+        running = false;
+      });
+  }, ms);
+  return { stop: () => clearInterval(t) };
+}
+
+function watchOptions(s: Settings, backoff: { baseMs: number; maxMs: number }) {
   return {
-    watch: {
-      pageSize: s.listPageSize,
-      stallTimeoutMs: s.watchStallSeconds * 1000,
-      watchTimeoutSeconds: s.watchTimeoutSeconds,
-      backoff,
-    },
+    pageSize: s.listPageSize,
+    stallTimeoutMs: s.watchStallSeconds * 1000,
+    watchTimeoutSeconds: s.watchTimeoutSeconds,
+    backoff,
+  };
+}
+
+function detectionOptions(
+  s: Settings,
+  watch: ReturnType<typeof watchOptions>,
+  backoff: { baseMs: number; maxMs: number },
+) {
+  return {
+    watch,
     backoff,
     watermarkOverlapMs: s.watermarkOverlapSeconds * 1000,
     watermarkFlushMs: s.watermarkFlushSeconds * 1000,

@@ -20,6 +20,8 @@ export interface RaiserDeps {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  /** Called for an alert whose subject is already deleted when the alert is written. */
+  subjectDeleted?(alertName: string): void;
 }
 
 /**
@@ -34,8 +36,9 @@ export function alertRaiser(deps: RaiserDeps): (key: string, work: ObjectWork) =
     const uid = work.obj.metadata.uid as string;
     for (const sub of feed.subscriptions.values()) {
       if (!wantsCreatedAlert(sub, work.obj) || deps.recent.has(sub.detection.name, uid)) continue;
-      await raiseOne(deps, feed, sub, work.obj);
+      const name = await raiseOne(deps, feed, sub, work.obj);
       deps.recent.add(sub.detection.name, uid);
+      if (work.deleted) deps.subjectDeleted?.(name);
     }
     feed.done(uid);
     return undefined;
@@ -47,7 +50,7 @@ async function raiseOne(
   feed: ResourceFeed,
   sub: Subscription,
   obj: KubeObject,
-): Promise<void> {
+): Promise<string> {
   const alert = buildAlert({
     detection: sub.detection.source,
     subject: obj,
@@ -73,6 +76,7 @@ async function raiseOne(
         name: obj.metadata.name,
       });
     }
+    return alert.metadata?.name as string;
   } catch (err: unknown) {
     deps.metrics.alertWriteErrors.inc({ reason: classify(err) });
     throw err;

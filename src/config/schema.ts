@@ -94,6 +94,12 @@ export const SETTINGS_SCHEMA = {
       default: 5,
       description: 'How often advanced watermarks are written to AuditDetection status.',
     },
+    retentionSweepSeconds: {
+      type: 'integer',
+      minimum: 1,
+      default: 300,
+      description: "How often resolved AuditAlerts past their detection's retention.resolvedTTL are deleted.",
+    },
     recentAlertsCacheSize: {
       type: 'integer',
       minimum: 0,
@@ -119,5 +125,6 @@ export interface Settings {
   backoffMaxMs: number;
   watermarkOverlapSeconds: number;
   watermarkFlushSeconds: number;
+  retentionSweepSeconds: number;
   recentAlertsCacheSize: number;
 }

@@ -91,6 +91,11 @@ export class DetectionController {
     );
   }
 
+  /** The AuditDetection of that name as last observed. */
+  detection(name: string): AuditDetection | undefined {
+    return this.#store.get(name);
+  }
+
   /** The feed for a resource key, if any detection uses it. */
   feed(key: string): ResourceFeed | undefined {
     return this.#feeds.get(key);

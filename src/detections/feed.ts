@@ -15,6 +15,8 @@ import { creationMs } from './watermark.js';
 export interface ObjectWork {
   feedKey: string;
   obj: KubeObject;
+  /** The newest observation is the object's deletion. */
+  deleted: boolean;
 }
 
 /** What a feed needs from its owner. */
@@ -27,6 +29,8 @@ export interface FeedDeps {
   enqueue(key: string, work: ObjectWork): void;
   /** True when an alert for this detection and object was raised recently (saves a 409). */
   recentlyRaised(detection: string, uid: string): boolean;
+  /** The subject of an existing alert was deleted. */
+  subjectDeleted?(detection: string, uid: string): void;
 }
 
 /**
@@ -108,9 +112,19 @@ export class ResourceFeed {
     const created = creationMs(obj);
     if (!uid || created === undefined) return;
     if (type !== 'DELETED' && created > this.#maxSeen) this.#maxSeen = created;
+    if (type === 'DELETED') this.#reportDeleted(obj, uid);
     if (!this.#wanted(obj, uid)) return;
     if (!this.#pending.has(uid)) this.#pending.set(uid, created);
-    this.#deps.enqueue(`${this.key}|${uid}`, { feedKey: this.key, obj });
+    this.#deps.enqueue(`${this.key}|${uid}`, { feedKey: this.key, obj, deleted: type === 'DELETED' });
+  }
+
+  /** Deleted subjects whose alert is known to exist; the others go through the queue (raise first). */
+  #reportDeleted(obj: KubeObject, uid: string): void {
+    for (const sub of this.subscriptions.values()) {
+      const d = sub.detection.name;
+      if (wantsCreatedAlert(sub, obj) && this.#deps.recentlyRaised(d, uid))
+        this.#deps.subjectDeleted?.(d, uid);
+    }
   }
 
   #wanted(obj: KubeObject, uid: string): boolean {

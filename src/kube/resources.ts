@@ -60,24 +60,41 @@ export class Discovery {
     this.#client = client;
   }
 
+  /** Finds the resource of a kind (e.g. `apps/v1` + `Deployment` → deployments). */
+  async resolveKind(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    const probe = { group: group as string, version: version as string, resource: '' };
+    const list = await this.#list(probe);
+    const found = list.resources.find((r) => r.kind === kind && !r.name.includes('/'));
+    if (!found) throw new Error(`the API server does not serve kind ${kind} in ${apiVersion}`);
+    return { ...probe, resource: found.name, kind, namespaced: found.namespaced, verbs: found.verbs };
+  }
+
   /** Looks a resource up; throws with a readable message when the API server does not serve it. */
   async resolve(gvr: GroupVersionResource): Promise<ResourceInfo> {
     const gv = apiVersionOf(gvr);
-    let list = this.#cache.get(gv);
-    if (!list) {
-      const path = gvr.group ? `/apis/${gv}` : `/api/${gv}`;
-      try {
-        list = await this.#client.request<ApiResourceList>('GET', path);
-      } catch (err: unknown) {
-        throw new Error(`the API server does not serve ${gv}`, { cause: err });
-      }
-      this.#cache.set(gv, list);
-    }
+    const list = await this.#list(gvr);
     const found = list.resources.find((r) => r.name === gvr.resource);
     if (!found) {
       this.#cache.delete(gv);
       throw new Error(`the API server does not serve resource ${gvr.resource} in ${gv}`);
     }
     return { ...gvr, kind: found.kind, namespaced: found.namespaced, verbs: found.verbs };
+  }
+
+  async #list(gvr: Pick<GroupVersionResource, 'group' | 'version'>): Promise<ApiResourceList> {
+    const gv = apiVersionOf(gvr);
+    const cached = this.#cache.get(gv);
+    if (cached) return cached;
+    try {
+      const list = await this.#client.request<ApiResourceList>(
+        'GET',
+        gvr.group ? `/apis/${gv}` : `/api/${gv}`,
+      );
+      this.#cache.set(gv, list);
+      return list;
+    } catch (err: unknown) {
+      throw new Error(`the API server does not serve ${gv}`, { cause: err });
+    }
   }
 }

@@ -1,0 +1,175 @@
+import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
+import type { AuditAlert, Condition } from '../api/generated/audit-alert.js';
+import type { AuditDetection } from '../api/generated/audit-detection.js';
+import type { KubeClient } from '../kube/client.js';
+import { isConflict, isNotFound } from '../kube/errors.js';
+import { ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
+import type { Discovery } from '../kube/resources.js';
+import type { Logger } from '../observability/logger.js';
+import type { Backoff } from '../runtime/backoff.js';
+import type { Clock } from '../runtime/clock.js';
+import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
+import { execute, pendingAction, type RemediationOutcome, rejection } from './remediation.js';
+import { ALERT_CONDITIONS, cond, reconcileStatus } from './transitions.js';
+
+const ALERTS = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
+
+/** What the lifecycle controller needs. */
+export interface LifecycleDeps {
+  client: KubeClient;
+  discovery: Discovery;
+  clock: Clock;
+  log: Logger;
+  /** The current AuditDetection of that name, if any. */
+  detection(name: string): AuditDetection | undefined;
+}
+
+/** Settings of the lifecycle controller. */
+export interface LifecycleOptions {
+  watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind' | 'events'>;
+  backoff: Backoff;
+  concurrency: number;
+}
+
+/**
+ * The loop over AuditAlerts (DESIGN §5): records every state change people make in
+ * `status.history`, keeps the Acknowledged/Resolved/SubjectPresent/Remediated conditions, and
+ * executes remediation requests the alert's detection allows. Writes carry the resourceVersion they
+ * were computed from, so a concurrent human patch is never overwritten (409 → re-read, retry).
+ */
+export class LifecycleController {
+  readonly #deps: LifecycleDeps;
+  readonly #log: Logger;
+  readonly #watch: ResilientWatch;
+  readonly #queue: WorkQueue<AuditAlert | undefined>;
+  readonly #gone = new Set<string>();
+
+  constructor(opts: LifecycleOptions, deps: LifecycleDeps) {
+    this.#deps = deps;
+    this.#log = deps.log.child({ controller: 'lifecycle' });
+    this.#queue = new WorkQueue(
+      { name: 'lifecycle', concurrency: opts.concurrency, backoff: opts.backoff },
+      (k, a) => this.#reconcile(k, a),
+      this.#log,
+    );
+    this.#watch = new ResilientWatch(
+      deps.client,
+      { ...opts.watch, path: ALERTS, apiVersion: API_VERSION, kind: 'AuditAlert' },
+      {
+        onObject: (type, obj) => {
+          if (type !== 'DELETED') this.#queue.add(obj.metadata.name as string, obj as unknown as AuditAlert);
+        },
+      },
+      this.#log,
+    );
+  }
+
+  /** True once every alert has been listed. */
+  get synced(): boolean {
+    return this.#watch.synced;
+  }
+
+  /** Starts watching alerts. */
+  start(): void {
+    this.#watch.start();
+  }
+
+  /** Stops watching and waits for in-flight work. */
+  async stop(): Promise<void> {
+    await this.#watch.stop();
+    await this.#queue.shutdown();
+  }
+
+  /** The subject of this alert was deleted: flip SubjectPresent to False (the alert stays). */
+  subjectDeleted(alertName: string): void {
+    if (this.#gone.size > 10_000) this.#gone.clear(); // bounded; a missed flip is cosmetic, not a lost alert
+    this.#gone.add(alertName);
+    this.#queue.add(alertName, undefined);
+  }
+
+  async #reconcile(name: string, observed: AuditAlert | undefined): Promise<ReconcileResult> {
+    let alert = observed ?? (await this.#get(name));
+    for (let attempt = 0; alert && attempt < 5; attempt++) {
+      try {
+        await this.#converge(alert);
+        this.#gone.delete(name);
+        return undefined;
+      } catch (err: unknown) {
+        if (!isConflict(err)) throw err;
+        alert = await this.#get(name); // someone patched it meanwhile: recompute from what is there now
+      }
+    }
+    if (alert) throw new Error(`status of AuditAlert ${name} kept changing under the operator`);
+    return undefined;
+  }
+
+  async #converge(alert: AuditAlert): Promise<void> {
+    const name = alert.metadata?.name as string;
+    const action = pendingAction(alert);
+    const outcome = action ? await this.#remediate(alert, action) : undefined;
+    const working = outcome ? withOutcome(alert, outcome) : alert;
+    const extra = this.#extraConditions(working, name, outcome);
+    const patch = reconcileStatus(working, this.#deps.clock.now(), extra);
+    if (!patch && !outcome) return;
+    const status: Record<string, unknown> = { ...(patch ?? {}) };
+    if (outcome) {
+      status.remediation = working.status?.remediation;
+      if (outcome.result === 'Succeeded') Object.assign(status, { state: 'Resolved', reason: 'Remediated' });
+    }
+    await this.#deps.client.request('PATCH', `${ALERTS}/${encodeURIComponent(name)}/status`, {
+      query: { fieldManager: FIELD_MANAGER },
+      body: { metadata: { resourceVersion: alert.metadata?.resourceVersion }, status },
+      contentType: 'application/merge-patch+json',
+    });
+    if (outcome) this.#log.info('Recorded remediation', { alert: name, action, result: outcome.result });
+  }
+
+  #extraConditions(alert: AuditAlert, name: string, outcome: RemediationOutcome | undefined): Condition[] {
+    const out: Condition[] = [];
+    const present = alert.status?.conditions?.find((c) => c.type === ALERT_CONDITIONS.subjectPresent);
+    if (
+      this.#gone.has(name) ||
+      (outcome?.result === 'Succeeded' && alert.status?.remediation?.action === 'DeleteSubject')
+    ) {
+      out.push(
+        cond(
+          ALERT_CONDITIONS.subjectPresent,
+          false,
+          'Deleted',
+          'the subject was deleted; this alert keeps its evidence',
+        ),
+      );
+    } else if (!present) {
+      out.push(cond(ALERT_CONDITIONS.subjectPresent, true, 'Present', ''));
+    }
+    if (outcome) {
+      out.push(
+        cond(ALERT_CONDITIONS.remediated, outcome.result === 'Succeeded', outcome.result, outcome.message),
+      );
+    }
+    return out;
+  }
+
+  async #remediate(alert: AuditAlert, action: string): Promise<RemediationOutcome> {
+    const detection = this.#deps.detection(alert.spec.detection.name);
+    const refused = rejection(alert, action, detection);
+    if (refused) return { result: 'Rejected', message: refused };
+    return await execute(this.#deps.client, this.#deps.discovery, alert, action);
+  }
+
+  async #get(name: string): Promise<AuditAlert | undefined> {
+    try {
+      return await this.#deps.client.request<AuditAlert>('GET', `${ALERTS}/${encodeURIComponent(name)}`);
+    } catch (err: unknown) {
+      if (isNotFound(err)) return undefined;
+      throw new Error(`reading AuditAlert ${name}`, { cause: err });
+    }
+  }
+}
+
+function withOutcome(alert: AuditAlert, outcome: RemediationOutcome): AuditAlert {
+  const st = { ...(alert.status ?? {}) };
+  st.remediation = { ...st.remediation, ...outcome };
+  if (outcome.result === 'Succeeded') Object.assign(st, { state: 'Resolved', reason: 'Remediated' });
+  return { ...alert, status: st };
+}

@@ -1,0 +1,105 @@
+import { MAX_HISTORY } from '../api/constants.js';
+import type {
+  AlertHistoryEntry,
+  AuditAlert,
+  AuditAlertStatus,
+  Condition,
+} from '../api/generated/audit-alert.js';
+
+/** Condition types the operator keeps on an AuditAlert. */
+export const ALERT_CONDITIONS = {
+  acknowledged: 'Acknowledged',
+  resolved: 'Resolved',
+  subjectPresent: 'SubjectPresent',
+  remediated: 'Remediated',
+} as const;
+
+/** Operator-owned status fields to write, or undefined when nothing changes. */
+export type StatusPatch = Pick<AuditAlertStatus, 'history' | 'conditions' | 'observedGeneration'>;
+
+const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
+
+/**
+ * Brings history and conditions in line with the triage fields people wrote: appends one history
+ * entry when the state differs from the last recorded one, derives Acknowledged/Resolved, keeps
+ * the other conditions, stamps observedGeneration. Pure; `extra` overrides conditions by type
+ * (SubjectPresent, Remediated).
+ */
+export function reconcileStatus(
+  alert: AuditAlert,
+  now: Date,
+  extra: Condition[] = [],
+): StatusPatch | undefined {
+  const st = alert.status ?? {};
+  const state = st.state ?? 'Open';
+  const generation = alert.metadata?.generation ?? 1;
+  const history = [...(st.history ?? [])];
+  const last = history.at(-1)?.to ?? 'Open';
+  if (state !== last) history.push(entry(last, state, st, now));
+  while (history.length > MAX_HISTORY) history.shift();
+  const wanted = [
+    cond(ALERT_CONDITIONS.acknowledged, state === 'Acknowledged', 'Acknowledged', st.assignee ?? ''),
+    cond(ALERT_CONDITIONS.resolved, state === 'Resolved', st.reason ?? 'Open', st.note ?? ''),
+    ...extra,
+  ];
+  const conditions = mergeConditions(st.conditions ?? [], wanted, generation, now);
+  const next: StatusPatch = { history, conditions, observedGeneration: generation };
+  const same =
+    history.length === (st.history ?? []).length &&
+    st.observedGeneration === generation &&
+    JSON.stringify(conditions) === JSON.stringify(st.conditions ?? []);
+  return same ? undefined : next;
+}
+
+function entry(from: string, to: string, st: AuditAlertStatus, now: Date): AlertHistoryEntry {
+  const e: AlertHistoryEntry = { time: rfc3339(now), from, to } as AlertHistoryEntry;
+  if (to === 'Resolved' && st.reason) e.reason = st.reason;
+  if (st.note) e.note = st.note;
+  return e;
+}
+
+/** A condition without times (filled by {@link mergeConditions}). */
+export function cond(type: string, on: boolean, reason: string, message: string): Condition {
+  return { type, status: on ? 'True' : 'False', reason: reason || 'None', message } as Condition;
+}
+
+/** Replaces conditions by type, keeping transition times when the status did not change. */
+export function mergeConditions(
+  cur: Condition[],
+  wanted: Condition[],
+  generation: number,
+  now: Date,
+): Condition[] {
+  const out = cur.filter((c) => !wanted.some((w) => w.type === c.type));
+  for (const w of wanted) {
+    const old = cur.find((c) => c.type === w.type);
+    const unchanged = old?.status === w.status && old.reason === w.reason && old.message === w.message;
+    if (unchanged && old.observedGeneration === generation) {
+      out.push(old);
+      continue;
+    }
+    const lastTransitionTime = old?.status === w.status ? old.lastTransitionTime : rfc3339(now);
+    out.push({ ...w, observedGeneration: generation, lastTransitionTime });
+  }
+  return out.sort((a, b) => a.type.localeCompare(b.type));
+}
+
+/** When a Resolved alert was resolved: its last history entry into Resolved. */
+export function resolvedAt(alert: AuditAlert): Date | undefined {
+  if (alert.status?.state !== 'Resolved') return undefined;
+  const e = [...(alert.status.history ?? [])].reverse().find((h) => h.to === 'Resolved');
+  return e?.time ? new Date(e.time) : undefined;
+}
+
+/** Parses a Go-style duration (`720h`, `1h30m`, `90s`, `500ms`) into milliseconds. */
+export function parseDuration(s: string): number | undefined {
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of s.matchAll(re)) {
+    total += Number(m[1]) * (units[m[2] as string] as number);
+    consumed += m[0].length;
+  }
+  return consumed === s.length && consumed > 0 ? total : undefined;
+}
