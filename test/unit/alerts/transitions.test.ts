@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { pendingAction, rejection } from '../../../src/alerts/remediation.js';
+import { expiresAt } from '../../../src/alerts/retention.js';
+import { parseDuration, reconcileStatus } from '../../../src/alerts/transitions.js';
+import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
+import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
+
+const now = new Date('2026-11-23T12:00:00Z');
+const alert = (status: AuditAlert['status'], kind = 'Deployment', generation = 1): AuditAlert =>
+  ({
+    metadata: { name: 'a', generation },
+    spec: {
+      detection: { name: 'd', generation: 1 },
+      subject: { apiVersion: 'apps/v1', kind, name: 'x', uid: 'u' },
+    },
+    status,
+  }) as unknown as AuditAlert;
+const detection = (allowed: string[], ttl?: string): AuditDetection =>
+  ({
+    spec: { remediation: { allowedActions: allowed }, retention: ttl ? { resolvedTTL: ttl } : undefined },
+  }) as unknown as AuditDetection;
+
+describe('status reconcile', () => {
+  const cases = [
+    {
+      name: 'a new alert gets conditions, no history',
+      status: { state: 'Open' as const },
+      history: 0,
+      ack: 'False',
+    },
+    {
+      name: 'acknowledging appends Open→Acknowledged',
+      status: { state: 'Acknowledged' as const },
+      history: 1,
+      ack: 'True',
+    },
+    {
+      name: 'resolving after acknowledging appends Acknowledged→Resolved with the reason',
+      status: {
+        state: 'Resolved' as const,
+        reason: 'Expected' as const,
+        history: [{ time: 't', from: 'Open', to: 'Acknowledged' }],
+      },
+      history: 2,
+      ack: 'False',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const p = reconcileStatus(alert(c.status), now);
+      assert.ok(p);
+      assert.equal(p.history?.length, c.history);
+      assert.equal(p.conditions?.find((x) => x.type === 'Acknowledged')?.status, c.ack);
+      assert.equal(p.observedGeneration, 1);
+      if (c.history === 2) assert.equal(p.history?.[1]?.reason, 'Expected');
+    });
+  }
+  it('is a fixed point: reconciling its own output changes nothing', () => {
+    const a = alert({ state: 'Acknowledged', assignee: 'alice' });
+    const p = reconcileStatus(a, now);
+    assert.equal(reconcileStatus(alert({ ...a.status, ...p }), new Date('2027-01-01T00:00:00Z')), undefined);
+  });
+  it('keeps at most 100 history entries, dropping the oldest', () => {
+    const history = Array.from({ length: 100 }, (_, i) => ({
+      time: `t${i}`,
+      from: 'Open',
+      to: i % 2 ? 'Open' : 'Acknowledged',
+    }));
+    const p = reconcileStatus(alert({ state: 'Resolved', reason: 'Other', note: 'n', history }), now);
+    assert.equal(p?.history?.length, 100);
+    assert.equal(p?.history?.[0]?.time, 't1');
+    assert.equal(p?.history?.at(-1)?.to, 'Resolved');
+  });
+});
+
+describe('remediation decisions', () => {
+  const cases = [
+    {
+      name: 'allowed action on a fitting kind',
+      a: alert({ remediation: { action: 'ScaleToZero' } }),
+      d: detection(['ScaleToZero']),
+      want: undefined,
+    },
+    {
+      name: 'action not listed by the detection',
+      a: alert({ remediation: { action: 'DeleteSubject' } }),
+      d: detection(['ScaleToZero']),
+      want: /not allowed by AuditDetection d/,
+    },
+    {
+      name: 'ScaleToZero on a Pod',
+      a: alert({ remediation: { action: 'ScaleToZero' } }, 'Pod'),
+      d: detection(['ScaleToZero']),
+      want: /applies to Deployment, StatefulSet, ReplicaSet/,
+    },
+    {
+      name: 'RevokeClusterRole on a Deployment',
+      a: alert({ remediation: { action: 'RevokeClusterRole' } }),
+      d: detection(['RevokeClusterRole']),
+      want: /applies to ClusterRole/,
+    },
+    {
+      name: 'detection deleted',
+      a: alert({ remediation: { action: 'DeleteSubject' } }),
+      d: undefined,
+      want: /no longer exists/,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const r = rejection(c.a, pendingAction(c.a) as string, c.d);
+      if (c.want === undefined) assert.equal(r, undefined);
+      else assert.match(r ?? '', c.want);
+    });
+  }
+  it('a request with a result is not pending', () => {
+    assert.equal(
+      pendingAction(alert({ remediation: { action: 'DeleteSubject', result: 'Failed' } })),
+      undefined,
+    );
+  });
+});
+
+describe('retention', () => {
+  const resolved = alert({
+    state: 'Resolved',
+    reason: 'Expected',
+    history: [{ time: '2026-11-01T00:00:00Z', from: 'Open', to: 'Resolved' }],
+  });
+  it('expires resolvedTTL after the resolution', () => {
+    assert.equal(expiresAt(resolved, detection([], '24h'))?.toISOString(), '2026-11-02T00:00:00.000Z');
+  });
+  it('defaults to 30 days', () =>
+    assert.equal(expiresAt(resolved, undefined)?.toISOString(), '2026-12-01T00:00:00.000Z'));
+  it('never expires open or acknowledged alerts', () => {
+    assert.equal(expiresAt(alert({ state: 'Open' }), detection([], '1s')), undefined);
+    assert.equal(expiresAt(alert({ state: 'Acknowledged' }), detection([], '1s')), undefined);
+  });
+  const durations: [string, number | undefined][] = [
+    ['720h', 2_592_000_000],
+    ['1h30m', 5_400_000],
+    ['90s', 90_000],
+    ['500ms', 500],
+    ['', undefined],
+    ['3 days', undefined],
+  ];
+  for (const [s, want] of durations) it(`parses "${s}"`, () => assert.equal(parseDuration(s), want));
+});
