@@ -68,11 +68,15 @@ async function until(
   what: string,
 ): Promise<AuditAlert> {
   let last: AuditAlert | undefined;
-  await waitFor(
-    async () => ok((last = await getAlert(c, name))),
-    30_000,
-    `${what}: ${JSON.stringify(last?.status)}`,
-  );
+  const poll = async (): Promise<boolean> => {
+    last = await getAlert(c, name);
+    return ok(last);
+  };
+  try {
+    await waitFor(poll, 30_000, what);
+  } catch (err: unknown) {
+    throw new Error(`${what}; last status: ${JSON.stringify(last?.status)}`, { cause: err });
+  }
   return last as AuditAlert;
 }
 
