@@ -10,7 +10,7 @@ import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { execute, pendingAction, type RemediationOutcome, rejection } from './remediation.js';
-import { ALERT_CONDITIONS, cond, reconcileStatus } from './transitions.js';
+import { ALERT_CONDITIONS, cond, reconcileStatus, touched } from './transitions.js';
 
 const ALERTS = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
 
@@ -139,7 +139,7 @@ export class LifecycleController {
           'the subject was deleted; this alert keeps its evidence',
         ),
       );
-    } else if (!present) {
+    } else if (!present && touched(alert)) {
       out.push(cond(ALERT_CONDITIONS.subjectPresent, true, 'Present', ''));
     }
     if (outcome) {

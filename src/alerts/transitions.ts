@@ -34,6 +34,9 @@ export function reconcileStatus(
   const state = st.state ?? 'Open';
   const generation = alert.metadata?.generation ?? 1;
   const history = [...(st.history ?? [])];
+  // A new alert nobody touched needs no write: it reads as Open by the schema default. Skipping
+  // it keeps a burst of new alerts from costing a second write each.
+  if (!touched(alert) && extra.length === 0) return undefined;
   const last = history.at(-1)?.to ?? 'Open';
   if (state !== last) history.push(entry(last, state, st, now));
   while (history.length > MAX_HISTORY) history.shift();
@@ -49,6 +52,19 @@ export function reconcileStatus(
     st.observedGeneration === generation &&
     JSON.stringify(conditions) === JSON.stringify(st.conditions ?? []);
   return same ? undefined : next;
+}
+
+/** True once people or the operator wrote anything to the alert's status beyond the default. */
+export function touched(alert: AuditAlert): boolean {
+  const st = alert.status ?? {};
+  return (
+    (st.state ?? 'Open') !== 'Open' ||
+    (st.history ?? []).length > 0 ||
+    (st.conditions ?? []).length > 0 ||
+    st.remediation !== undefined ||
+    st.assignee !== undefined ||
+    st.note !== undefined
+  );
 }
 
 function entry(from: string, to: string, st: AuditAlertStatus, now: Date): AlertHistoryEntry {

@@ -23,8 +23,8 @@ const detection = (allowed: string[], ttl?: string): AuditDetection =>
 describe('status reconcile', () => {
   const cases = [
     {
-      name: 'a new alert gets conditions, no history',
-      status: { state: 'Open' as const },
+      name: 'an assigned open alert gets conditions, no history',
+      status: { state: 'Open' as const, assignee: 'bob' },
       history: 0,
       ack: 'False',
     },
@@ -55,6 +55,10 @@ describe('status reconcile', () => {
       if (c.history === 2) assert.equal(p.history?.[1]?.reason, 'Expected');
     });
   }
+  it('writes nothing for a new alert nobody touched', () => {
+    assert.equal(reconcileStatus(alert({ state: 'Open' }), now), undefined);
+    assert.equal(reconcileStatus(alert(undefined), now), undefined);
+  });
   it('is a fixed point: reconciling its own output changes nothing', () => {
     const a = alert({ state: 'Acknowledged', assignee: 'alice' });
     const p = reconcileStatus(a, now);
