@@ -34,8 +34,9 @@ export const SETTINGS_SCHEMA = {
       type: 'integer',
       minimum: 1,
       maximum: 128,
-      default: 8,
-      description: 'Alert writes in flight at once.',
+      default: 32,
+      description:
+        'Alert writes in flight at once; a burst is latency-bound, so more in flight keeps pace with creators.',
     },
     maxConnections: {
       type: 'integer',

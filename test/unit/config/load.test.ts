@@ -4,7 +4,7 @@ import { envName, flagName, loadSettings, SettingsError } from '../../../src/con
 describe('settings', () => {
   it('applies defaults', () => {
     const s = loadSettings([], {});
-    assert.equal(s.workers, 8);
+    assert.equal(s.workers, 32);
     assert.equal(s.logFormat, 'auto');
   });
   it('flags beat env which beats defaults', () => {
