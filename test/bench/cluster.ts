@@ -24,7 +24,7 @@ export async function startCluster(label: string): Promise<ControlPlane> {
 
 /** A lean client (one keep-alive pool of `maxSockets`) on the admin kubeconfig. */
 export function benchClient(cp: ControlPlane, maxSockets: number, role: string): KubeClient {
-  return new KubeClient(cp.kubeConfig, {
+  return new KubeClient(cp.access, {
     maxSockets,
     userAgent: `tripline-bench/${role}`,
     requestTimeoutMs: 120_000,

@@ -175,7 +175,20 @@ function summarizeLatency(
     counts,
     watchProblems: watcher.problems,
     samples: { floorMs: sortedRounded(fromAck.floor), latencyMs: sortedRounded(fromAck.latency) },
+    series: timeSeries(measured, watcher),
   };
+}
+
+/** Per object, in send order: [sent, ms after the first send; floor; latency] (from the ack; null when unseen). */
+function timeSeries(measured: Sent[], watcher: BenchWatcher): Array<[number, number | null, number | null]> {
+  const t0 = measured[0]?.sentAt ?? 0;
+  return measured.map((s) => {
+    const obj = s.uid ? watcher.objectSeen.get(s.uid) : undefined;
+    const alert = s.uid ? watcher.alertSeen.get(s.uid) : undefined;
+    const from = (t: number | undefined) =>
+      t === undefined || s.ackAt === undefined ? null : round(t - s.ackAt, 1);
+    return [round((s.sentAt ?? 0) - t0, 1), from(obj), from(alert)];
+  });
 }
 
 const sortedRounded = (v: number[]): number[] => v.map((x) => round(x, 2)).sort((a, b) => a - b);

@@ -29,7 +29,31 @@ export function formatReport(r: BenchResults): string {
     `${m.cpuModel}, ${m.cores} cores, ${m.memoryMB} MB, Node ${m.nodeVersion}, ${m.platform} ${m.kernel}; ran ${r.durationSeconds} s`,
     '',
   ];
-  return [...head, ...table([HEADER, ...rows]), ''].join('\n');
+  return [...head, ...table([HEADER, ...rows]), ...disturbances(r), ''].join('\n');
+}
+
+/** Share of the machine's CPU that went to other processes above which a scenario's figures are suspect. */
+const DISTURBED_SHARE = 0.05;
+
+/** Warnings for scenarios during which other processes took a noticeable share of the CPU. */
+function disturbances(r: BenchResults): string[] {
+  const windows: [string, CpuUsage | undefined][] = [
+    ['latency', r.latency?.cpu],
+    ['burst', r.burst?.cpu],
+    ['scale', r.scale?.operator.cpuToReady],
+  ];
+  const out: string[] = [];
+  for (const [name, c] of windows) {
+    if (!c?.machine) continue;
+    const share = c.machine.otherSeconds / (c.wallSeconds * c.cores);
+    if (share < DISTURBED_SHARE) continue;
+    out.push(
+      `WARNING: other processes used ${c.machine.otherSeconds.toFixed(1)} CPU s (${(share * 100).toFixed(0)}% of the machine) during ${name}; its figures are disturbed, run again on a quiet machine`,
+    );
+    for (const o of c.machine.topOthers ?? [])
+      out.push(`  ${o.seconds.toFixed(1)} s  pid ${o.pid}  ${o.command}`);
+  }
+  return out.length ? ['', ...out] : [];
 }
 
 function latencyRows(l: LatencyResult): Row[] {
@@ -128,6 +152,7 @@ function scaleRows(sc: ScaleResult): Row[] {
       '0',
       met(o.alertsRaised === 0 && o.alertsListed === 0),
     ],
+    cpuRow('scale', o.cpuToReady, 'CPU seconds, spawn → ready', `informer ${i.cpuSecondsToReady.toFixed(1)}`),
   ];
 }
 
@@ -146,9 +171,13 @@ function countsRow(scenario: string, c: LatencyResult['counts'], unseen: number)
 }
 
 /** Where the CPU went: seconds per process over the window, against what the cores could give. */
-function cpuRow(scenario: string, c: CpuUsage, figure = 'CPU seconds'): Row {
+function cpuRow(scenario: string, c: CpuUsage, figure = 'CPU seconds', reference = ''): Row {
   const parts = Object.entries(c.seconds).map(([role, v]) => `${role} ${v.toFixed(1)}`);
-  return [scenario, figure, parts.join(', '), `${c.wallSeconds} s × ${c.cores} cores`, '', '', ''];
+  const m = c.machine;
+  parts.push(`other ${m.otherSeconds.toFixed(1)}`);
+  const steal = m.stealSeconds > 0 ? `, steal ${m.stealSeconds.toFixed(1)}` : '';
+  const window = `${c.wallSeconds} s × ${c.cores} cores${steal}`;
+  return [scenario, figure, parts.join(', '), reference ? `${reference}; ${window}` : window, '', '', ''];
 }
 
 function table(rows: Row[]): string[] {

@@ -48,6 +48,8 @@ export interface LatencyResult {
   watchProblems: string[];
   /** Ascending samples, for the chart and for later analysis. */
   samples: { floorMs: number[]; latencyMs: number[] };
+  /** Per measured object in send order: [sent (ms after the first), floor ms, latency ms]; null when unseen. */
+  series: Array<[number, number | null, number | null]>;
 }
 
 /** Many creates as fast as the API server takes them, and how long the alerts lag behind. */
@@ -94,7 +96,7 @@ export interface ScaleResult {
     cpuToReady: CpuUsage;
   };
   /** A plain @kubernetes/client-node informer on all Pods, with the same kubeconfig. */
-  informer: { readySeconds: number; peakRssMB: number; objects: number };
+  informer: { readySeconds: number; cpuSecondsToReady: number; peakRssMB: number; objects: number };
   rssVsInformer: number;
 }
 

@@ -143,8 +143,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (err: unknown) {
     if (!(err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')))
       throw err;
-    process.stderr.write(`${(err as Error).message}\n${new UsageError('').usage}`);
-    return (err as Error).message ? 2 : 0;
+    const message = (err as Error).message;
+    if (!message) process.stdout.write(new UsageError('').usage);
+    else process.stderr.write(`${message}\n${new UsageError('').usage}`);
+    return message ? 2 : 0;
   }
   installSignalHandlers();
   const t0 = performance.now();

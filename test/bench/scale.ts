@@ -103,10 +103,14 @@ async function fillCluster(env: ScaleEnv): Promise<Fill> {
 async function measureOperator(env: ScaleEnv): Promise<ScaleResult['operator']> {
   progress('scale: starting the operator');
   const t0 = performance.now();
+  const spawnedAt = Date.now();
   const roles = controlPlanePids(env.cp.dir);
   const op = await startOperator(env.cp.kubeconfigPath, env.operatorArgs);
   env.track(op);
-  const cpu = cpuMeter({ ...roles, operator: [op.proc.pid as number] }, ['operator']);
+  const cpu = cpuMeter(
+    { ...roles, operator: [op.proc.pid as number], bench: [process.pid] },
+    { sinceSpawn: ['operator'], sinceMs: spawnedAt },
+  );
   try {
     const stopReport = every(5000, () => progress(`scale: operator not ready yet, RSS ${rss(op)} MB`));
     const ready = await pollReady(op).finally(stopReport);
@@ -171,7 +175,7 @@ async function measureInformer(cp: ControlPlane, pods: number): Promise<ScaleRes
     createInterface({ input: child.stderr }).on('line', (l) => progress(`scale: reference: ${l}`));
     const lines = createInterface({ input: child.stdout });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    let out: { readyMs: number; objects: number; peakRssMB: number } | undefined;
+    let out: { readyMs: number; cpuSeconds: number; objects: number; peakRssMB: number } | undefined;
     lines.on('line', (l) => {
       out = JSON.parse(l) as typeof out;
     });
@@ -180,7 +184,12 @@ async function measureInformer(cp: ControlPlane, pods: number): Promise<ScaleRes
     progress(
       `scale: reference informer ready after ${(out.readyMs / 1000).toFixed(1)} s, peak RSS ${out.peakRssMB} MB`,
     );
-    return { readySeconds: round(out.readyMs / 1000, 2), peakRssMB: out.peakRssMB, objects: out.objects };
+    return {
+      readySeconds: round(out.readyMs / 1000, 2),
+      cpuSecondsToReady: round(out.cpuSeconds, 2),
+      peakRssMB: out.peakRssMB,
+      objects: out.objects,
+    };
   } finally {
     process.removeListener('exit', kill);
     kill();
