@@ -78,6 +78,7 @@ export async function runOperator(
       }),
     },
     onDetectionChanged: (name) => recent.forgetDetection(name),
+    onSuppressed: (detection) => metrics.suppressed.inc({ detection }),
     onStates: (c) => {
       for (const [state, n] of Object.entries(c)) metrics.detectionsReady.set({ state }, n);
     },

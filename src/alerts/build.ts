@@ -22,6 +22,8 @@ export interface BuildAlertInput {
   resource: WatchedResource;
   event: 'Created' | 'Updated' | 'Deleted';
   detectedAt: Date;
+  /** The alert severity when a severity override raised it; the detection's base severity otherwise. */
+  severity?: AuditAlertSpec['severity'];
   /** Distinguishes changes of one subject (updates); absent for create/delete. */
   changeKey?: string;
 }
@@ -122,7 +124,7 @@ export function buildAlert(input: BuildAlertInput): AuditAlert {
   };
   const spec: AuditAlertSpec = {
     detection: { name: detectionName, generation: detection.metadata?.generation ?? 0 },
-    severity: detection.spec.severity,
+    severity: input.severity ?? detection.spec.severity,
     category: detection.spec.category,
     event,
     summary: truncateUtf8(`${SUMMARY_PREFIX[event]} ${analysis.summary}`, LIMITS.summary),

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../api/kube-object.js';
 import type { ObjectWork, ResourceFeed } from '../detections/feed.js';
-import { type Subscription, wantsCreatedAlert } from '../detections/match.js';
+import { decideCreated, type Subscription } from '../detections/match.js';
 import { creationMs } from '../detections/watermark.js';
 import type { KubeClient } from '../kube/client.js';
 import { isForbidden, isRetryable } from '../kube/errors.js';
@@ -34,16 +34,24 @@ export function alertRaiser(deps: RaiserDeps): (key: string, work: ObjectWork) =
     const feed = deps.feed(work.feedKey);
     if (!feed) return undefined; // every detection on this resource was removed meanwhile
     const uid = work.obj.metadata.uid as string;
+    let waiting = false;
     for (const sub of feed.subscriptions.values()) {
-      if (!wantsCreatedAlert(sub, work.obj) || deps.recent.has(sub.detection.name, uid)) continue;
+      const decision = decideCreated(sub, work.obj);
+      waiting ||= decision === 'pending';
+      if (decision !== 'alert' || deps.recent.has(sub.detection.name, uid)) continue;
       const name = await raiseOne(deps, feed, sub, work.obj);
       deps.recent.add(sub.detection.name, uid);
       if (work.deleted) deps.subjectDeleted?.(name);
     }
+    // The namespace watch has not delivered the subject's namespace yet: decide again shortly.
+    if (waiting) return { requeueAfterMs: PENDING_RETRY_MS };
     feed.done(uid);
     return undefined;
   };
 }
+
+/** How soon an object whose namespace labels are not known yet is looked at again. */
+const PENDING_RETRY_MS = 1000;
 
 async function raiseOne(
   deps: RaiserDeps,
@@ -56,6 +64,7 @@ async function raiseOne(
     subject: obj,
     resource: feed.info,
     event: 'Created',
+    severity: sub.detection.severity(obj),
     detectedAt: deps.clock.now(),
   });
   const log = deps.log.child({ detection: sub.detection.name, alert: alert.metadata?.name });

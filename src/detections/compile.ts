@@ -2,10 +2,16 @@ import { validateTemplates } from '../alerts/steps.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
 import type { GroupVersionResource } from '../kube/resources.js';
+import { type CelCondition, compileCel } from './cel.js';
+import { type CompiledExceptions, compileExceptions, exceptionErrors } from './exceptions.js';
 import { globToRegExp, type LabelSelector, matchesSelector, selectorErrors } from './selectors.js';
+import { compileSeverity, type Severity } from './severity.js';
 
 /** Events the operator can raise from watches today. */
 const SUPPORTED_EVENTS = new Set(['Created']);
+
+/** Labels of a namespace by name; undefined while the namespace is not (yet) known. */
+export type NamespaceLabels = (namespace: string) => Record<string, string> | undefined;
 
 /**
  * A detection checked and prepared once per generation: everything the hot path needs, with no
@@ -13,50 +19,64 @@ const SUPPORTED_EVENTS = new Set(['Created']);
  */
 export interface CompiledDetection {
   name: string;
+  uid: string;
   generation: number;
   source: AuditDetection;
   resources: GroupVersionResource[];
   events: ReadonlySet<string>;
   skipControlled: boolean;
-  /** True when the object passes the namespace and label filters. */
-  filter(obj: KubeObject): boolean;
+  /** True when `match.namespaceSelector` is set: matching needs namespace labels. */
+  usesNamespaceSelector: boolean;
+  /** Things that do not stop the detection but that its owner should know (shown in Ready). */
+  warnings: string[];
+  /**
+   * True when the object passes the namespace, label and namespace-label filters and the CEL
+   * condition; 'pending' when its namespace's labels are not known yet.
+   */
+  filter(obj: KubeObject, nsLabels?: NamespaceLabels): boolean | 'pending';
+  /** Index of the first exception that suppresses the object, or undefined. */
+  exception(obj: KubeObject): number | undefined;
+  /** The alert severity for the object: the base, raised by the first matching override. */
+  severity(obj: KubeObject): Severity;
 }
+
+/** Called when a CEL expression fails for an object (a non-match); `where` names the field. */
+export type CelErrorHandler = (where: string, message: string, obj: KubeObject) => void;
 
 /** The outcome of {@link compileDetection}: a detection or the reasons it cannot run. */
 export type CompileResult = { ok: true; detection: CompiledDetection } | { ok: false; errors: string[] };
 
 /**
- * Validates what the CRD schema cannot express and prepares the matchers. Unsupported fields are
- * errors rather than silently ignored, so a detection never runs with less filtering than declared.
+ * Validates what the CRD schema cannot express and prepares the matchers, CEL programs included
+ * (compiled here once, never per event). Unsupported fields are errors rather than silently
+ * ignored, so a detection never runs with less filtering than declared. A CEL expression that
+ * fails for an object counts as no match and is reported once per compiled detection.
  */
-export function compileDetection(d: AuditDetection): CompileResult {
+export function compileDetection(d: AuditDetection, onCelError?: CelErrorHandler): CompileResult {
   const spec = d.spec;
   const match = spec.match ?? {};
   const errors: string[] = [];
   const events = new Set<string>(spec.events && spec.events.length > 0 ? spec.events : ['Created']);
   for (const e of events)
     if (!SUPPORTED_EVENTS.has(e)) errors.push(`spec.events: "${e}" is not supported yet`);
-  if (match.condition) errors.push('spec.match.condition: CEL conditions are not supported yet');
-  if (match.namespaceSelector) errors.push('spec.match.namespaceSelector: not supported yet');
-  if (spec.exceptions && spec.exceptions.length > 0) errors.push('spec.exceptions: not supported yet');
-  errors.push(
-    ...selectorErrors(match.objectSelector as LabelSelector | undefined, 'spec.match.objectSelector'),
-  );
+  const condition = match.condition ? compileCel(match.condition) : undefined;
+  if (condition && !condition.ok) errors.push(`spec.match.condition: ${condition.error}`);
+  const severity = compileSeverity(spec.severity as Severity, spec.severityOverrides ?? []);
+  if (!severity.ok) errors.push(...severity.errors);
+  const nsSelector = match.namespaceSelector as LabelSelector | undefined;
+  const objSelector = match.objectSelector as LabelSelector | undefined;
+  errors.push(...selectorErrors(objSelector, 'spec.match.objectSelector'));
+  errors.push(...selectorErrors(nsSelector, 'spec.match.namespaceSelector'));
+  errors.push(...exceptionErrors(spec.exceptions));
   errors.push(...validateTemplates([...(spec.investigation ?? []), ...(spec.resolution ?? [])]));
-  if (errors.length > 0) return { ok: false, errors };
-  const include = (match.namespaces?.include ?? []).map(globToRegExp);
-  const exclude = (match.namespaces?.exclude ?? []).map(globToRegExp);
-  const selector = match.objectSelector as LabelSelector | undefined;
-  const filter = (obj: KubeObject): boolean => {
-    const ns = obj.metadata.namespace ?? '';
-    if (include.length > 0 && !include.some((r) => r.test(ns))) return false;
-    if (exclude.some((r) => r.test(ns))) return false;
-    return matchesSelector(selector, obj.metadata.labels);
-  };
+  if (errors.length > 0 || (condition && !condition.ok) || !severity.ok) return { ok: false, errors };
+  const report = reportOnce(onCelError);
+  const exceptions: CompiledExceptions = compileExceptions(spec.exceptions);
   return {
     ok: true,
     detection: {
       name: d.metadata?.name ?? '',
+      uid: d.metadata?.uid ?? '',
       generation: d.metadata?.generation ?? 0,
       source: d,
       resources: spec.resources.map((r) => ({
@@ -66,7 +86,52 @@ export function compileDetection(d: AuditDetection): CompileResult {
       })),
       events,
       skipControlled: match.skipControlled === true,
-      filter,
+      usesNamespaceSelector: nsSelector !== undefined,
+      warnings: exceptions.warnings,
+      filter: makeFilter(match, condition?.condition, report),
+      exception: (obj) => exceptions.match(obj),
+      severity: (obj) => severity.severityFor(obj, report),
     },
+  };
+}
+
+/** Reports only the first CEL failure of a compiled detection (one per generation), never throws. */
+function reportOnce(handler: CelErrorHandler | undefined): CelErrorHandler {
+  let reported = false;
+  return (where, message, obj) => {
+    if (reported || !handler) return;
+    reported = true;
+    handler(where, message, obj);
+  };
+}
+
+type MatchSpec = NonNullable<AuditDetection['spec']['match']>;
+
+function makeFilter(
+  match: MatchSpec,
+  condition: CelCondition | undefined,
+  report: CelErrorHandler,
+): CompiledDetection['filter'] {
+  const include = (match.namespaces?.include ?? []).map(globToRegExp);
+  const exclude = (match.namespaces?.exclude ?? []).map(globToRegExp);
+  const objSelector = match.objectSelector as LabelSelector | undefined;
+  const nsSelector = match.namespaceSelector as LabelSelector | undefined;
+  return (obj, nsLabels) => {
+    const ns = obj.metadata.namespace ?? '';
+    if (include.length > 0 && !include.some((r) => r.test(ns))) return false;
+    if (exclude.some((r) => r.test(ns))) return false;
+    if (!matchesSelector(objSelector, obj.metadata.labels)) return false;
+    if (nsSelector && obj.kind === 'Namespace') {
+      // A Namespace is matched on its own labels, as admission webhooks' namespaceSelector does.
+      if (!matchesSelector(nsSelector, obj.metadata.labels)) return false;
+    } else if (nsSelector && ns) {
+      const labels = nsLabels?.(ns);
+      if (labels === undefined) return 'pending';
+      if (!matchesSelector(nsSelector, labels)) return false;
+    }
+    if (!condition) return true;
+    const r = condition.evaluate(obj);
+    if (!r.ok) report('spec.match.condition', r.error, obj);
+    return r.ok && r.value;
   };
 }

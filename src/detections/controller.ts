@@ -8,13 +8,17 @@ import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
-import { type CompiledDetection, compileDetection } from './compile.js';
+import type { CompiledDetection } from './compile.js';
+import { DetectionCompiler } from './compiler.js';
+import { SuppressionCounter } from './counters.js';
 import { type FeedDeps, ResourceFeed } from './feed.js';
 import { groupKind, type Subscription } from './match.js';
+import { NamespaceLabelCache, NamespaceLabelsOnDemand } from './namespaces.js';
 import {
   type Condition,
   conditionsFor,
   type DetectionState,
+  flushPatch,
   patchDetectionStatus,
   statusUnchanged,
 } from './status.js';
@@ -38,8 +42,10 @@ export interface DetectionControllerDeps {
   discovery: Discovery;
   clock: Clock;
   log: Logger;
-  feedDeps: Omit<FeedDeps, 'client' | 'log' | 'watch'>;
+  feedDeps: Omit<FeedDeps, 'client' | 'log' | 'watch' | 'suppressed'>;
   onDetectionChanged?(name: string): void;
+  /** An exception of the detection suppressed a new object (for the metric). */
+  onSuppressed?(name: string): void;
   onStates?(counts: Record<'ready' | 'stalled' | 'disabled', number>): void;
 }
 
@@ -55,6 +61,9 @@ export class DetectionController {
   readonly #store = new Map<string, AuditDetection>();
   readonly #feeds = new Map<string, ResourceFeed>();
   readonly #states = new Map<string, DetectionState['kind']>();
+  readonly #compiler: DetectionCompiler;
+  readonly #suppressed = new SuppressionCounter();
+  readonly #namespaces: NamespaceLabelsOnDemand;
   readonly #watch: ResilientWatch;
   readonly #queue: WorkQueue<undefined>;
   #feedsReleased = false;
@@ -64,6 +73,11 @@ export class DetectionController {
     this.#opts = opts;
     this.#deps = deps;
     this.#log = deps.log.child({ controller: 'detections' });
+    this.#compiler = new DetectionCompiler(this.#log);
+    this.#namespaces = new NamespaceLabelsOnDemand(
+      () => new NamespaceLabelCache(deps.client, opts.watch, deps.log.child({ controller: 'namespaces' })),
+      this.#log,
+    );
     this.#queue = new WorkQueue(
       { name: 'detections', concurrency: 1, backoff: opts.backoff },
       (k) => this.#reconcile(k),
@@ -103,7 +117,13 @@ export class DetectionController {
 
   /** True when detections are listed and every feed has completed its first list. */
   get ready(): boolean {
-    return this.#watch.synced && this.#feedsReleased && [...this.#feeds.values()].every((f) => f.synced);
+    const nsSynced = this.#namespaces.synced;
+    return (
+      this.#watch.synced &&
+      this.#feedsReleased &&
+      nsSynced &&
+      [...this.#feeds.values()].every((f) => f.synced)
+    );
   }
 
   /** Starts watching detections and flushing watermarks. */
@@ -118,23 +138,25 @@ export class DetectionController {
     await this.#watch.stop();
     await this.#queue.shutdown();
     await Promise.all([...this.#feeds.values()].map((f) => f.stop()));
+    await this.#namespaces.release(false);
     await this.flushWatermarks();
   }
 
-  /** Writes each detection's advanced watermark to its status (errors are logged, retried next time). */
+  /**
+   * Writes each detection's advanced watermark and its suppressions counted since the last flush
+   * to its status, in one patch per detection (errors are logged, retried next time).
+   */
   async flushWatermarks(): Promise<void> {
     for (const [name, d] of this.#store) {
       if (this.#states.get(name) !== 'ready') continue;
-      const low = this.#lowWater(d);
-      if (low === undefined) continue;
-      const next = toRfc3339(low);
-      const cur = d.status?.watermark;
-      if (cur && Date.parse(cur) >= Date.parse(next)) continue;
+      const delta = this.#suppressed.pending(name);
+      const patch = flushPatch(d.status, this.#lowWater(d), delta);
+      if (!patch) continue;
       try {
-        const updated = await patchDetectionStatus(this.#deps.client, name, { watermark: next });
-        this.#store.set(name, updated);
+        this.#store.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
+        this.#suppressed.settle(name, delta);
       } catch (err: unknown) {
-        this.#log.warn('Watermark not persisted', { detection: name, watermark: next, err });
+        this.#log.warn('Detection status not persisted', { detection: name, ...patch, err });
       }
     }
   }
@@ -164,11 +186,15 @@ export class DetectionController {
     const d = this.#store.get(name);
     if (!d) {
       this.#unsubscribe(name, new Set());
+      this.#compiler.forget(name);
+      void this.#namespaces.release(this.#usesNamespaceSelector());
+      this.#suppressed.forget(name);
       this.#setState(name, undefined);
       this.#log.info('Detection removed', { detection: name });
       return undefined;
     }
     const { state, retry } = await this.#converge(name, d);
+    void this.#namespaces.release(this.#usesNamespaceSelector());
     this.#setState(name, state.kind);
     await this.#writeStatus(d, state);
     return retry ? { requeueAfterMs: 30_000 } : undefined;
@@ -179,7 +205,7 @@ export class DetectionController {
       this.#unsubscribe(name, new Set());
       return { state: { kind: 'disabled' } };
     }
-    const compiled = compileDetection(d);
+    const compiled = this.#compiler.compile(name, d);
     if (!compiled.ok) {
       this.#unsubscribe(name, new Set());
       return { state: { kind: 'stalled', reason: 'InvalidSpec', message: compiled.errors.join('; ') } };
@@ -198,8 +224,14 @@ export class DetectionController {
       infos,
       newSince(since, d.status?.watermark, this.#opts.watermarkOverlapMs),
     );
+    const { warnings } = compiled.detection;
     return {
-      state: { kind: 'ready', activeSince: toRfc3339(since.getTime()), resources: infos.map(gvrKey) },
+      state: {
+        kind: 'ready',
+        activeSince: toRfc3339(since.getTime()),
+        resources: infos.map(gvrKey),
+        warnings,
+      },
     };
   }
 
@@ -212,7 +244,12 @@ export class DetectionController {
     for (const info of infos) {
       const feed = this.#feedFor(info);
       const prev = feed.subscriptions.get(det.name);
-      const sub: Subscription = { detection: det, sinceMs, watchedKinds };
+      const sub: Subscription = {
+        detection: det,
+        sinceMs,
+        watchedKinds,
+        namespaceLabels: this.#namespaces.labelsFor(det),
+      };
       feed.subscriptions.set(det.name, sub);
       if (!prev || prev.detection.generation !== det.generation || prev.sinceMs > sinceMs) {
         this.#deps.onDetectionChanged?.(det.name);
@@ -227,6 +264,10 @@ export class DetectionController {
     if (!feed) {
       feed = new ResourceFeed(info, {
         ...this.#deps.feedDeps,
+        suppressed: (name) => {
+          this.#suppressed.add(name);
+          this.#deps.onSuppressed?.(name);
+        },
         client: this.#deps.client,
         log: this.#deps.log.child({ controller: 'feed', resource: key }),
         watch: this.#opts.watch,
@@ -236,6 +277,12 @@ export class DetectionController {
       this.#log.info('Started watching resource', { resource: key });
     }
     return feed;
+  }
+
+  #usesNamespaceSelector(): boolean {
+    for (const f of this.#feeds.values())
+      for (const sub of f.subscriptions.values()) if (sub.detection.usesNamespaceSelector) return true;
+    return false;
   }
 
   /** Removes the detection from every feed not in `keep`; feeds left without detections stop. */

@@ -8,7 +8,7 @@ import {
 } from '../kube/list-watch.js';
 import { apiVersionOf, collectionPath, gvrKey, type ResourceInfo } from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
-import { type Subscription, wantsCreatedAlert } from './match.js';
+import { decideCreated, type Subscription, wantsCreatedAlert } from './match.js';
 import { creationMs } from './watermark.js';
 
 /** Work handed from a feed to the alert queue: the newest observed state of one object. */
@@ -31,7 +31,12 @@ export interface FeedDeps {
   recentlyRaised(detection: string, uid: string): boolean;
   /** The subject of an existing alert was deleted. */
   subjectDeleted?(detection: string, uid: string): void;
+  /** An exception of the detection suppressed a new object (reported once per object). */
+  suppressed?(detection: string): void;
 }
+
+/** Suppressed (detection, object) pairs remembered so relists and updates do not count them again. */
+const SUPPRESSED_MEMORY = 10_000;
 
 /**
  * One list+watch per resource, shared by every detection that names the resource. It decides per
@@ -47,6 +52,7 @@ export class ResourceFeed {
   readonly #deps: FeedDeps;
   readonly #watch: ResilientWatch;
   readonly #pending = new Map<string, number>();
+  readonly #suppressedSeen = new Set<string>();
   #maxSeen = Number.NEGATIVE_INFINITY;
   #started = false;
 
@@ -127,10 +133,26 @@ export class ResourceFeed {
     }
   }
 
+  /** True when some detection may raise for the object; counts suppressions on the way. */
   #wanted(obj: KubeObject, uid: string): boolean {
+    let wanted = false;
     for (const sub of this.subscriptions.values()) {
-      if (wantsCreatedAlert(sub, obj) && !this.#deps.recentlyRaised(sub.detection.name, uid)) return true;
+      const d = sub.detection;
+      const decision = decideCreated(sub, obj);
+      if (decision === 'suppressed') this.#countSuppressed(d.name, `${d.uid}/${d.name}/${uid}`);
+      else if (decision === 'pending') wanted = true;
+      else if (decision === 'alert' && !this.#deps.recentlyRaised(d.name, uid)) wanted = true;
     }
-    return false;
+    return wanted;
+  }
+
+  #countSuppressed(detection: string, key: string): void {
+    if (this.#suppressedSeen.has(key)) return;
+    this.#suppressedSeen.add(key);
+    if (this.#suppressedSeen.size > SUPPRESSED_MEMORY) {
+      const oldest = this.#suppressedSeen.values().next().value;
+      if (oldest !== undefined) this.#suppressedSeen.delete(oldest);
+    }
+    this.#deps.suppressed?.(detection);
   }
 }

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../api/kube-object.js';
-import type { CompiledDetection } from './compile.js';
+import type { CompiledDetection, NamespaceLabels } from './compile.js';
 import { isNewObject } from './watermark.js';
 
 /** A detection as subscribed to one resource feed. */
@@ -9,7 +9,15 @@ export interface Subscription {
   sinceMs: number;
   /** `group/Kind` of every kind this detection watches, for skipControlled. */
   watchedKinds: ReadonlySet<string>;
+  /** Namespace labels, for detections with a namespaceSelector. */
+  namespaceLabels?: NamespaceLabels;
 }
+
+/**
+ * What a detection makes of a new object: raise an alert, skip it (not new, controlled, filtered),
+ * suppress it (an exception matched: counted), or wait for its namespace's labels.
+ */
+export type CreatedDecision = 'alert' | 'skip' | 'suppressed' | 'pending';
 
 /** `group/Kind` of an apiVersion + kind pair (`/Pod` for the core group). */
 export function groupKind(apiVersion: string, kind: string): string {
@@ -24,10 +32,18 @@ export function controlledByWatchedKind(obj: KubeObject, watchedKinds: ReadonlyS
   return ctrl !== undefined && watchedKinds.has(groupKind(String(ctrl.apiVersion), String(ctrl.kind)));
 }
 
+/** Decides what the subscription's detection does with an object it observes (Created events). */
+export function decideCreated(sub: Subscription, obj: KubeObject): CreatedDecision {
+  const d = sub.detection;
+  if (!d.events.has('Created') || !isNewObject(obj, sub.sinceMs)) return 'skip';
+  if (d.skipControlled && controlledByWatchedKind(obj, sub.watchedKinds)) return 'skip';
+  const f = d.filter(obj, sub.namespaceLabels);
+  if (f === 'pending') return 'pending';
+  if (!f) return 'skip';
+  return d.exception(obj) === undefined ? 'alert' : 'suppressed';
+}
+
 /** True when this new object should raise a `Created` alert for the subscription's detection. */
 export function wantsCreatedAlert(sub: Subscription, obj: KubeObject): boolean {
-  const d = sub.detection;
-  if (!d.events.has('Created') || !isNewObject(obj, sub.sinceMs)) return false;
-  if (d.skipControlled && controlledByWatchedKind(obj, sub.watchedKinds)) return false;
-  return d.filter(obj);
+  return decideCreated(sub, obj) === 'alert';
 }

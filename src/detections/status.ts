@@ -1,6 +1,7 @@
 import { API_VERSION, DETECTION_CONDITIONS, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
 import type { AuditDetection, AuditDetectionStatus } from '../api/generated/audit-detection.js';
 import type { KubeClient } from '../kube/client.js';
+import { toRfc3339 } from './watermark.js';
 
 /** A metav1.Condition. */
 export interface Condition {
@@ -14,7 +15,7 @@ export interface Condition {
 
 /** The state a reconcile concluded for a detection. */
 export type DetectionState =
-  | { kind: 'ready'; activeSince: string; resources: string[] }
+  | { kind: 'ready'; activeSince: string; resources: string[]; warnings?: string[] }
   | { kind: 'disabled' }
   | { kind: 'stalled'; reason: string; message: string };
 
@@ -36,7 +37,7 @@ export function conditionsFor(
     const base = { observedGeneration: generation };
     switch (state.kind) {
       case 'ready': {
-        const message = `Watching ${state.resources.join(', ')}`;
+        const message = [`Watching ${state.resources.join(', ')}`, ...(state.warnings ?? [])].join('; ');
         return [
           { ...base, type: DETECTION_CONDITIONS.ready, status: 'True', reason: 'Watching', message },
           { ...base, type: DETECTION_CONDITIONS.stalled, status: 'False', reason: 'Watching', message: '' },
@@ -109,4 +110,25 @@ export async function patchDetectionStatus(
     `/apis/${API_VERSION}/${RESOURCES.detections}/${encodeURIComponent(name)}/status`,
     { query: { fieldManager: FIELD_MANAGER }, body: { status }, contentType: 'application/merge-patch+json' },
   );
+}
+
+/**
+ * The status patch of one flush: the watermark when the feeds moved it past the persisted one,
+ * and the suppressed counter raised by what was counted since the last flush; undefined when
+ * there is nothing to write (one batched write per detection and flush, never one per event).
+ */
+export function flushPatch(
+  status: AuditDetectionStatus | undefined,
+  lowWaterMs: number | undefined,
+  suppressedDelta: number,
+): Record<string, unknown> | undefined {
+  const patch: Record<string, unknown> = {};
+  if (lowWaterMs !== undefined) {
+    const next = toRfc3339(lowWaterMs);
+    const cur = status?.watermark;
+    if (!cur || Date.parse(cur) < Date.parse(next)) patch.watermark = next;
+  }
+  if (suppressedDelta > 0)
+    patch.counters = { suppressed: (status?.counters?.suppressed ?? 0) + suppressedDelta };
+  return Object.keys(patch).length > 0 ? patch : undefined;
 }

@@ -5,6 +5,7 @@ export interface Metrics {
   registry: Registry;
   alertsRaised: Counter<'detection' | 'severity'>;
   alertWriteErrors: Counter<'reason'>;
+  suppressed: Counter<'detection'>;
   detectionLatency: Histogram<'detection'>;
   watchRestarts: Counter<'resource' | 'reason'>;
   watchRelists: Counter<'resource'>;
@@ -31,6 +32,12 @@ export function createMetrics(): Metrics {
       name: 'tripline_alert_write_errors_total',
       help: 'Failed AuditAlert writes (retried), by reason: forbidden, throttled, server, network, other.',
       labelNames: ['reason'],
+      registers: r,
+    }),
+    suppressed: new Counter({
+      name: 'tripline_suppressed_total',
+      help: 'New objects an exception of the detection suppressed (no alert raised), by detection.',
+      labelNames: ['detection'],
       registers: r,
     }),
     detectionLatency: new Histogram({

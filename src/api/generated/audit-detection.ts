@@ -40,7 +40,22 @@ export interface AuditDetectionSpec {
   events?: ('Created' | 'Updated' | 'Deleted')[];
   match?: DetectionMatch;
   /**
-   * Objects that never raise. Fields within one exception are ANDed; exceptions are ORed.
+   * Raise the severity of an alert when a CEL condition over `object` holds. The first matching entry wins; an override never lowers the base severity.
+   *
+   * @maxItems 16
+   */
+  severityOverrides?: {
+    /**
+     * CEL expression over `object`, e.g. `object.spec.template.spec.hostNetwork == true`.
+     */
+    condition: string;
+    /**
+     * The severity when the condition holds (kept at the base severity when that is higher).
+     */
+    severity: 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
+  }[];
+  /**
+   * Objects that never raise. Fields within one exception are ANDed; exceptions are ORed. Users and groups only match once the request's user is known (not yet); an entry naming them never matches until then.
    *
    * @maxItems 128
    */

@@ -3,6 +3,7 @@ import type { KubeObject } from '../../../src/api/kube-object.js';
 import type { CompiledDetection } from '../../../src/detections/compile.js';
 import {
   controlledByWatchedKind,
+  decideCreated,
   groupKind,
   type Subscription,
   wantsCreatedAlert,
@@ -10,12 +11,17 @@ import {
 
 const detection = (over: Partial<CompiledDetection> = {}): CompiledDetection => ({
   name: 'workload-created',
+  uid: 'd1',
   generation: 1,
   source: {} as CompiledDetection['source'],
   resources: [],
   events: new Set(['Created']),
   skipControlled: true,
+  usesNamespaceSelector: false,
+  warnings: [],
   filter: () => true,
+  exception: () => undefined,
+  severity: () => 'Low',
   ...over,
 });
 const sub = (over: Partial<CompiledDetection> = {}): Subscription => ({
@@ -79,6 +85,20 @@ describe('matching', () => {
     },
   ];
   for (const c of cases) it(c.name, () => assert.equal(wantsCreatedAlert(c.s, c.o), c.want));
+
+  const decisions = [
+    { name: 'matching object alerts', s: sub(), want: 'alert' },
+    { name: 'an exception suppresses', s: sub({ exception: () => 0 }), want: 'suppressed' },
+    {
+      name: 'a filtered object is skipped, not suppressed',
+      s: sub({ filter: () => false, exception: () => 0 }),
+      want: 'skip',
+    },
+    { name: 'unknown namespace labels wait', s: sub({ filter: () => 'pending' }), want: 'pending' },
+  ] as const;
+  for (const c of decisions)
+    it(`decideCreated: ${c.name}`, () =>
+      assert.equal(decideCreated(c.s, obj('2026-01-02T00:00:00Z')), c.want));
 
   it('tolerates a malformed ownerReferences field', () => {
     const o = { metadata: { ownerReferences: 'nonsense' } } as unknown as KubeObject;

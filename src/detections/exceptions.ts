@@ -1,0 +1,95 @@
+import type { AuditDetection } from '../api/generated/audit-detection.js';
+import type { KubeObject } from '../api/kube-object.js';
+import { actorFromManagedFields } from '../subjects/actor.js';
+import { globToRegExp } from './selectors.js';
+
+/** An entry of `spec.exceptions`. */
+export type ExceptionSpec = NonNullable<AuditDetection['spec']['exceptions']>[number];
+
+/**
+ * Who made an object, as far as is known. Users and groups come from request attribution (the
+ * admission webhook), which does not exist yet: until it does they are undefined.
+ */
+export interface KnownActor {
+  fieldManager?: string;
+  username?: string;
+  groups?: readonly string[];
+}
+
+/** Exceptions prepared once per detection generation. */
+export interface CompiledExceptions {
+  /** Index of the first entry that matches the object, or undefined when none does. */
+  match(obj: KubeObject, actor?: KnownActor): number | undefined;
+  /** Things a reader of the detection's status should know (entries that cannot match yet). */
+  warnings: string[];
+}
+
+type Test = (obj: KubeObject, actor: () => KnownActor) => boolean;
+
+/** The tests of one entry, ANDed; an entry with no fields at all would suppress everything and is refused. */
+function entryTests(e: ExceptionSpec): Test[] {
+  const tests: Test[] = [];
+  const anyGlob = (globs: string[]) => {
+    const res = globs.map(globToRegExp);
+    return (s: string) => res.some((r) => r.test(s));
+  };
+  if (e.namespaces?.length) {
+    const m = anyGlob(e.namespaces);
+    tests.push((o) => m(o.metadata.namespace ?? ''));
+  }
+  if (e.names?.length) {
+    const m = anyGlob(e.names);
+    tests.push((o) => m(o.metadata.name ?? ''));
+  }
+  if (e.fieldManagers?.length) {
+    const set = new Set(e.fieldManagers);
+    tests.push((_o, a) => set.has(a().fieldManager ?? ''));
+  }
+  if (e.users?.length) {
+    const set = new Set(e.users);
+    tests.push((_o, a) => a().username !== undefined && set.has(a().username as string));
+  }
+  if (e.groups?.length) {
+    const set = new Set(e.groups);
+    tests.push((_o, a) => (a().groups ?? []).some((g) => set.has(g)));
+  }
+  const labels = Object.entries(e.labels ?? {});
+  if (labels.length > 0) tests.push((o) => labels.every(([k, v]) => o.metadata.labels?.[k] === v));
+  return tests;
+}
+
+/** Validates `spec.exceptions`; returns readable errors. */
+export function exceptionErrors(list: readonly ExceptionSpec[] | undefined): string[] {
+  const errs: string[] = [];
+  for (const [i, e] of (list ?? []).entries())
+    if (entryTests(e).length === 0)
+      errs.push(`spec.exceptions[${i}]: names no field to match (it would suppress every object)`);
+  return errs;
+}
+
+/**
+ * Compiles exceptions: fields inside one entry are ANDed, entries are ORed. The field manager is
+ * the creator's (the earliest managedFields entry). Users and groups match only when the request's
+ * user is known, so until attribution exists an entry naming them never matches: the detection
+ * keeps alerting (fail loud, not silent) and its Ready message says so.
+ */
+export function compileExceptions(list: readonly ExceptionSpec[] | undefined): CompiledExceptions {
+  const entries = (list ?? []).map(entryTests);
+  const warnings = (list ?? []).flatMap((e, i) =>
+    e.users?.length || e.groups?.length
+      ? [`spec.exceptions[${i}] names users or groups, which are not known yet: it never matches`]
+      : [],
+  );
+  return {
+    warnings,
+    match(obj, known) {
+      let actor: KnownActor | undefined = known;
+      const lazy = (): KnownActor => {
+        actor ??= { fieldManager: actorFromManagedFields(obj).fieldManager };
+        return actor;
+      };
+      const i = entries.findIndex((tests) => tests.every((t) => t(obj, lazy)));
+      return i >= 0 ? i : undefined;
+    },
+  };
+}

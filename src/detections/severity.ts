@@ -1,0 +1,60 @@
+import type { KubeObject } from '../api/kube-object.js';
+import { type CelCondition, compileCel } from './cel.js';
+
+/** An alert severity, most severe first in {@link SEVERITIES}. */
+export type Severity = 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
+
+/** Severities from the most to the least severe. */
+export const SEVERITIES: readonly Severity[] = ['Critical', 'High', 'Medium', 'Low', 'Info'];
+
+/** An entry of `spec.severityOverrides`. */
+export interface SeverityOverride {
+  condition: string;
+  severity: string;
+}
+
+/** The more severe of two severities. */
+export function maxSeverity(a: Severity, b: Severity): Severity {
+  return SEVERITIES.indexOf(a) <= SEVERITIES.indexOf(b) ? a : b;
+}
+
+/** Severity overrides compiled once per detection generation. */
+export type CompiledSeverity =
+  | {
+      ok: true;
+      /** The base severity raised by the first override whose condition holds; never lower than the base. */
+      severityFor(
+        obj: KubeObject,
+        report: (where: string, message: string, obj: KubeObject) => void,
+      ): Severity;
+    }
+  | { ok: false; errors: string[] };
+
+/**
+ * Compiles `spec.severityOverrides`. An override whose condition fails to evaluate for an object
+ * does not apply (and is reported); the next one is tried.
+ */
+export function compileSeverity(base: Severity, overrides: readonly SeverityOverride[]): CompiledSeverity {
+  const errors: string[] = [];
+  const compiled: { where: string; cond: CelCondition; severity: Severity }[] = [];
+  for (const [i, o] of overrides.entries()) {
+    const where = `spec.severityOverrides[${i}].condition`;
+    const c = compileCel(o.condition);
+    if (!c.ok) errors.push(`${where}: ${c.error}`);
+    else if (!SEVERITIES.includes(o.severity as Severity))
+      errors.push(`spec.severityOverrides[${i}].severity: unknown severity "${o.severity}"`);
+    else compiled.push({ where, cond: c.condition, severity: o.severity as Severity });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    severityFor(obj, report) {
+      for (const o of compiled) {
+        const r = o.cond.evaluate(obj);
+        if (!r.ok) report(o.where, r.error, obj);
+        else if (r.value) return maxSeverity(base, o.severity);
+      }
+      return base;
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../../src/api/kube-object.js';
+import {
+  compileExceptions,
+  type ExceptionSpec,
+  exceptionErrors,
+} from '../../../src/detections/exceptions.js';
+
+const obj = (
+  name: string,
+  namespace: string,
+  manager: string,
+  labels?: Record<string, string>,
+): KubeObject => ({
+  metadata: {
+    name,
+    namespace,
+    labels,
+    managedFields: [
+      { manager: 'kube-controller-manager', operation: 'Update', time: '2026-01-01T00:00:05Z' },
+      { manager, operation: 'Update', time: '2026-01-01T00:00:00Z' },
+    ],
+  },
+});
+
+describe('exceptions', () => {
+  const argo: ExceptionSpec = { fieldManagers: ['argocd-controller'] };
+  const cases: { name: string; list: ExceptionSpec[]; o: KubeObject; want: number | undefined }[] = [
+    { name: 'no exceptions', list: [], o: obj('a', 'ns', 'argocd-controller'), want: undefined },
+    { name: 'creator field manager matches', list: [argo], o: obj('a', 'ns', 'argocd-controller'), want: 0 },
+    {
+      name: 'a later manager is not the creator',
+      list: [{ fieldManagers: ['kube-controller-manager'] }],
+      o: obj('a', 'ns', 'kubectl'),
+      want: undefined,
+    },
+    {
+      name: 'other manager is a near miss',
+      list: [argo],
+      o: obj('a', 'ns', 'kubectl-create'),
+      want: undefined,
+    },
+    {
+      name: 'fields in one entry are ANDed (both hold)',
+      list: [{ fieldManagers: ['argocd-controller'], namespaces: ['team-*'] }],
+      o: obj('a', 'team-x', 'argocd-controller'),
+      want: 0,
+    },
+    {
+      name: 'fields in one entry are ANDed (one fails)',
+      list: [{ fieldManagers: ['argocd-controller'], namespaces: ['team-*'] }],
+      o: obj('a', 'prod', 'argocd-controller'),
+      want: undefined,
+    },
+    {
+      name: 'entries are ORed',
+      list: [{ namespaces: ['dev'] }, { names: ['canary-*'] }],
+      o: obj('canary-1', 'prod', 'kubectl'),
+      want: 1,
+    },
+    {
+      name: 'name glob miss',
+      list: [{ names: ['canary-?'] }],
+      o: obj('canary-10', 'prod', 'kubectl'),
+      want: undefined,
+    },
+    {
+      name: 'labels must all match',
+      list: [{ labels: { team: 'a', tier: 'web' } }],
+      o: obj('x', 'ns', 'kubectl', { team: 'a', tier: 'web', extra: '1' }),
+      want: 0,
+    },
+    {
+      name: 'labels partial miss',
+      list: [{ labels: { team: 'a', tier: 'web' } }],
+      o: obj('x', 'ns', 'kubectl', { team: 'a' }),
+      want: undefined,
+    },
+    {
+      name: 'users never match while unknown',
+      list: [{ users: ['alice'] }],
+      o: obj('x', 'ns', 'kubectl'),
+      want: undefined,
+    },
+    {
+      name: 'groups never match while unknown',
+      list: [{ groups: ['system:masters'] }],
+      o: obj('x', 'ns', 'kubectl'),
+      want: undefined,
+    },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(compileExceptions(c.list).match(c.o), c.want));
+
+  it('users and groups match once the actor is known', () => {
+    const ex = compileExceptions([{ users: ['alice'] }, { groups: ['ops'] }]);
+    assert.equal(ex.match(obj('x', 'ns', 'k'), { username: 'alice' }), 0);
+    assert.equal(ex.match(obj('x', 'ns', 'k'), { username: 'bob', groups: ['ops'] }), 1);
+  });
+
+  it('warns about entries naming users or groups', () => {
+    assert.deepEqual(compileExceptions([argo, { users: ['alice'] }]).warnings, [
+      'spec.exceptions[1] names users or groups, which are not known yet: it never matches',
+    ]);
+  });
+
+  it('refuses an entry that names no field', () => {
+    assert.deepEqual(exceptionErrors([argo, { description: 'all' }, { namespaces: [] }]), [
+      'spec.exceptions[1]: names no field to match (it would suppress every object)',
+      'spec.exceptions[2]: names no field to match (it would suppress every object)',
+    ]);
+  });
+});
