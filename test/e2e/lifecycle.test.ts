@@ -160,7 +160,8 @@ describe('alert lifecycle: history, conditions, subject, remediation, retention'
       WORKLOADS[1]?.body(`scaled-${id}`) as object,
     );
     const name = (await alertOf(c, dep, det)).metadata?.name as string;
-    await patchStatus(cp, name, { remediation: { action: 'ScaleToZero' } });
+    // The README's command, verbatim.
+    await patchStatus(cp, name, { remediation: { action: 'ScaleToZero', result: null, message: null } });
     const a = await until(
       c,
       name,

@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+/**
+ * `kubectl-tripline`: the kubectl plugin for triaging AuditAlerts (`kubectl tripline …` once it is
+ * on PATH). Every triage command is one merge patch of the status subresource, the same body as the
+ * raw `kubectl patch` the README documents first; the API server validates it.
+ */
+import { API_VERSION, RESOURCES } from '../api/constants.js';
+import type { AuditAlert } from '../api/generated/audit-alert.js';
+import { pluginKubeconfig } from '../config/plugin-env.js';
+import { loadClusterAccess } from '../kube/access.js';
+import { KubeClient } from '../kube/client.js';
+import {
+  type ClusterInvocation,
+  type Invocation,
+  type ListFilters,
+  type PatchInvocation,
+  parseInvocation,
+  UsageError,
+} from './plugin/args.js';
+import { describeError } from './plugin/errors.js';
+import { helpText, USAGE_HINT } from './plugin/help.js';
+import { alertPath, MERGE_PATCH, patchedMessage, statusPatch } from './plugin/patches.js';
+import { renderAlert } from './plugin/show.js';
+import { alertTable, fieldSelector } from './plugin/table.js';
+
+const VERSION = '0.1.0';
+/** Field manager of the plugin's writes, visible in the alert's managedFields. */
+const FIELD_MANAGER = 'kubectl-tripline';
+const PAGE_SIZE = 500;
+
+/** Where the plugin prints; tests can pass their own. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/** Entry point of `kubectl-tripline`. Returns the exit code: 0 done, 1 API or access error, 2 usage. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  let inv: Invocation;
+  try {
+    inv = parseInvocation(argv);
+  } catch (err: unknown) {
+    if (!(err instanceof UsageError)) throw err;
+    io.err(`error: ${err.message}\n${USAGE_HINT}\n`);
+    return 2;
+  }
+  if (inv.command === 'help') io.out(helpText(inv.topic));
+  else if (inv.command === 'version') io.out(`kubectl-tripline ${VERSION}\n`);
+  else return await runAgainstCluster(inv, io);
+  return 0;
+}
+
+async function runAgainstCluster(inv: ClusterInvocation, io: Io): Promise<number> {
+  let client: KubeClient | undefined;
+  try {
+    const access = await loadClusterAccess({ kubeconfig: pluginKubeconfig(inv.kubeconfig) });
+    client = new KubeClient(access, {
+      maxSockets: 4,
+      userAgent: `kubectl-tripline/${VERSION}`,
+      requestTimeoutMs: 30_000,
+    });
+    await execute(inv, client, io);
+    return 0;
+  } catch (err: unknown) {
+    io.err(`${describeError(err)}\n`);
+    return 1;
+  } finally {
+    client?.close();
+  }
+}
+
+async function execute(inv: ClusterInvocation, client: KubeClient, io: Io): Promise<void> {
+  switch (inv.command) {
+    case 'list':
+      return await list(client, inv.filters, inv.output, io);
+    case 'show': {
+      const alert = await client.request<AuditAlert>('GET', alertPath(inv.name));
+      io.out(renderAlert(alert, Date.now()));
+      return;
+    }
+    default:
+      return await patch(client, inv, io);
+  }
+}
+
+async function list(
+  client: KubeClient,
+  filters: ListFilters,
+  output: 'table' | 'json',
+  io: Io,
+): Promise<void> {
+  const items = await listAlerts(client, filters);
+  if (output === 'json') {
+    io.out(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2)}\n`);
+  } else if (items.length === 0) {
+    io.err('No alerts found.\n');
+  } else {
+    io.out(`${alertTable(items, Date.now())}\n`);
+  }
+}
+
+/** Every alert matching the filters, read page by page; the API server applies the field selector. */
+async function listAlerts(client: KubeClient, filters: ListFilters): Promise<AuditAlert[]> {
+  const items: AuditAlert[] = [];
+  let cont: string | undefined;
+  do {
+    const page = await client.request<{ items: AuditAlert[]; metadata?: { continue?: string } }>(
+      'GET',
+      `/apis/${API_VERSION}/${RESOURCES.alerts}`,
+      { query: { fieldSelector: fieldSelector(filters), limit: PAGE_SIZE, continue: cont } },
+    );
+    items.push(...page.items);
+    cont = page.metadata?.continue || undefined;
+  } while (cont);
+  return items;
+}
+
+async function patch(client: KubeClient, inv: PatchInvocation, io: Io): Promise<void> {
+  await client.request('PATCH', alertPath(inv.name, 'status'), {
+    query: { fieldManager: FIELD_MANAGER },
+    body: statusPatch(inv),
+    contentType: MERGE_PATCH,
+  });
+  io.out(`${patchedMessage(inv)}\n`);
+}
+
+// `kubectl tripline list | head` closes stdout early; that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error('kubectl-tripline: fatal:', err);
+    process.exitCode = 1;
+  },
+);

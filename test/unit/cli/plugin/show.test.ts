@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import type { AuditAlert } from '../../../../src/api/generated/audit-alert.js';
+import { renderAlert, steps, wrap } from '../../../../src/cli/plugin/show.js';
+
+const ALERT: AuditAlert = {
+  apiVersion: 'tripline.dev/v1alpha1',
+  kind: 'AuditAlert',
+  metadata: { name: 'ingress-created-0123456789' },
+  spec: {
+    detection: { name: 'ingress-created', generation: 2 },
+    severity: 'High',
+    category: 'Exposure',
+    event: 'Created',
+    summary: 'New Ingress shop/web exposes web.example.com without TLS',
+    subject: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      namespace: 'shop',
+      name: 'web',
+      uid: 'u-1',
+    },
+    actor: { username: 'alice', groups: ['dev', 'system:authenticated'], fieldManager: 'kubectl-create' },
+    evidence: { hosts: ['web.example.com'], tls: [] },
+    risks: [
+      {
+        id: 'ingress-no-tls',
+        severity: 'High',
+        message: 'Served over plain HTTP.',
+        reference: 'https://example.com/tls',
+      },
+    ],
+    investigation: [
+      { title: 'Read it', detail: 'Check hosts.', command: 'kubectl get ingress -n shop web -o yaml' },
+      { title: 'Think' },
+    ],
+    resolution: [{ title: 'Remove it', command: 'kubectl delete ingress -n shop web' }],
+    detectedAt: '2025-01-01T00:00:00Z',
+  },
+  status: {
+    state: 'Resolved',
+    reason: 'Expected',
+    note: 'planned',
+    remediation: { action: 'DeleteSubject', result: 'Rejected', message: 'not allowed' },
+    history: [{ time: '2025-01-01T00:05:00Z', from: 'Open', to: 'Resolved', reason: 'Expected', by: 'bob' }],
+  },
+};
+
+describe('kubectl-tripline show', () => {
+  const text = renderAlert(ALERT, Date.parse('2025-01-01T01:00:00Z'));
+
+  it('prints the sections in reading order', () => {
+    const order = [
+      'Name:',
+      'Subject:',
+      'Actor:',
+      'Evidence:',
+      'Risks:',
+      'Investigation:',
+      'Resolution:',
+      'Status:',
+      'History:',
+    ];
+    const at = order.map((s) => text.indexOf(s));
+    assert.ok(
+      at.every((i) => i >= 0),
+      `every section present:\n${text}`,
+    );
+    assert.deepEqual(
+      [...at].sort((a, b) => a - b),
+      at,
+    );
+  });
+
+  const lines: RegExp[] = [
+    /^Summary: +New Ingress shop\/web exposes web.example.com without TLS$/m,
+    /^Detection: +ingress-created \(generation 2\)$/m,
+    /^Detected: +2025-01-01T00:00:00Z \(60m ago\)$/m,
+    /^ {2}Groups: +dev, system:authenticated$/m,
+    /^ {2}hosts:\n {4}- web.example.com$/m,
+    /^ {2}- \[High\] ingress-no-tls\n {6}Served over plain HTTP.\n {6}see https:\/\/example.com\/tls$/m,
+    /^ {2}1\. Read it\n {5}Check hosts.\n {5}\$ kubectl get ingress -n shop web -o yaml\n {2}2\. Think$/m,
+    /^ {2}Remediation: +DeleteSubject → Rejected: not allowed$/m,
+    /^ {2}2025-01-01T00:05:00Z {3}Open → Resolved {3}Expected {3}by bob$/m,
+  ];
+  for (const re of lines) {
+    it(`prints ${re.source.slice(0, 50)}`, () => {
+      assert.match(text, re);
+    });
+  }
+
+  it('leaves out what the alert does not have', () => {
+    const bare = renderAlert(
+      { ...ALERT, spec: { ...ALERT.spec, risks: [], actor: undefined }, status: undefined },
+      0,
+    );
+    assert.ok(!bare.includes('Risks:') && !bare.includes('Actor:') && !bare.includes('History:'), bare);
+    assert.match(bare, /^Status:\n {2}State: +Open$/m, 'no status reads Open, like the schema default');
+  });
+
+  it('keeps multi-line commands runnable, indented under the step', () => {
+    assert.equal(steps([{ title: 'T', command: 'a \\\n  b' }]), '  1. T\n     $ a \\\n         b');
+  });
+
+  it('wraps prose at 100 columns', () => {
+    const out = wrap('word '.repeat(60), 5);
+    for (const l of out.split('\n')) assert.ok(l.length <= 100 && l.startsWith('     word'), l);
+  });
+});
