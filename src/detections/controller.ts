@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
+import { loadCel } from './cel.js';
 import type { CompiledDetection } from './compile.js';
 import { DetectionCompiler } from './compiler.js';
 import { SuppressionCounter } from './counters.js';
@@ -205,6 +206,7 @@ export class DetectionController {
       this.#unsubscribe(name, new Set());
       return { state: { kind: 'disabled' } };
     }
+    if (usesCel(d)) await loadCel();
     const compiled = this.#compiler.compile(name, d);
     if (!compiled.ok) {
       this.#unsubscribe(name, new Set());
@@ -323,4 +325,9 @@ export class DetectionController {
       throw new Error(`updating status of AuditDetection ${name}`, { cause: err });
     }
   }
+}
+
+/** True when the detection has any CEL expression (condition or severity override). */
+function usesCel(d: AuditDetection): boolean {
+  return Boolean(d.spec.match?.condition) || (d.spec.severityOverrides ?? []).length > 0;
 }
