@@ -9,11 +9,10 @@ import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { loadCel } from './cel.js';
-import type { CompiledDetection } from './compile.js';
 import { DetectionCompiler } from './compiler.js';
 import { SuppressionCounter } from './counters.js';
-import { type FeedDeps, ResourceFeed } from './feed.js';
-import { groupKind, type Subscription } from './match.js';
+import type { FeedDeps, ResourceFeed } from './feed.js';
+import { FeedRegistry } from './feeds.js';
 import { NamespaceLabelCache, NamespaceLabelsOnDemand } from './namespaces.js';
 import {
   type Condition,
@@ -60,14 +59,13 @@ export class DetectionController {
   readonly #deps: DetectionControllerDeps;
   readonly #log: Logger;
   readonly #store = new Map<string, AuditDetection>();
-  readonly #feeds = new Map<string, ResourceFeed>();
+  readonly #feeds: FeedRegistry;
   readonly #states = new Map<string, DetectionState['kind']>();
   readonly #compiler: DetectionCompiler;
   readonly #suppressed = new SuppressionCounter();
   readonly #namespaces: NamespaceLabelsOnDemand;
   readonly #watch: ResilientWatch;
   readonly #queue: WorkQueue<undefined>;
-  #feedsReleased = false;
   #flushTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: DetectionControllerOptions, deps: DetectionControllerDeps) {
@@ -75,6 +73,19 @@ export class DetectionController {
     this.#deps = deps;
     this.#log = deps.log.child({ controller: 'detections' });
     this.#compiler = new DetectionCompiler(this.#log);
+    this.#feeds = new FeedRegistry({
+      feedDeps: {
+        ...deps.feedDeps,
+        client: deps.client,
+        suppressed: (name) => {
+          this.#suppressed.add(name);
+          deps.onSuppressed?.(name);
+        },
+      },
+      watch: opts.watch,
+      log: deps.log,
+      onResubscribed: (name) => deps.onDetectionChanged?.(name),
+    });
     this.#namespaces = new NamespaceLabelsOnDemand(
       () => new NamespaceLabelCache(deps.client, opts.watch, deps.log.child({ controller: 'namespaces' })),
       this.#log,
@@ -118,13 +129,7 @@ export class DetectionController {
 
   /** True when detections are listed and every feed has completed its first list. */
   get ready(): boolean {
-    const nsSynced = this.#namespaces.synced;
-    return (
-      this.#watch.synced &&
-      this.#feedsReleased &&
-      nsSynced &&
-      [...this.#feeds.values()].every((f) => f.synced)
-    );
+    return this.#watch.synced && this.#feeds.synced && this.#namespaces.synced;
   }
 
   /** Starts watching detections and flushing watermarks. */
@@ -138,7 +143,7 @@ export class DetectionController {
     clearInterval(this.#flushTimer);
     await this.#watch.stop();
     await this.#queue.shutdown();
-    await Promise.all([...this.#feeds.values()].map((f) => f.stop()));
+    await this.#feeds.stopAll();
     await this.#namespaces.release(false);
     await this.flushWatermarks();
   }
@@ -151,7 +156,7 @@ export class DetectionController {
     for (const [name, d] of this.#store) {
       if (this.#states.get(name) !== 'ready') continue;
       const delta = this.#suppressed.pending(name);
-      const patch = flushPatch(d.status, this.#lowWater(d), delta);
+      const patch = flushPatch(d.status, this.#feeds.lowWater(d), delta);
       if (!patch) continue;
       try {
         this.#store.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
@@ -162,40 +167,26 @@ export class DetectionController {
     }
   }
 
-  #lowWater(d: AuditDetection): number | undefined {
-    let low: number | undefined;
-    for (const r of d.spec.resources) {
-      const feed = this.#feeds.get(
-        gvrKey({ group: r.group ?? '', version: r.version, resource: r.resource }),
-      );
-      const w = feed?.lowWater();
-      if (w === undefined) return undefined;
-      low = low === undefined ? w : Math.min(low, w);
-    }
-    return low;
-  }
-
   async #releaseFeedsWhenSettled(): Promise<void> {
-    if (this.#feedsReleased) return;
+    if (this.#feeds.released) return;
     await Promise.race([this.#queue.idle(), new Promise((r) => setTimeout(r, this.#opts.initialSettleMs))]);
-    this.#feedsReleased = true;
-    for (const f of this.#feeds.values()) f.start();
-    this.#log.info('Detections reconciled, feeds started', { feeds: this.#feeds.size });
+    this.#feeds.release();
+    this.#log.info('Detections reconciled, feeds started');
   }
 
   async #reconcile(name: string): Promise<ReconcileResult> {
     const d = this.#store.get(name);
     if (!d) {
-      this.#unsubscribe(name, new Set());
+      this.#feeds.unsubscribe(name);
       this.#compiler.forget(name);
-      void this.#namespaces.release(this.#usesNamespaceSelector());
+      void this.#namespaces.release(this.#feeds.usesNamespaceSelector());
       this.#suppressed.forget(name);
       this.#setState(name, undefined);
       this.#log.info('Detection removed', { detection: name });
       return undefined;
     }
     const { state, retry } = await this.#converge(name, d);
-    void this.#namespaces.release(this.#usesNamespaceSelector());
+    void this.#namespaces.release(this.#feeds.usesNamespaceSelector());
     this.#setState(name, state.kind);
     await this.#writeStatus(d, state);
     return retry ? { requeueAfterMs: 30_000 } : undefined;
@@ -203,29 +194,28 @@ export class DetectionController {
 
   async #converge(name: string, d: AuditDetection): Promise<{ state: DetectionState; retry?: boolean }> {
     if (d.spec.enabled === false) {
-      this.#unsubscribe(name, new Set());
+      this.#feeds.unsubscribe(name);
       return { state: { kind: 'disabled' } };
     }
     if (usesCel(d)) await loadCel();
     const compiled = this.#compiler.compile(name, d);
     if (!compiled.ok) {
-      this.#unsubscribe(name, new Set());
+      this.#feeds.unsubscribe(name);
       return { state: { kind: 'stalled', reason: 'InvalidSpec', message: compiled.errors.join('; ') } };
     }
     let infos: ResourceInfo[];
     try {
       infos = await Promise.all(compiled.detection.resources.map((r) => this.#deps.discovery.resolve(r)));
     } catch (err: unknown) {
-      this.#unsubscribe(name, new Set());
+      this.#feeds.unsubscribe(name);
       const message = err instanceof Error ? err.message : String(err);
       return { state: { kind: 'stalled', reason: 'ResourceNotServed', message }, retry: true };
     }
     const since = activeSince(d, this.#deps.clock);
-    this.#subscribe(
-      compiled.detection,
-      infos,
-      newSince(since, d.status?.watermark, this.#opts.watermarkOverlapMs),
-    );
+    const sinceMs = newSince(since, d.status?.watermark, this.#opts.watermarkOverlapMs);
+    this.#feeds.subscribe(compiled.detection, infos, sinceMs, {
+      namespaceLabels: this.#namespaces.labelsFor(compiled.detection),
+    });
     const { warnings } = compiled.detection;
     return {
       state: {
@@ -235,68 +225,6 @@ export class DetectionController {
         warnings,
       },
     };
-  }
-
-  #subscribe(det: CompiledDetection, infos: ResourceInfo[], sinceMs: number): void {
-    const watchedKinds = new Set(
-      infos.map((i) => groupKind(i.group ? `${i.group}/${i.version}` : i.version, i.kind)),
-    );
-    const keys = new Set(infos.map(gvrKey));
-    this.#unsubscribe(det.name, keys);
-    for (const info of infos) {
-      const feed = this.#feedFor(info);
-      const prev = feed.subscriptions.get(det.name);
-      const sub: Subscription = {
-        detection: det,
-        sinceMs,
-        watchedKinds,
-        namespaceLabels: this.#namespaces.labelsFor(det),
-      };
-      feed.subscriptions.set(det.name, sub);
-      if (!prev || prev.detection.generation !== det.generation || prev.sinceMs > sinceMs) {
-        this.#deps.onDetectionChanged?.(det.name);
-        feed.resync();
-      }
-    }
-  }
-
-  #feedFor(info: ResourceInfo): ResourceFeed {
-    const key = gvrKey(info);
-    let feed = this.#feeds.get(key);
-    if (!feed) {
-      feed = new ResourceFeed(info, {
-        ...this.#deps.feedDeps,
-        suppressed: (name) => {
-          this.#suppressed.add(name);
-          this.#deps.onSuppressed?.(name);
-        },
-        client: this.#deps.client,
-        log: this.#deps.log.child({ controller: 'feed', resource: key }),
-        watch: this.#opts.watch,
-      });
-      this.#feeds.set(key, feed);
-      if (this.#feedsReleased) feed.start();
-      this.#log.info('Started watching resource', { resource: key });
-    }
-    return feed;
-  }
-
-  #usesNamespaceSelector(): boolean {
-    for (const f of this.#feeds.values())
-      for (const sub of f.subscriptions.values()) if (sub.detection.usesNamespaceSelector) return true;
-    return false;
-  }
-
-  /** Removes the detection from every feed not in `keep`; feeds left without detections stop. */
-  #unsubscribe(name: string, keep: Set<string>): void {
-    for (const [key, feed] of this.#feeds) {
-      if (keep.has(key) || !feed.subscriptions.delete(name)) continue;
-      if (feed.subscriptions.size === 0) {
-        this.#feeds.delete(key);
-        void feed.stop();
-        this.#log.info('Stopped watching resource', { resource: key });
-      }
-    }
   }
 
   #setState(name: string, kind: DetectionState['kind'] | undefined): void {
