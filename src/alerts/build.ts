@@ -3,6 +3,7 @@ import type { AlertStep, AuditAlert, AuditAlertSpec } from '../api/generated/aud
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
 import { actorFromManagedFields } from '../subjects/actor.js';
+import type { FieldChange } from '../subjects/changes.js';
 import { analyseSubject } from '../subjects/index.js';
 import { isTimestamp, truncateUtf8 } from '../subjects/read.js';
 import { alertName } from './name.js';
@@ -24,8 +25,12 @@ export interface BuildAlertInput {
   detectedAt: Date;
   /** The alert severity when a severity override raised it; the detection's base severity otherwise. */
   severity?: AuditAlertSpec['severity'];
-  /** Distinguishes changes of one subject (updates); absent for create/delete. */
+  /** Distinguishes changes of one subject (updates, `deleted`); absent for create. */
   changeKey?: string;
+  /** For updates: the changed fields, shown as `evidence.changes`. */
+  changes?: FieldChange[];
+  /** For updates without `changes`: why the previous version is unknown (becomes a note). */
+  changesUnknown?: string;
 }
 
 /** The `fieldManager` template value when managedFields name nobody. */
@@ -93,6 +98,15 @@ function identity(subject: AuditAlertSpec['subject'], notes: string[]): string {
   return `${subject.apiVersion}/${subject.kind}/${subject.namespace ?? ''}/${subject.name}`;
 }
 
+/** The subject's labels with string values (a malformed label map yields what is usable). */
+function stringLabels(obj: KubeObject): Record<string, string> {
+  const labels = obj.metadata?.labels;
+  const out: Record<string, string> = {};
+  if (labels === null || typeof labels !== 'object') return out;
+  for (const [k, v] of Object.entries(labels)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
 function fitNotes(notes: string[]): string[] {
   const kept = notes.slice(0, LIMITS.notes).map((n) => truncateUtf8(n, LIMITS.note));
   if (notes.length > LIMITS.notes)
@@ -121,7 +135,9 @@ export function buildAlert(input: BuildAlertInput): AuditAlert {
     detection: detectionName,
     alert: name,
     fieldManager: actor.fieldManager ?? UNKNOWN_MANAGER,
+    labels: stringLabels(subject),
   };
+  if (input.changesUnknown) notes.push(input.changesUnknown);
   const spec: AuditAlertSpec = {
     detection: { name: detectionName, generation: detection.metadata?.generation ?? 0 },
     severity: input.severity ?? detection.spec.severity,
@@ -130,7 +146,7 @@ export function buildAlert(input: BuildAlertInput): AuditAlert {
     summary: truncateUtf8(`${SUMMARY_PREFIX[event]} ${analysis.summary}`, LIMITS.summary),
     subject: subjectRef,
     actor,
-    evidence: analysis.evidence,
+    evidence: input.changes ? { ...analysis.evidence, changes: input.changes } : analysis.evidence,
     notes: fitNotes(notes),
     risks: [],
     whoCan: [],

@@ -1,6 +1,12 @@
 import type { KubeObject } from '../api/kube-object.js';
-import type { ObjectWork, ResourceFeed } from '../detections/feed.js';
-import { decideCreated, type Subscription } from '../detections/match.js';
+import {
+  DELETED_KEY,
+  eventIdentity,
+  type ObjectChange,
+  type ObjectWork,
+  type ResourceFeed,
+} from '../detections/feed.js';
+import { decideEvent, type Subscription, type WatchEvent } from '../detections/match.js';
 import { creationMs } from '../detections/watermark.js';
 import type { KubeClient } from '../kube/client.js';
 import { isForbidden, isRetryable } from '../kube/errors.js';
@@ -8,7 +14,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../runtime/clock.js';
 import type { ReconcileResult } from '../runtime/queue.js';
-import { buildAlert } from './build.js';
+import { type BuildAlertInput, buildAlert } from './build.js';
 import type { RecentAlerts } from './recent.js';
 import { createAlert } from './writer.js';
 
@@ -26,28 +32,54 @@ export interface RaiserDeps {
 
 /**
  * Reconciles one object key: for every detection subscribed to the object's resource that wants
- * it, makes sure its AuditAlert exists. Level-driven and idempotent: run it twice and the second
- * run finds the alerts in the recent set or gets 409s.
+ * it, makes sure its AuditAlert exists (Created, and Deleted when the object is gone; or, for the
+ * work of one update, Updated). Level-driven and idempotent: run it twice and the second run finds
+ * the alerts in the recent set or gets 409s.
  */
 export function alertRaiser(deps: RaiserDeps): (key: string, work: ObjectWork) => Promise<ReconcileResult> {
   return async (_key, work) => {
     const feed = deps.feed(work.feedKey);
     if (!feed) return undefined; // every detection on this resource was removed meanwhile
     const uid = work.obj.metadata.uid as string;
-    let waiting = false;
-    for (const sub of feed.subscriptions.values()) {
-      const decision = decideCreated(sub, work.obj);
-      waiting ||= decision === 'pending';
-      if (decision !== 'alert' || deps.recent.has(sub.detection.name, uid)) continue;
-      const name = await raiseOne(deps, feed, sub, work.obj);
-      deps.recent.add(sub.detection.name, uid);
-      if (work.deleted) deps.subjectDeleted?.(name);
+    if (work.change) {
+      const waitingChange = await raiseEvent(deps, feed, work, { event: 'Updated', change: work.change });
+      return waitingChange ? { requeueAfterMs: PENDING_RETRY_MS } : undefined;
     }
+    let waiting = await raiseEvent(deps, feed, work, { event: 'Created' });
+    if (work.deleted) waiting = (await raiseEvent(deps, feed, work, { event: 'Deleted' })) || waiting;
     // The namespace watch has not delivered the subject's namespace yet: decide again shortly.
     if (waiting) return { requeueAfterMs: PENDING_RETRY_MS };
     feed.done(uid);
     return undefined;
   };
+}
+
+/** One event of an object to raise alerts for. */
+interface RaisedEvent {
+  event: WatchEvent;
+  /** The update, for Updated. */
+  change?: ObjectChange;
+}
+
+/** Raises the event's alert for every detection that wants it; true when some decision must wait. */
+async function raiseEvent(
+  deps: RaiserDeps,
+  feed: ResourceFeed,
+  work: ObjectWork,
+  ev: RaisedEvent,
+): Promise<boolean> {
+  const changeKey = ev.event === 'Deleted' ? DELETED_KEY : ev.change?.key;
+  const id = eventIdentity(work.obj.metadata.uid as string, changeKey);
+  let waiting = false;
+  for (const sub of feed.subscriptions.values()) {
+    const decision = decideEvent(sub, ev.event, work.obj, ev.change?.oldObject);
+    waiting ||= decision === 'pending';
+    if (decision !== 'alert' || deps.recent.has(sub.detection.name, id)) continue;
+    const name = await raiseOne(deps, feed, sub, work.obj, ev);
+    deps.recent.add(sub.detection.name, id);
+    if (work.deleted && ev.event !== 'Updated') deps.subjectDeleted?.(name);
+  }
+  return waiting;
 }
 
 /** How soon an object whose namespace labels are not known yet is looked at again. */
@@ -58,21 +90,23 @@ async function raiseOne(
   feed: ResourceFeed,
   sub: Subscription,
   obj: KubeObject,
+  ev: RaisedEvent,
 ): Promise<string> {
   const alert = buildAlert({
     detection: sub.detection.source,
     subject: obj,
     resource: feed.info,
-    event: 'Created',
+    event: ev.event,
     severity: sub.detection.severity(obj),
     detectedAt: deps.clock.now(),
+    ...changeInput(ev),
   });
   const log = deps.log.child({ detection: sub.detection.name, alert: alert.metadata?.name });
   try {
     const outcome = await createAlert(deps.client, alert, log);
     if (outcome === 'created') {
       deps.metrics.alertsRaised.inc({ detection: sub.detection.name, severity: alert.spec.severity });
-      const created = creationMs(obj);
+      const created = ev.event === 'Created' ? creationMs(obj) : undefined;
       if (created !== undefined) {
         deps.metrics.detectionLatency.observe(
           { detection: sub.detection.name },
@@ -90,6 +124,18 @@ async function raiseOne(
     deps.metrics.alertWriteErrors.inc({ reason: classify(err) });
     throw err;
   }
+}
+
+/** The change-related part of the alert input of an event. */
+function changeInput(ev: RaisedEvent): Partial<BuildAlertInput> {
+  if (ev.event === 'Deleted') return { changeKey: DELETED_KEY };
+  if (!ev.change) return {};
+  const { key, diff, unknownReason } = ev.change;
+  return {
+    changeKey: key,
+    ...(diff ? { changes: diff } : {}),
+    ...(unknownReason ? { changesUnknown: unknownReason } : {}),
+  };
 }
 
 function classify(err: unknown): string {

@@ -28,8 +28,22 @@ export const TEMPLATE_VARIABLES = [
 /** One of {@link TEMPLATE_VARIABLES}. */
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 
-/** Values of the template variables for one alert; a missing value renders as empty. */
-export type TemplateValues = Partial<Record<TemplateVariable, string>>;
+/**
+ * Values of the template variables for one alert; a missing value renders as empty. `labels` are
+ * the subject's labels, used as `{{labels.KEY}}` (empty when the label is absent).
+ */
+export type TemplateValues = Partial<Record<TemplateVariable, string>> & {
+  labels?: Readonly<Record<string, string>>;
+};
+
+/** Other names a variable may be used under, e.g. `{{actor.fieldManager}}`. */
+const ALIASES: Readonly<Record<string, TemplateVariable>> = { 'actor.fieldManager': 'fieldManager' };
+/** Prefix of the subject-label variables: `{{labels.app.kubernetes.io/name}}`. */
+const LABELS_PREFIX = 'labels.';
+/** A label key: optional DNS-subdomain prefix and `/`, then a name (checked loosely). */
+const LABEL_KEY = /^([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+/** How the known variables are listed in validation errors. */
+const KNOWN_LIST = [...TEMPLATE_VARIABLES, ...Object.keys(ALIASES), `${LABELS_PREFIX}KEY`].join(', ');
 
 /** One step, as a template in a detection and, rendered, in an alert. */
 export interface Step {
@@ -44,7 +58,7 @@ export interface Step {
  */
 const PREQUOTED: ReadonlySet<string> = new Set<TemplateVariable>(['nsFlag']);
 const KNOWN: ReadonlySet<string> = new Set<string>(TEMPLATE_VARIABLES);
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_./-]+)?)\s*\}\}/g;
 /** Characters that never need quoting in a POSIX shell word. */
 const SHELL_SAFE = /^[A-Za-z0-9_@+:,./-]+$/;
 
@@ -71,10 +85,8 @@ export function validateTemplates(steps: readonly Step[]): string[] {
       const text = step[field];
       if (typeof text !== 'string') continue;
       for (const m of text.matchAll(PLACEHOLDER)) {
-        if (!KNOWN.has(m[1]!)) {
-          errors.push(
-            `${where} ${field}: unknown variable {{${m[1]}}}; known: ${TEMPLATE_VARIABLES.join(', ')}`,
-          );
+        if (!isKnown(m[1]!)) {
+          errors.push(`${where} ${field}: unknown variable {{${m[1]}}}; known: ${KNOWN_LIST}`);
         } else if (field === 'command' && insideQuotes(text, m.index)) {
           errors.push(
             `${where} command: {{${m[1]}}} is inside quotes; values are shell-quoted, leave it bare`,
@@ -84,6 +96,19 @@ export function validateTemplates(steps: readonly Step[]): string[] {
     }
   });
   return errors;
+}
+
+/** True for a variable name a template may use (including aliases and `labels.KEY`). */
+function isKnown(name: string): boolean {
+  if (name.startsWith(LABELS_PREFIX)) return LABEL_KEY.test(name.slice(LABELS_PREFIX.length));
+  return KNOWN.has(name) || Object.hasOwn(ALIASES, name);
+}
+
+/** The value of a variable for one alert; undefined when it has none. */
+function variableValue(name: string, values: TemplateValues): string | undefined {
+  if (name.startsWith(LABELS_PREFIX)) return values.labels?.[name.slice(LABELS_PREFIX.length)];
+  const canonical = Object.hasOwn(ALIASES, name) ? ALIASES[name]! : name;
+  return KNOWN.has(canonical) ? values[canonical as TemplateVariable] : undefined;
 }
 
 /** Whether position `at` of a shell command lies inside a single- or double-quoted string. */
@@ -127,7 +152,7 @@ export function renderSteps(steps: readonly Step[], given: TemplateValues): Step
 /** The first value used by `command` that starts with `-`, if any (pre-quoted fragments excepted). */
 function flagLikeValue(command: string, values: TemplateValues): string | undefined {
   for (const m of command.matchAll(PLACEHOLDER)) {
-    const value = values[m[1] as TemplateVariable];
+    const value = variableValue(m[1]!, values);
     if (!PREQUOTED.has(m[1]!) && value?.startsWith('-')) return value;
   }
   return undefined;
@@ -136,8 +161,8 @@ function flagLikeValue(command: string, values: TemplateValues): string | undefi
 function fill(text: string, values: TemplateValues, shell: boolean): string {
   const pattern = new RegExp(`${PLACEHOLDER.source}( ?)`, 'g');
   return text.replace(pattern, (match: string, name: string, space: string, offset: number) => {
-    if (!KNOWN.has(name)) return match;
-    const raw = printable(values[name as TemplateVariable] ?? '');
+    if (!isKnown(name)) return match;
+    const raw = printable(variableValue(name, values) ?? '');
     if (raw === '') return offset === 0 || text[offset - 1] === ' ' ? '' : space;
     const value = shell && !PREQUOTED.has(name) ? shellQuote(raw) : raw;
     return value + space;

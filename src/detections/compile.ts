@@ -7,8 +7,8 @@ import { type CompiledExceptions, compileExceptions, exceptionErrors } from './e
 import { globToRegExp, type LabelSelector, matchesSelector, selectorErrors } from './selectors.js';
 import { compileSeverity, type Severity } from './severity.js';
 
-/** Events the operator can raise from watches today. */
-const SUPPORTED_EVENTS = new Set(['Created']);
+/** Events the operator raises from watches. */
+const SUPPORTED_EVENTS = new Set(['Created', 'Updated', 'Deleted']);
 
 /** Labels of a namespace by name; undefined while the namespace is not (yet) known. */
 export type NamespaceLabels = (namespace: string) => Record<string, string> | undefined;
@@ -31,9 +31,10 @@ export interface CompiledDetection {
   warnings: string[];
   /**
    * True when the object passes the namespace, label and namespace-label filters and the CEL
-   * condition; 'pending' when its namespace's labels are not known yet.
+   * condition; 'pending' when its namespace's labels are not known yet. `oldObject` is the
+   * previous state for updates, when known (CEL's `oldObject`, null otherwise).
    */
-  filter(obj: KubeObject, nsLabels?: NamespaceLabels): boolean | 'pending';
+  filter(obj: KubeObject, nsLabels?: NamespaceLabels, oldObject?: KubeObject): boolean | 'pending';
   /** Index of the first exception that suppresses the object, or undefined. */
   exception(obj: KubeObject): number | undefined;
   /** The alert severity for the object: the base, raised by the first matching override. */
@@ -57,8 +58,7 @@ export function compileDetection(d: AuditDetection, onCelError?: CelErrorHandler
   const match = spec.match ?? {};
   const errors: string[] = [];
   const events = new Set<string>(spec.events && spec.events.length > 0 ? spec.events : ['Created']);
-  for (const e of events)
-    if (!SUPPORTED_EVENTS.has(e)) errors.push(`spec.events: "${e}" is not supported yet`);
+  for (const e of events) if (!SUPPORTED_EVENTS.has(e)) errors.push(`spec.events: "${e}" is not supported`);
   const condition = match.condition ? compileCel(match.condition) : undefined;
   if (condition && !condition.ok) errors.push(`spec.match.condition: ${condition.error}`);
   const severity = compileSeverity(spec.severity as Severity, spec.severityOverrides ?? []);
@@ -116,7 +116,7 @@ function makeFilter(
   const exclude = (match.namespaces?.exclude ?? []).map(globToRegExp);
   const objSelector = match.objectSelector as LabelSelector | undefined;
   const nsSelector = match.namespaceSelector as LabelSelector | undefined;
-  return (obj, nsLabels) => {
+  return (obj, nsLabels, oldObject) => {
     const ns = obj.metadata.namespace ?? '';
     if (include.length > 0 && !include.some((r) => r.test(ns))) return false;
     if (exclude.some((r) => r.test(ns))) return false;
@@ -130,7 +130,7 @@ function makeFilter(
       if (!matchesSelector(nsSelector, labels)) return false;
     }
     if (!condition) return true;
-    const r = condition.evaluate(obj);
+    const r = condition.evaluate(obj, oldObject);
     if (!r.ok) report('spec.match.condition', r.error, obj);
     return r.ok && r.value;
   };

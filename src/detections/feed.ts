@@ -8,16 +8,49 @@ import {
 } from '../kube/list-watch.js';
 import { apiVersionOf, collectionPath, gvrKey, type ResourceInfo } from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
-import { decideCreated, type Subscription, wantsCreatedAlert } from './match.js';
+import {
+  changeKeyOf,
+  diffStates,
+  type FieldChange,
+  previousObject,
+  SnapshotMemory,
+  snapshotOf,
+} from '../subjects/changes.js';
+import { decideEvent, type Subscription, type WatchEvent, wantsCreatedAlert } from './match.js';
 import { creationMs } from './watermark.js';
 
-/** Work handed from a feed to the alert queue: the newest observed state of one object. */
+/** One update of an object, as a feed saw it. */
+export interface ObjectChange {
+  /** Distinguishes this change from the object's other changes; part of the alert name. */
+  key: string;
+  /** The previous state, when this process observed it and kept it (CEL's `oldObject`). */
+  oldObject?: KubeObject;
+  /** The changed fields; absent when the previous version is unknown. */
+  diff?: FieldChange[];
+  /** Why `diff` is absent. */
+  unknownReason?: string;
+}
+
+/**
+ * Work handed from a feed to the alert queue: the newest observed state of one object, or (with
+ * `change`) one update of it, queued under its own key so later updates do not replace it.
+ */
 export interface ObjectWork {
   feedKey: string;
   obj: KubeObject;
   /** The newest observation is the object's deletion. */
   deleted: boolean;
+  /** Set for the work of one update (Updated alerts only). */
+  change?: ObjectChange;
 }
+
+/** The identity an alert of an event is remembered under: the uid, plus the change key if any. */
+export function eventIdentity(uid: string, changeKey?: string): string {
+  return changeKey === undefined ? uid : `${uid}/${changeKey}`;
+}
+
+/** The change key of every Deleted alert (one per object). */
+export const DELETED_KEY = 'deleted';
 
 /** What a feed needs from its owner. */
 export interface FeedDeps {
@@ -37,6 +70,12 @@ export interface FeedDeps {
 
 /** Suppressed (detection, object) pairs remembered so relists and updates do not count them again. */
 const SUPPRESSED_MEMORY = 10_000;
+/** Objects whose last snapshot a feed keeps while a detection on it takes Updated events. */
+const SNAPSHOT_MEMORY = 10_000;
+/** Diff note when an update arrives for an object this process has not seen before. */
+const NOT_OBSERVED = 'previous version not observed (operator restart)';
+/** Diff note when the previous version was too large to keep. */
+const NOT_KEPT = 'previous version too large to keep; no diff';
 
 /**
  * One list+watch per resource, shared by every detection that names the resource. It decides per
@@ -53,6 +92,7 @@ export class ResourceFeed {
   readonly #watch: ResilientWatch;
   readonly #pending = new Map<string, number>();
   readonly #suppressedSeen = new Set<string>();
+  readonly #memory = new SnapshotMemory(SNAPSHOT_MEMORY);
   #maxSeen = Number.NEGATIVE_INFINITY;
   #started = false;
 
@@ -119,9 +159,48 @@ export class ResourceFeed {
     if (!uid || created === undefined) return;
     if (type !== 'DELETED' && created > this.#maxSeen) this.#maxSeen = created;
     if (type === 'DELETED') this.#reportDeleted(obj, uid);
-    if (!this.#wanted(obj, uid)) return;
-    if (!this.#pending.has(uid)) this.#pending.set(uid, created);
+    const change = this.#track(type, obj, uid);
+    if (change) this.#offerChange(obj, uid, change);
+    const isNew = this.#wanted('Created', obj, uid);
+    const gone = type === 'DELETED' && this.#wanted('Deleted', obj, uid, DELETED_KEY);
+    if (!isNew && !gone) return;
+    if (isNew && !this.#pending.has(uid)) this.#pending.set(uid, created);
     this.#deps.enqueue(`${this.key}|${uid}`, { feedKey: this.key, obj, deleted: type === 'DELETED' });
+  }
+
+  /** Queues one update under its own key, so a later update or status write cannot replace it. */
+  #offerChange(obj: KubeObject, uid: string, change: ObjectChange): void {
+    if (!this.#wanted('Updated', obj, uid, change.key, change.oldObject)) return;
+    const work: ObjectWork = { feedKey: this.key, obj, deleted: false, change };
+    this.#deps.enqueue(`${this.key}|${uid}|${change.key}`, work);
+  }
+
+  /**
+   * Remembers the object's snapshot while some detection takes Updated events (and nothing
+   * otherwise), and returns the update this observation is, if any. Objects seen for the first
+   * time (listed or added) only seed the memory.
+   */
+  #track(type: ObservedType, obj: KubeObject, uid: string): ObjectChange | undefined {
+    if (![...this.subscriptions.values()].some((s) => s.detection.events.has('Updated'))) {
+      this.#memory.clear();
+      return undefined;
+    }
+    if (type === 'DELETED') {
+      this.#memory.delete(uid);
+      return undefined;
+    }
+    const prev = this.#memory.get(uid);
+    const cur = snapshotOf(obj);
+    this.#memory.set(uid, cur);
+    if (type === 'ADDED' || (type === 'LISTED' && !prev)) return undefined;
+    const key = changeKeyOf(prev, cur);
+    if (key === undefined) return undefined;
+    const change: ObjectChange = { key };
+    const oldObject = previousObject(prev, obj);
+    if (oldObject) change.oldObject = oldObject;
+    if (prev?.state && cur.state) change.diff = diffStates(prev.state, cur.state);
+    else change.unknownReason = prev ? NOT_KEPT : NOT_OBSERVED;
+    return change;
   }
 
   /** Deleted subjects whose alert is known to exist; the others go through the queue (raise first). */
@@ -133,15 +212,16 @@ export class ResourceFeed {
     }
   }
 
-  /** True when some detection may raise for the object; counts suppressions on the way. */
-  #wanted(obj: KubeObject, uid: string): boolean {
+  /** True when some detection may raise the event for the object; counts suppressions on the way. */
+  #wanted(event: WatchEvent, obj: KubeObject, uid: string, changeKey?: string, old?: KubeObject): boolean {
+    const id = eventIdentity(uid, changeKey);
     let wanted = false;
     for (const sub of this.subscriptions.values()) {
       const d = sub.detection;
-      const decision = decideCreated(sub, obj);
-      if (decision === 'suppressed') this.#countSuppressed(d.name, `${d.uid}/${d.name}/${uid}`);
+      const decision = decideEvent(sub, event, obj, old);
+      if (decision === 'suppressed') this.#countSuppressed(d.name, `${d.uid}/${d.name}/${id}`);
       else if (decision === 'pending') wanted = true;
-      else if (decision === 'alert' && !this.#deps.recentlyRaised(d.name, uid)) wanted = true;
+      else if (decision === 'alert' && !this.#deps.recentlyRaised(d.name, id)) wanted = true;
     }
     return wanted;
   }

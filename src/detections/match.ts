@@ -32,12 +32,31 @@ export function controlledByWatchedKind(obj: KubeObject, watchedKinds: ReadonlyS
   return ctrl !== undefined && watchedKinds.has(groupKind(String(ctrl.apiVersion), String(ctrl.kind)));
 }
 
+/** The events a detection raises from watches. */
+export type WatchEvent = 'Created' | 'Updated' | 'Deleted';
+
 /** Decides what the subscription's detection does with an object it observes (Created events). */
 export function decideCreated(sub: Subscription, obj: KubeObject): CreatedDecision {
+  return decideEvent(sub, 'Created', obj);
+}
+
+/**
+ * Decides what the subscription's detection does with an event of an object: only detections
+ * naming the event take it, Created only for objects new to the detection; then skipControlled,
+ * the filters (the CEL condition sees `oldObject` when given) and the exceptions. Updates and
+ * deletions happen now, so they count for objects of any age.
+ */
+export function decideEvent(
+  sub: Subscription,
+  event: WatchEvent,
+  obj: KubeObject,
+  oldObject?: KubeObject,
+): CreatedDecision {
   const d = sub.detection;
-  if (!d.events.has('Created') || !isNewObject(obj, sub.sinceMs)) return 'skip';
+  if (!d.events.has(event)) return 'skip';
+  if (event === 'Created' && !isNewObject(obj, sub.sinceMs)) return 'skip';
   if (d.skipControlled && controlledByWatchedKind(obj, sub.watchedKinds)) return 'skip';
-  const f = d.filter(obj, sub.namespaceLabels);
+  const f = d.filter(obj, sub.namespaceLabels, oldObject);
   if (f === 'pending') return 'pending';
   if (!f) return 'skip';
   return d.exception(obj) === undefined ? 'alert' : 'suppressed';

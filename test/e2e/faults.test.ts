@@ -46,7 +46,8 @@ describe('faults: no alert lost or duplicated', function () {
   after(() => c?.close());
 
   it('a burst of 300 alerts reuses one small pool of connections', async () => {
-    op = await startOperator(cp.kubeconfigPath, [...FAST, '--workers', '8']);
+    // Default stall timeout: FAST's 3 s would restart idle watches (each a new connection) mid-test.
+    op = await startOperator(cp.kubeconfigPath, ['--workers', '8']);
     await op.waitReady();
     const before = await op.metric('tripline_api_connections_opened');
     const pods = await createPods(c, ns, 'pool', 300, { concurrency: 50 });

@@ -166,6 +166,43 @@ describe('buildAlert', () => {
     assert.match(updated.spec.summary, /^Changed Ingress/);
   });
 
+  it('shows the diff of an update, or says the previous version is unknown', () => {
+    const base = {
+      detection: detection('ingress-created'),
+      subject: subjectFixture('ingress'),
+      resource: cases[0]!.resource,
+      detectedAt: NOW,
+      event: 'Updated' as const,
+      changeKey: 'generation:2',
+    };
+    const changes = [{ path: 'spec.rules[0].host', before: 'a.example.com', after: 'b.example.com' }];
+    const withDiff = buildAlert({ ...base, changes });
+    assert.deepEqual(withDiff.spec.evidence?.changes, changes);
+    const unknown = buildAlert({
+      ...base,
+      changesUnknown: 'previous version not observed (operator restart)',
+    });
+    assert.equal(unknown.spec.evidence?.changes, undefined);
+    assert.ok(unknown.spec.notes?.includes('previous version not observed (operator restart)'));
+    assert.equal(withDiff.metadata.name, unknown.metadata.name, 'the name depends on the change key only');
+    assert.ok(validate(withDiff), errorsOf(validate));
+  });
+
+  it('keys a deletion on "deleted"', () => {
+    const subject = subjectFixture('ingress');
+    const base = {
+      detection: detection('ingress-created'),
+      subject,
+      resource: cases[0]!.resource,
+      detectedAt: NOW,
+    };
+    const deleted = buildAlert({ ...base, event: 'Deleted', changeKey: 'deleted' });
+    assert.equal(deleted.spec.event, 'Deleted');
+    assert.equal(deleted.spec.changeKey, 'deleted');
+    assert.match(deleted.spec.summary, /^Deleted Ingress/);
+    assert.notEqual(deleted.metadata.name, buildAlert({ ...base, event: 'Created' }).metadata.name);
+  });
+
   const labelCases: { name: string; subject: KubeObject; want: Record<string, string | undefined> }[] = [
     {
       name: 'cluster-scoped: no namespace label',

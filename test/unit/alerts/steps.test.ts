@@ -167,3 +167,79 @@ describe('renderSteps', () => {
     assert.deepEqual(steps, [{ title: '{{name}}' }]);
   });
 });
+
+describe('templates: labels and actor', () => {
+  const validation: { name: string; steps: Step[]; errors: RegExp[] }[] = [
+    {
+      name: 'labels.KEY',
+      steps: [{ title: '{{labels.app}}', command: 'echo {{labels.app.kubernetes.io/name}}' }],
+      errors: [],
+    },
+    { name: 'actor.fieldManager', steps: [{ title: 'by {{actor.fieldManager}}' }], errors: [] },
+    {
+      name: 'an unknown actor field',
+      steps: [{ title: '{{actor.username}}' }],
+      errors: [/unknown variable \{\{actor\.username\}\}/],
+    },
+    {
+      name: 'labels without a key (not a variable: left as text)',
+      steps: [{ title: '{{labels.}}' }],
+      errors: [],
+    },
+    {
+      name: 'labels with an invalid key',
+      steps: [{ title: '{{labels.-x}}' }],
+      errors: [/unknown variable \{\{labels\.-x\}\}/],
+    },
+    {
+      name: 'a dotted unknown variable',
+      steps: [{ title: '{{name.x}}' }],
+      errors: [/unknown variable \{\{name\.x\}\}/],
+    },
+    { name: 'a prototype name', steps: [{ title: '{{constructor}}' }], errors: [/unknown variable/] },
+    {
+      name: 'lists the forms it knows',
+      steps: [{ title: '{{x}}' }],
+      errors: [/known: .*actor\.fieldManager, labels\.KEY$/],
+    },
+  ];
+  for (const c of validation)
+    it(`validates ${c.name}`, () => {
+      const got = validateTemplates(c.steps);
+      assert.equal(got.length, c.errors.length, got.join('\n'));
+      for (const [i, re] of c.errors.entries()) assert.match(got[i] ?? '', re);
+    });
+
+  const values: TemplateValues = {
+    name: 'web',
+    fieldManager: 'argocd-controller',
+    labels: { team: 'payments', 'app.kubernetes.io/name': 'shop front' },
+  };
+  const rendering: { name: string; step: Step; want: Step }[] = [
+    {
+      name: 'a label in text and, quoted, in a command',
+      step: { title: 'Team {{labels.team}}', command: 'echo {{labels.app.kubernetes.io/name}}' },
+      want: { title: 'Team payments', command: "echo 'shop front'" },
+    },
+    {
+      name: 'an absent label is empty',
+      step: { title: 'Owner: {{labels.owner}}.' },
+      want: { title: 'Owner: .' },
+    },
+    {
+      name: 'actor.fieldManager is fieldManager',
+      step: { title: '{{actor.fieldManager}} = {{fieldManager}}' },
+      want: { title: 'argocd-controller = argocd-controller' },
+    },
+  ];
+  for (const c of rendering)
+    it(`renders ${c.name}`, () => assert.deepEqual(renderSteps([c.step], values), [c.want]));
+
+  it('withholds a command whose label value starts with "-"', () => {
+    const [out] = renderSteps([{ title: 't', command: 'kubectl get ns {{labels.x}}' }], {
+      labels: { x: '--all' },
+    });
+    assert.equal(out?.command, undefined);
+    assert.match(out?.detail ?? '', /Command withheld/);
+  });
+});

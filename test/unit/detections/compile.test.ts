@@ -45,7 +45,11 @@ describe('compileDetection', () => {
       spec: { severityOverrides: [{ condition: 'object.(', severity: 'High' }] },
       error: /^spec\.severityOverrides\[0\]\.condition: /,
     },
-    { name: 'unsupported event', spec: { events: ['Updated'] }, error: /"Updated" is not supported yet/ },
+    {
+      name: 'unsupported event',
+      spec: { events: ['TrafficAnomaly' as 'Created'] },
+      error: /"TrafficAnomaly" is not supported/,
+    },
     {
       name: 'namespaceSelector without values',
       spec: { match: { namespaceSelector: { matchExpressions: [{ key: 'env', operator: 'In' }] } } },
@@ -176,5 +180,21 @@ describe('compileDetection', () => {
   it('keeps the uid and generation', () => {
     const d = compiled({});
     assert.deepEqual([d.uid, d.generation], ['u', 2]);
+  });
+});
+
+describe('compileDetection: Updated and Deleted', () => {
+  it('accepts Updated and Deleted events', () => {
+    assert.deepEqual([...compiled({ events: ['Updated', 'Deleted'] }).events], ['Updated', 'Deleted']);
+  });
+
+  it('gives the condition oldObject when known, null otherwise', () => {
+    const d = compiled({
+      events: ['Updated'],
+      match: { condition: 'oldObject != null && oldObject.metadata.namespace != object.metadata.namespace' },
+    });
+    assert.equal(d.filter(dep('b'), undefined, dep('a')), true);
+    assert.equal(d.filter(dep('a'), undefined, dep('a')), false);
+    assert.equal(d.filter(dep('a')), false);
   });
 });

@@ -4,8 +4,10 @@ import type { CompiledDetection } from '../../../src/detections/compile.js';
 import {
   controlledByWatchedKind,
   decideCreated,
+  decideEvent,
   groupKind,
   type Subscription,
+  type WatchEvent,
   wantsCreatedAlert,
 } from '../../../src/detections/match.js';
 
@@ -103,5 +105,62 @@ describe('matching', () => {
   it('tolerates a malformed ownerReferences field', () => {
     const o = { metadata: { ownerReferences: 'nonsense' } } as unknown as KubeObject;
     assert.equal(controlledByWatchedKind(o, new Set(['/Pod'])), false);
+  });
+});
+
+describe('decideEvent', () => {
+  const old = obj('2025-01-01T00:00:00Z');
+  const cases: { name: string; s: Subscription; event: WatchEvent; want: string }[] = [
+    {
+      name: 'Updated counts for an object older than the detection',
+      s: sub({ events: new Set(['Updated']) }),
+      event: 'Updated',
+      want: 'alert',
+    },
+    {
+      name: 'Deleted counts for an object older than the detection',
+      s: sub({ events: new Set(['Deleted']) }),
+      event: 'Deleted',
+      want: 'alert',
+    },
+    {
+      name: 'Created does not count for an old object',
+      s: sub({ events: new Set(['Created', 'Updated']) }),
+      event: 'Created',
+      want: 'skip',
+    },
+    {
+      name: 'an event the detection does not name',
+      s: sub({ events: new Set(['Created']) }),
+      event: 'Updated',
+      want: 'skip',
+    },
+    {
+      name: 'exceptions apply to updates',
+      s: sub({ events: new Set(['Updated']), exception: () => 0 }),
+      event: 'Updated',
+      want: 'suppressed',
+    },
+    {
+      name: 'filters apply to deletions',
+      s: sub({ events: new Set(['Deleted']), filter: () => false }),
+      event: 'Deleted',
+      want: 'skip',
+    },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(decideEvent(c.s, c.event, old), c.want));
+
+  it('hands the previous state to the filter', () => {
+    const prev = obj('2025-01-01T00:00:00Z');
+    let seen: KubeObject | undefined;
+    const s = sub({
+      events: new Set(['Updated']),
+      filter: (_o, _ns, o) => {
+        seen = o;
+        return true;
+      },
+    });
+    assert.equal(decideEvent(s, 'Updated', old, prev), 'alert');
+    assert.equal(seen, prev);
   });
 });
