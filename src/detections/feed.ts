@@ -106,6 +106,7 @@ export class ResourceFeed {
       apiVersion: apiVersionOf(info),
       kind: info.kind,
       events: deps.watchEvents?.(this.key),
+      metadataOnly: isMetadataOnly(info),
     };
     this.#watch = new ResilientWatch(
       deps.client,
@@ -235,4 +236,12 @@ export class ResourceFeed {
     }
     this.#deps.suppressed?.(detection);
   }
+}
+
+/**
+ * Resources read as metadata only: Secret values must never enter the operator's memory, alerts or
+ * logs (DESIGN §4, §10), so the API server is asked for PartialObjectMetadata.
+ */
+export function isMetadataOnly(r: Pick<ResourceInfo, 'group' | 'resource'>): boolean {
+  return r.group === '' && r.resource === 'secrets';
 }

@@ -19,6 +19,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** Accept header; default `application/json` (metadata-only lists and watches set their own). */
+  accept?: string;
   signal?: AbortSignal;
 }
 
@@ -93,7 +95,7 @@ export class KubeClient {
     const body = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     const headers: Record<string, string | number> = {
       ...(await this.#access.headers()),
-      accept: 'application/json',
+      accept: opts.accept ?? 'application/json',
       'user-agent': this.#opts.userAgent,
     };
     if (body) {

@@ -36,7 +36,15 @@ export interface ResilientWatchOptions {
   watchTimeoutSeconds: number;
   backoff: Backoff;
   events?: WatchEvents;
+  /**
+   * Ask for PartialObjectMetadata only (e.g. Secrets): the API server never sends the rest, so it
+   * never enters the process. Objects are handed over with `apiVersion`/`kind` of the resource.
+   */
+  metadataOnly?: boolean;
 }
+
+const META_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const META_ONE = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -45,7 +53,7 @@ interface WatchEvent {
 
 interface ListPage {
   metadata: { resourceVersion?: string; continue?: string };
-  items: KubeObject[];
+  items: KubeObject[] | null;
 }
 
 /**
@@ -145,10 +153,12 @@ export class ResilientWatch {
     do {
       const page = await this.#client.request<ListPage>('GET', this.#opts.path, {
         query: { limit: this.#opts.pageSize, continue: token },
+        accept: this.#opts.metadataOnly ? META_LIST : undefined,
         signal: this.#stop.signal,
       });
       rv ??= page.metadata.resourceVersion;
-      for (const item of page.items) {
+      // An empty PartialObjectMetadataList comes back with `items: null`.
+      for (const item of page.items ?? []) {
         item.apiVersion ??= this.#opts.apiVersion;
         item.kind ??= this.#opts.kind;
         this.#deliver('LISTED', item);
@@ -182,6 +192,7 @@ export class ResilientWatch {
     try {
       arm();
       const res = await this.#client.stream(this.#opts.path, {
+        accept: this.#opts.metadataOnly ? META_ONE : undefined,
         query: {
           watch: 1,
           resourceVersion: rv,
@@ -241,6 +252,11 @@ export class ResilientWatch {
   }
 
   #deliver(type: ObservedType, obj: KubeObject): void {
+    if (this.#opts.metadataOnly) {
+      // PartialObjectMetadata carries meta.k8s.io/v1 as its own type; report the resource's instead.
+      obj.apiVersion = this.#opts.apiVersion;
+      obj.kind = this.#opts.kind;
+    }
     try {
       this.#handler.onObject(type, obj);
     } catch (err: unknown) {
