@@ -1,25 +1,13 @@
-/**
- * `make demo`: a real local control plane, the CRDs and default detections, the operator, one
- * sample object of each kind, then the resulting alerts. Keeps running until Ctrl-C, which stops
- * everything it started.
- */
-import path from 'node:path';
 import type { AuditAlert } from '../src/api/generated/audit-alert.js';
 import { KubeClient } from '../src/kube/client.js';
-import { repoRoot } from './controlplane/binaries.js';
 import { type ControlPlane, startControlPlane } from './controlplane/index.js';
+import { applyDetections, installCrds, kubectlOk } from './install.js';
 import { type OperatorProcess, startOperator, waitFor } from './operator-process.js';
 import { createClusterRole, createDeploymentChain, createIngress, createNamespace } from './samples.js';
 
 const say = (msg: string): void => {
   process.stdout.write(`\n==> ${msg}\n`);
 };
-
-async function kubectl(cp: ControlPlane, args: string[]): Promise<string> {
-  const r = await cp.kubectl(args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 async function createSamples(c: KubeClient): Promise<string[]> {
   const ns = 'demo-shop';
@@ -73,15 +61,8 @@ async function main(): Promise<void> {
   say('Starting a local kube-apiserver + etcd (the first run builds them: about 6 minutes)');
   cp = await startControlPlane();
   say('Installing the CRDs and the default detections');
-  await kubectl(cp, ['apply', '--server-side', '-k', path.join(repoRoot(), 'crds')]);
-  await kubectl(cp, [
-    'wait',
-    '--for',
-    'condition=Established',
-    'crd/auditalerts.tripline.dev',
-    'crd/auditdetections.tripline.dev',
-  ]);
-  await kubectl(cp, ['apply', '-k', path.join(repoRoot(), 'manifests/detections')]);
+  await installCrds(cp);
+  await applyDetections(cp);
   say('Starting the operator (tripline run)');
   op = await startOperator(cp.kubeconfigPath);
   await op.waitReady();
@@ -93,7 +74,7 @@ async function main(): Promise<void> {
   });
   const alerts = await waitForAlerts(c, await createSamples(c));
   say('kubectl get auditalerts');
-  process.stdout.write(await kubectl(cp, ['get', 'auditalerts']));
+  process.stdout.write(await kubectlOk(cp, ['get', 'auditalerts']));
   say('The Ingress alert, with its steps');
   const ingress = alerts.find((a) => a.spec.subject.kind === 'Ingress');
   if (ingress) printSteps(ingress);

@@ -1,17 +1,10 @@
 import { API_VERSION, DETECTION_CONDITIONS, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
-import type { AuditDetection, AuditDetectionStatus } from '../api/generated/audit-detection.js';
+import type { AuditDetection, AuditDetectionStatus, Condition } from '../api/generated/audit-detection.js';
 import type { KubeClient } from '../kube/client.js';
 import { toRfc3339 } from './watermark.js';
 
-/** A metav1.Condition. */
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  observedGeneration?: number;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
+/** A metav1.Condition (the shape the CRD declares). */
+export type { Condition };
 
 /** The state a reconcile concluded for a detection. */
 export type DetectionState =

@@ -1,9 +1,7 @@
-/**
- * Setting up a benchmark cluster the way a user does: the local control plane, the CRDs and default
- * detections applied with kubectl, and the built operator started with `tripline run --kubeconfig`.
- */
-import path from 'node:path';
-import { repoRoot } from '../../hack/controlplane/binaries.js';
+import { kubectlOk } from '../../hack/install.js';
+
+export { applyDetections, installCrds } from '../../hack/install.js';
+
 import { type ControlPlane, startControlPlane } from '../../hack/controlplane/index.js';
 import { type OperatorProcess, startOperator } from '../../hack/operator-process.js';
 import { KubeClient } from '../../src/kube/client.js';
@@ -29,29 +27,6 @@ export function benchClient(cp: ControlPlane, maxSockets: number, role: string):
     userAgent: `tripline-bench/${role}`,
     requestTimeoutMs: 120_000,
   });
-}
-
-async function kubectlOk(cp: ControlPlane, args: string[]): Promise<string> {
-  const r = await cp.kubectl(args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
-
-/** Applies crds/ and waits until both CRDs are Established. */
-export async function installCrds(cp: ControlPlane): Promise<void> {
-  await kubectlOk(cp, ['apply', '--server-side', '-k', path.join(repoRoot(), 'crds')]);
-  await kubectlOk(cp, [
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/auditalerts.tripline.dev',
-    'crd/auditdetections.tripline.dev',
-  ]);
-}
-
-/** Applies manifests/detections (the default detections). */
-export async function applyDetections(cp: ControlPlane): Promise<void> {
-  await kubectlOk(cp, ['apply', '-k', path.join(repoRoot(), 'manifests/detections')]);
 }
 
 /** Waits until the operator has marked every default detection Ready. */

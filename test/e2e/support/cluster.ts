@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { repoRoot } from '../../../hack/controlplane/binaries.js';
 import type { ControlPlane } from '../../../hack/controlplane/index.js';
 import { waitFor } from '../../../hack/operator-process.js';
 import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
@@ -15,25 +13,7 @@ export function adminClient(cp: ControlPlane): KubeClient {
   });
 }
 
-/** Runs kubectl and throws with its stderr when it fails. */
-export async function kubectlOk(cp: ControlPlane, args: string[], input?: string): Promise<string> {
-  const r = await cp.kubectl(args, input === undefined ? undefined : { input });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
-
-/** Installs the CRDs the way the README says, and waits until they are Established. */
-export async function installCrds(cp: ControlPlane): Promise<void> {
-  await kubectlOk(cp, ['apply', '--server-side', '-k', path.join(repoRoot(), 'crds')]);
-  await kubectlOk(cp, [
-    'wait',
-    '--for',
-    'condition=Established',
-    '--timeout=60s',
-    'crd/auditalerts.tripline.dev',
-    'crd/auditdetections.tripline.dev',
-  ]);
-}
+export { applyDetections, installCrds, kubectlOk } from '../../../hack/install.js';
 
 /** Every AuditAlert in the cluster. */
 export async function listAlerts(client: KubeClient): Promise<AuditAlert[]> {
