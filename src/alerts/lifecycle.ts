@@ -1,3 +1,4 @@
+import { condition } from '../api/conditions.js';
 import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
 import type { AuditAlert, Condition } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
@@ -10,7 +11,7 @@ import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { execute, pendingAction, type RemediationOutcome, rejection } from './remediation.js';
-import { ALERT_CONDITIONS, cond, reconcileStatus, touched } from './transitions.js';
+import { ALERT_CONDITIONS, reconcileStatus, touched } from './transitions.js';
 
 const ALERTS = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
 
@@ -132,7 +133,7 @@ export class LifecycleController {
       (outcome?.result === 'Succeeded' && alert.status?.remediation?.action === 'DeleteSubject')
     ) {
       out.push(
-        cond(
+        condition(
           ALERT_CONDITIONS.subjectPresent,
           false,
           'Deleted',
@@ -140,11 +141,16 @@ export class LifecycleController {
         ),
       );
     } else if (!present && touched(alert)) {
-      out.push(cond(ALERT_CONDITIONS.subjectPresent, true, 'Present', ''));
+      out.push(condition(ALERT_CONDITIONS.subjectPresent, true, 'Present', ''));
     }
     if (outcome) {
       out.push(
-        cond(ALERT_CONDITIONS.remediated, outcome.result === 'Succeeded', outcome.result, outcome.message),
+        condition(
+          ALERT_CONDITIONS.remediated,
+          outcome.result === 'Succeeded',
+          outcome.result,
+          outcome.message,
+        ),
       );
     }
     return out;

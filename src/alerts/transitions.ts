@@ -1,3 +1,4 @@
+import { condition, setConditions } from '../api/conditions.js';
 import { MAX_HISTORY } from '../api/constants.js';
 import type {
   AlertHistoryEntry,
@@ -5,6 +6,7 @@ import type {
   AuditAlertStatus,
   Condition,
 } from '../api/generated/audit-alert.js';
+import { toRfc3339 } from '../runtime/clock.js';
 
 /** Condition types the operator keeps on an AuditAlert. */
 export const ALERT_CONDITIONS = {
@@ -16,8 +18,6 @@ export const ALERT_CONDITIONS = {
 
 /** Operator-owned status fields to write, or undefined when nothing changes. */
 export type StatusPatch = Pick<AuditAlertStatus, 'history' | 'conditions' | 'observedGeneration'>;
-
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
 
 /**
  * Brings history and conditions in line with the triage fields people wrote: appends one history
@@ -41,11 +41,11 @@ export function reconcileStatus(
   if (state !== last) history.push(entry(last, state, st, now));
   while (history.length > MAX_HISTORY) history.shift();
   const wanted = [
-    cond(ALERT_CONDITIONS.acknowledged, state === 'Acknowledged', 'Acknowledged', st.assignee ?? ''),
-    cond(ALERT_CONDITIONS.resolved, state === 'Resolved', st.reason ?? 'Open', st.note ?? ''),
+    condition(ALERT_CONDITIONS.acknowledged, state === 'Acknowledged', 'Acknowledged', st.assignee ?? ''),
+    condition(ALERT_CONDITIONS.resolved, state === 'Resolved', st.reason ?? 'Open', st.note ?? ''),
     ...extra,
   ];
-  const conditions = mergeConditions(st.conditions ?? [], wanted, generation, now);
+  const conditions = setConditions(st.conditions ?? [], wanted, generation, now);
   const next: StatusPatch = { history, conditions, observedGeneration: generation };
   const same =
     history.length === (st.history ?? []).length &&
@@ -68,36 +68,10 @@ export function touched(alert: AuditAlert): boolean {
 }
 
 function entry(from: string, to: string, st: AuditAlertStatus, now: Date): AlertHistoryEntry {
-  const e: AlertHistoryEntry = { time: rfc3339(now), from, to } as AlertHistoryEntry;
+  const e: AlertHistoryEntry = { time: toRfc3339(now), from, to } as AlertHistoryEntry;
   if (to === 'Resolved' && st.reason) e.reason = st.reason;
   if (st.note) e.note = st.note;
   return e;
-}
-
-/** A condition without times (filled by {@link mergeConditions}). */
-export function cond(type: string, on: boolean, reason: string, message: string): Condition {
-  return { type, status: on ? 'True' : 'False', reason: reason || 'None', message } as Condition;
-}
-
-/** Replaces conditions by type, keeping transition times when the status did not change. */
-export function mergeConditions(
-  cur: Condition[],
-  wanted: Condition[],
-  generation: number,
-  now: Date,
-): Condition[] {
-  const out = cur.filter((c) => !wanted.some((w) => w.type === c.type));
-  for (const w of wanted) {
-    const old = cur.find((c) => c.type === w.type);
-    const unchanged = old?.status === w.status && old.reason === w.reason && old.message === w.message;
-    if (unchanged && old.observedGeneration === generation) {
-      out.push(old);
-      continue;
-    }
-    const lastTransitionTime = old?.status === w.status ? old.lastTransitionTime : rfc3339(now);
-    out.push({ ...w, observedGeneration: generation, lastTransitionTime });
-  }
-  return out.sort((a, b) => a.type.localeCompare(b.type));
 }
 
 /** When a Resolved alert was resolved: its last history entry into Resolved. */

@@ -1,3 +1,4 @@
+import { condition, setConditions } from '../api/conditions.js';
 import { API_VERSION, DETECTION_CONDITIONS, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
 import type { AuditDetection, AuditDetectionStatus, Condition } from '../api/generated/audit-detection.js';
 import type { KubeClient } from '../kube/client.js';
@@ -23,57 +24,27 @@ export function conditionsFor(
   prev: Condition[],
   now: Date,
 ): Condition[] {
-  const [ready, stalled] = ((): [
-    Omit<Condition, 'lastTransitionTime'>,
-    Omit<Condition, 'lastTransitionTime'>,
-  ] => {
-    const base = { observedGeneration: generation };
-    switch (state.kind) {
-      case 'ready': {
-        const message = [`Watching ${state.resources.join(', ')}`, ...(state.warnings ?? [])].join('; ');
-        return [
-          { ...base, type: DETECTION_CONDITIONS.ready, status: 'True', reason: 'Watching', message },
-          { ...base, type: DETECTION_CONDITIONS.stalled, status: 'False', reason: 'Watching', message: '' },
-        ];
-      }
-      case 'disabled':
-        return [
-          {
-            ...base,
-            type: DETECTION_CONDITIONS.ready,
-            status: 'False',
-            reason: 'Disabled',
-            message: 'spec.enabled is false',
-          },
-          { ...base, type: DETECTION_CONDITIONS.stalled, status: 'False', reason: 'Disabled', message: '' },
-        ];
-      case 'stalled':
-        return [
-          {
-            ...base,
-            type: DETECTION_CONDITIONS.ready,
-            status: 'False',
-            reason: state.reason,
-            message: state.message,
-          },
-          {
-            ...base,
-            type: DETECTION_CONDITIONS.stalled,
-            status: 'True',
-            reason: state.reason,
-            message: state.message,
-          },
-        ];
+  return setConditions(prev, desiredConditions(state), generation, now);
+}
+
+function desiredConditions(state: DetectionState): Condition[] {
+  const { ready, stalled } = DETECTION_CONDITIONS;
+  switch (state.kind) {
+    case 'ready': {
+      const message = [`Watching ${state.resources.join(', ')}`, ...(state.warnings ?? [])].join('; ');
+      return [condition(ready, true, 'Watching', message), condition(stalled, false, 'Watching', '')];
     }
-  })();
-  return [ready, stalled].map((c) => {
-    const old = prev.find((p) => p.type === c.type);
-    const same = old && old.status === c.status;
-    return {
-      ...c,
-      lastTransitionTime: same ? old.lastTransitionTime : now.toISOString().replace(/\.\d+Z$/, 'Z'),
-    };
-  });
+    case 'disabled':
+      return [
+        condition(ready, false, 'Disabled', 'spec.enabled is false'),
+        condition(stalled, false, 'Disabled', ''),
+      ];
+    case 'stalled':
+      return [
+        condition(ready, false, state.reason, state.message),
+        condition(stalled, true, state.reason, state.message),
+      ];
+  }
 }
 
 /** True when writing `next` would change nothing a reader cares about. */

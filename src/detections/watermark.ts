@@ -43,10 +43,8 @@ export function creationMs(obj: KubeObject): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** RFC 3339 with second precision, as Kubernetes writes times. */
-export function toRfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+/** RFC 3339 with second precision (re-exported: watermarks are written in it). */
+export { toRfc3339 } from '../runtime/clock.js';
 
 function truncateToSecond(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 1000) * 1000);
