@@ -9,10 +9,11 @@ import type { ObjectWork } from './detections/feed.js';
 import { type AccessSource, loadClusterAccess } from './kube/access.js';
 import { KubeClient } from './kube/client.js';
 import { Discovery } from './kube/resources.js';
-import { createLogger, type Logger } from './observability/logger.js';
+import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startProbeServer } from './observability/server.js';
 import { systemClock } from './runtime/clock.js';
+import { every } from './runtime/periodic.js';
 import { WorkQueue } from './runtime/queue.js';
 
 /** A running operator. */
@@ -90,6 +91,7 @@ export async function runOperator(
       await sweepExpired({ client, clock: systemClock, log, detection: (n) => ctl.detection(n) });
     },
     log,
+    'retention sweep',
   );
   // Start order is design (STYLE 4): detections and their feeds, then the alert loop, then probes.
   ctl.start();
@@ -100,7 +102,7 @@ export async function runOperator(
     probePort: probe.port,
     ready: () => ctl.ready,
     stop: async () => {
-      retention.stop();
+      await retention.stop();
       await ctl.stop();
       await queue.shutdown();
       await lifecycle.stop();
@@ -109,21 +111,6 @@ export async function runOperator(
       log.info('Operator stopped');
     },
   };
-}
-
-/** Runs `task` every `ms` (never two at once); failures are logged and retried next time. */
-function every(ms: number, task: () => Promise<void>, log: Logger): { stop(): void } {
-  let running = false;
-  const t = setInterval(() => {
-    if (running) return;
-    running = true;
-    task()
-      .catch((err: unknown) => log.warn('Periodic task failed', { err }))
-      .finally(() => {
-        running = false;
-      });
-  }, ms);
-  return { stop: () => clearInterval(t) };
 }
 
 function watchOptions(s: Settings, backoff: { baseMs: number; maxMs: number }) {
@@ -164,10 +151,4 @@ async function startProbe(s: Settings, metrics: Metrics, client: KubeClient, rea
       metrics.httpRequests.set(st.requests);
     },
   });
-}
-
-/** Logs an error that ends the process, with its cause chain. */
-export function logFatal(log: Logger | undefined, err: unknown): void {
-  if (log) log.error('Operator failed', { err });
-  else console.error(err);
 }

@@ -7,6 +7,7 @@ import { type Discovery, gvrKey, type ResourceInfo } from '../kube/resources.js'
 import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
+import { every, type Periodic } from '../runtime/periodic.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { loadCel } from './cel.js';
 import { DetectionCompiler } from './compiler.js';
@@ -66,7 +67,7 @@ export class DetectionController {
   readonly #namespaces: NamespaceLabelsOnDemand;
   readonly #watch: ResilientWatch;
   readonly #queue: WorkQueue<undefined>;
-  #flushTimer: NodeJS.Timeout | undefined;
+  #flush: Periodic | undefined;
 
   constructor(opts: DetectionControllerOptions, deps: DetectionControllerDeps) {
     this.#opts = opts;
@@ -135,12 +136,17 @@ export class DetectionController {
   /** Starts watching detections and flushing watermarks. */
   start(): void {
     this.#watch.start();
-    this.#flushTimer = setInterval(() => void this.flushWatermarks(), this.#opts.watermarkFlushMs);
+    this.#flush = every(
+      this.#opts.watermarkFlushMs,
+      () => this.flushWatermarks(),
+      this.#log,
+      'watermark flush',
+    );
   }
 
   /** Stops everything, writing the watermarks one last time. */
   async stop(): Promise<void> {
-    clearInterval(this.#flushTimer);
+    await this.#flush?.stop();
     await this.#watch.stop();
     await this.#queue.shutdown();
     await this.#feeds.stopAll();
