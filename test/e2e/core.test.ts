@@ -188,8 +188,11 @@ describe('core: one AuditAlert for every new Ingress, workload, ClusterRole and 
     const high = await listSeverities(cp, ['--field-selector', 'spec.severity=High']);
     assert.ok(all.includes('High') && all.some((s) => s !== 'High'), `need mixed severities, got ${all}`);
     assert.ok(high.length > 0 && high.every((s) => s === 'High'), `filtered: ${high}`);
+    // Other suites may have triaged alerts in this shared cluster: compare with a client-side count.
     const open = await listSeverities(cp, ['--field-selector', 'status.state=Open']);
-    assert.equal(open.length, all.length);
+    const states = await kubectlOk(cp, ['get', 'aal', '-o', 'jsonpath={.items[*].status.state}']);
+    assert.equal(open.length, states.split(/\s+/).filter((x) => x === 'Open').length);
+    assert.ok(open.length > 0);
   });
 
   it('describes an alert and shows it as YAML', async () => {

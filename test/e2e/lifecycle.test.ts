@@ -9,7 +9,15 @@ import type { KubeObject } from '../../src/api/kube-object.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import { controlPlane } from './setup.js';
-import { adminClient, installCrds, kubectlOk, suffix, waitForAlerts } from './support/cluster.js';
+import {
+  adminClient,
+  getAlert,
+  installCrds,
+  kubectlOk,
+  patchAlertStatus,
+  suffix,
+  waitForAlerts,
+} from './support/cluster.js';
 
 const ARGS = ['--retention-sweep-seconds', '1', '--backoff-base-ms', '50', '--backoff-max-ms', '1000'];
 
@@ -46,20 +54,9 @@ async function alertOf(c: KubeClient, obj: KubeObject, detection: string): Promi
   return a;
 }
 
-const getAlert = (c: KubeClient, name: string) =>
-  c.request<AuditAlert>('GET', `/apis/tripline.dev/v1alpha1/auditalerts/${name}`);
-
-async function patchStatus(cp: ControlPlane, name: string, status: object): Promise<void> {
-  await kubectlOk(cp, [
-    'patch',
-    'auditalert',
-    name,
-    '--subresource=status',
-    '--type=merge',
-    '-p',
-    JSON.stringify({ status }),
-  ]);
-}
+const patchStatus = async (cp: ControlPlane, name: string, status: object): Promise<void> => {
+  await patchAlertStatus(cp, name, status);
+};
 
 async function until(
   c: KubeClient,

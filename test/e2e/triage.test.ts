@@ -12,7 +12,15 @@ import type { KubeObject } from '../../src/api/kube-object.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import { controlPlane } from './setup.js';
-import { adminClient, installCrds, kubectlOk, suffix, waitForAlerts } from './support/cluster.js';
+import {
+  adminClient,
+  getAlert as getAlertByName,
+  installCrds,
+  kubectlOk,
+  patchAlertStatus,
+  suffix,
+  waitForAlerts,
+} from './support/cluster.js';
 
 /** The triage fields people write: state, reason, note, assignee and the remediation action. */
 type Triage = Pick<AuditAlertStatus, 'state' | 'reason' | 'note' | 'assignee'> & { action?: string };
@@ -256,23 +264,14 @@ describe('triage: the README workflow, refused patches, the kubectl plugin and t
   });
   const adminEnv = (): NodeJS.ProcessEnv => shellEnv(cp.kubeconfigPath, [path.join(home(), '.local/bin')]);
 
-  const getAlert = (name: string): Promise<AuditAlert> => c.request<AuditAlert>('GET', `${ALERTS}/${name}`);
+  const getAlert = (name: string): Promise<AuditAlert> => getAlertByName(c, name);
   /** The human-written triage fields that are set (the operator's conditions and history are not ours). */
   const triage = async (name: string): Promise<Triage> => {
     const { state, reason, note, assignee, remediation } = (await getAlert(name)).status ?? {};
     const all: Triage = { state, reason, note, assignee, action: remediation?.action };
     return Object.fromEntries(Object.entries(all).filter(([, x]) => x !== undefined));
   };
-  const patchStatus = (name: string, status: object) =>
-    kubectlOk(cp, [
-      'patch',
-      'auditalert',
-      name,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ status }),
-    ]);
+  const patchStatus = (name: string, status: object) => patchAlertStatus(cp, name, status);
 
   async function alertOf(obj: KubeObject, detection: string): Promise<string> {
     const all = await waitForAlerts(c, obj.metadata.uid as string);

@@ -13,6 +13,8 @@ export function adminClient(cp: ControlPlane): KubeClient {
   });
 }
 
+import { kubectlOk } from '../../../hack/install.js';
+
 export { applyDetections, installCrds, kubectlOk } from '../../../hack/install.js';
 
 /** Every AuditAlert in the cluster. */
@@ -30,6 +32,24 @@ export async function listAlerts(client: KubeClient): Promise<AuditAlert[]> {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+/** One AuditAlert by name. */
+export const getAlert = (client: KubeClient, name: string): Promise<AuditAlert> =>
+  client.request<AuditAlert>('GET', `/apis/tripline.dev/v1alpha1/auditalerts/${name}`);
+
+/** The README's triage command: `kubectl patch auditalert NAME --subresource=status --type=merge -p …`. */
+export async function patchAlertStatus(cp: ControlPlane, name: string, status: object): Promise<string> {
+  const patch = JSON.stringify({ status });
+  return await kubectlOk(cp, [
+    'patch',
+    'auditalert',
+    name,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    patch,
+  ]);
 }
 
 /** Alerts whose subject is the given uid (any detection). */
