@@ -1,3 +1,4 @@
+import type { Enricher } from './alerts/enrich.js';
 import { LifecycleController } from './alerts/lifecycle.js';
 import { alertName } from './alerts/name.js';
 import { alertRaiser } from './alerts/raiser.js';
@@ -51,6 +52,8 @@ export async function runOperator(
     { client, discovery, clock: systemClock, log, detection: (n) => detections?.detection(n) },
   );
   const gone = (name: string): void => lifecycle.subjectDeleted(name);
+  // Enrichers run in this order before each alert write (actor, RBAC, ...); see alerts/enrich.ts.
+  const enrichers: Enricher[] = [];
   const queue = new WorkQueue<ObjectWork>(
     { name: 'alerts', concurrency: settings.workers, backoff, events: queueEvents(metrics) },
     alertRaiser({
@@ -61,6 +64,7 @@ export async function runOperator(
       log,
       metrics,
       subjectDeleted: gone,
+      enrichers,
     }),
     log.child({ controller: 'alerts' }),
   );

@@ -15,6 +15,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../runtime/clock.js';
 import type { ReconcileResult } from '../runtime/queue.js';
 import { type BuildAlertInput, buildAlert } from './build.js';
+import { type Enricher, enrichAlert } from './enrich.js';
 import type { RecentAlerts } from './recent.js';
 import { createAlert } from './writer.js';
 
@@ -28,6 +29,8 @@ export interface RaiserDeps {
   metrics: Metrics;
   /** Called for an alert whose subject is already deleted when the alert is written. */
   subjectDeleted?(alertName: string): void;
+  /** Facts beyond the subject (actor, RBAC), merged in before the write; none by default. */
+  enrichers?: readonly Enricher[];
 }
 
 /**
@@ -92,7 +95,7 @@ async function raiseOne(
   obj: KubeObject,
   ev: RaisedEvent,
 ): Promise<string> {
-  const alert = buildAlert({
+  const built = buildAlert({
     detection: sub.detection.source,
     subject: obj,
     resource: feed.info,
@@ -101,7 +104,12 @@ async function raiseOne(
     detectedAt: deps.clock.now(),
     ...changeInput(ev),
   });
-  const log = deps.log.child({ detection: sub.detection.name, alert: alert.metadata?.name });
+  const log = deps.log.child({ detection: sub.detection.name, alert: built.metadata?.name });
+  const alert = await enrichAlert(
+    { alert: built, subject: obj, resource: feed.info },
+    deps.enrichers ?? [],
+    log,
+  );
   try {
     const outcome = await createAlert(deps.client, alert, log);
     if (outcome === 'created') {
