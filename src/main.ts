@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Enricher } from './alerts/enrich.js';
 import { LifecycleController } from './alerts/lifecycle.js';
 import { alertName } from './alerts/name.js';
@@ -10,11 +12,12 @@ import type { ObjectWork } from './detections/feed.js';
 import { type AccessSource, loadClusterAccess } from './kube/access.js';
 import { KubeClient } from './kube/client.js';
 import { Discovery } from './kube/resources.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startProbeServer } from './observability/server.js';
 import { systemClock } from './runtime/clock.js';
-import { every } from './runtime/periodic.js';
+import { kubeLeaseStore, LeaderElector } from './runtime/leader.js';
+import { every, type Periodic } from './runtime/periodic.js';
 import { WorkQueue } from './runtime/queue.js';
 
 /** A running operator. */
@@ -22,6 +25,8 @@ export interface Operator {
   /** Port of the probe server (0 when disabled). */
   probePort: number;
   ready(): boolean;
+  /** Resolves when this replica lost the Lease; the process should exit and be restarted. */
+  lost: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -89,32 +94,127 @@ export async function runOperator(
     },
   });
   detections = ctl;
-  const retention = every(
-    settings.retentionSweepSeconds * 1000,
-    async () => {
-      await sweepExpired({ client, clock: systemClock, log, detection: (n) => ctl.detection(n) });
+  let retention: Periodic | undefined;
+  // The work only the leader does, started in this order (STYLE 4): detections and their feeds,
+  // then the alert lifecycle, then retention. Without leader election this process is the leader.
+  const leaderWork: LeaderWork[] = [
+    { name: 'detections', start: () => ctl.start(), stop: () => ctl.stop() },
+    { name: 'alert queue', start: () => {}, stop: () => queue.shutdown() },
+    { name: 'lifecycle', start: () => lifecycle.start(), stop: () => lifecycle.stop() },
+    {
+      name: 'retention',
+      start: () => {
+        retention = every(
+          settings.retentionSweepSeconds * 1000,
+          async () => {
+            await sweepExpired({ client, clock: systemClock, log, detection: (n) => ctl.detection(n) });
+          },
+          log,
+          'retention sweep',
+        );
+      },
+      stop: async () => await retention?.stop(),
     },
-    log,
-    'retention sweep',
-  );
-  // Start order is design (STYLE 4): detections and their feeds, then the alert loop, then probes.
-  ctl.start();
-  lifecycle.start();
-  const probe = await startProbe(settings, metrics, client, () => ctl.ready);
+  ];
+  const leadership = startLeadership(settings, client, log, metrics, leaderWork);
+  const probe = await startProbe(settings, metrics, client, () => (leadership.leading() ? ctl.ready : true));
   log.info('Operator started', { probePort: probe.port, workers: settings.workers });
   return {
     probePort: probe.port,
     ready: () => ctl.ready,
+    lost: leadership.lost,
     stop: async () => {
-      await retention.stop();
-      await ctl.stop();
-      await queue.shutdown();
-      await lifecycle.stop();
+      await leadership.stop();
       await probe.close();
       client.close();
       log.info('Operator stopped');
     },
   };
+}
+
+/** A part of the operator that runs only on the leader. */
+interface LeaderWork {
+  name: string;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `work` while this process leads: at once without leader election, else from the moment the
+ * Lease is acquired. Losing the Lease resolves `lost` (the CLI then exits non-zero and the
+ * Deployment restarts the container as a follower, as controller-runtime does): work half-stopped
+ * in a process that may still hold stale state is worse than a clean restart.
+ */
+function startLeadership(
+  settings: Settings,
+  client: KubeClient,
+  log: Logger,
+  metrics: Metrics,
+  work: readonly LeaderWork[],
+): { leading(): boolean; lost: Promise<void>; stop(): Promise<void> } {
+  let started = false;
+  let stopping: Promise<void> | undefined;
+  const startWork = (): void => {
+    started = true;
+    metrics.leader.set(1);
+    for (const w of work) w.start();
+  };
+  // Once, in start order; a second caller waits for the first.
+  const stopWork = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (!started) return;
+      metrics.leader.set(0);
+      for (const w of work) await w.stop();
+    })();
+    return stopping;
+  };
+  if (!settings.leaderElect) {
+    startWork();
+    return { leading: () => true, lost: new Promise<void>(() => {}), stop: stopWork };
+  }
+  let onLost: () => void = () => {};
+  const lost = new Promise<void>((resolve) => {
+    onLost = resolve;
+  });
+  const namespace = settings.leaderElectionNamespace || settings.podNamespace || DEFAULT_NAMESPACE;
+  const elector = new LeaderElector(
+    {
+      store: kubeLeaseStore(client, namespace, settings.leaderElectionId),
+      lease: { namespace, name: settings.leaderElectionId },
+      identity: leaseIdentity(settings.podName),
+      timings: {
+        leaseDurationMs: settings.leaseDurationSeconds * 1000,
+        renewDeadlineMs: settings.renewDeadlineSeconds * 1000,
+        retryPeriodMs: settings.retryPeriodSeconds * 1000,
+      },
+      log: log.child({ component: 'leader-election' }),
+    },
+    {
+      startedLeading: startWork,
+      stoppedLeading: () => {
+        void stopWork().finally(onLost);
+      },
+      newLeader: (identity) => log.info('Observed Lease holder', { holder: identity || '(none)' }),
+    },
+  );
+  metrics.leader.set(0);
+  elector.start();
+  return {
+    leading: () => elector.isLeader,
+    lost,
+    stop: async () => {
+      await elector.stop();
+      await stopWork();
+    },
+  };
+}
+
+/** Namespace of the Lease when neither the settings nor the Pod name one. */
+const DEFAULT_NAMESPACE = 'tripline-system';
+
+/** Unique per process, readable per Pod: `<pod>_<random>` as client-go's examples do. */
+function leaseIdentity(podName: string): string {
+  return `${podName || hostname()}_${randomUUID().slice(0, 8)}`;
 }
 
 function watchOptions(s: Settings, backoff: { baseMs: number; maxMs: number }) {

@@ -47,13 +47,15 @@ async function run(args: string[]): Promise<number> {
     throw err;
   }
   const op = await runOperator(settings, apiLocation(settings), isTerminal());
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
+  const why = await new Promise<'signal' | 'lost'>((resolve) => {
+    const stop = (): void => resolve('signal');
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    void op.lost.then(() => resolve('lost'));
   });
   await op.stop();
-  return 0;
+  // Leadership lost: exit non-zero so the supervisor restarts this replica as a follower.
+  return why === 'lost' ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -53,8 +53,18 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
       .join('; ');
     throw new SettingsError(`invalid settings: ${msg}`);
   }
+  const broken = CROSS_CHECKS.filter(([holds]) => !holds(merged)).map(([, message]) => message);
+  if (broken.length > 0) throw new SettingsError(`invalid settings: ${broken.join('; ')}`);
   return merged;
 }
+
+/** Rules across several settings, which JSON Schema cannot express. */
+const CROSS_CHECKS: ReadonlyArray<[(s: Settings) => boolean, string]> = [
+  [
+    (s) => s.leaseDurationSeconds > s.renewDeadlineSeconds && s.renewDeadlineSeconds > s.retryPeriodSeconds,
+    'leader election needs leaseDurationSeconds > renewDeadlineSeconds > retryPeriodSeconds',
+  ],
+];
 
 function readFile(path: string | undefined): Record<string, unknown> {
   if (!path) return {};

@@ -107,6 +107,53 @@ export const SETTINGS_SCHEMA = {
       default: 20000,
       description: 'Alerts remembered as existing, to skip idempotent re-creates on updates and relists.',
     },
+    leaderElect: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Campaign for a coordination.k8s.io Lease; only the leader raises alerts (the install runs 2 replicas with this on).',
+    },
+    leaderElectionNamespace: {
+      type: 'string',
+      default: '',
+      description: 'Namespace of the Lease. Empty: podNamespace, else tripline-system.',
+    },
+    leaderElectionId: {
+      type: 'string',
+      default: 'tripline-operator',
+      minLength: 1,
+      maxLength: 253,
+      description: 'Name of the Lease.',
+    },
+    leaseDurationSeconds: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 15,
+      description:
+        "How long followers wait after the Lease's last renewal before taking over (client-go default).",
+    },
+    renewDeadlineSeconds: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 10,
+      description: 'How long the leader tries to renew before giving up; must be below leaseDurationSeconds.',
+    },
+    retryPeriodSeconds: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 2,
+      description: 'Time between attempts to acquire or renew; must be below renewDeadlineSeconds.',
+    },
+    podName: {
+      type: 'string',
+      default: '',
+      description: "This replica's Pod name (downward API); the Lease holder identity. Empty: the host name.",
+    },
+    podNamespace: {
+      type: 'string',
+      default: '',
+      description: "This replica's namespace (downward API).",
+    },
   },
 } as const;
 
@@ -128,4 +175,12 @@ export interface Settings {
   watermarkFlushSeconds: number;
   retentionSweepSeconds: number;
   recentAlertsCacheSize: number;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+  podName: string;
+  podNamespace: string;
 }

@@ -10,6 +10,7 @@ export interface Metrics {
   watchRestarts: Counter<'resource' | 'reason'>;
   watchRelists: Counter<'resource'>;
   queueDepth: Gauge<'queue'>;
+  leader: Gauge;
   detectionsReady: Gauge<'state'>;
   httpConnectionsOpened: Gauge;
   httpRequests: Gauge;
@@ -57,6 +58,11 @@ export function createMetrics(): Metrics {
       name: 'tripline_watch_relists_total',
       help: 'Complete (paginated) lists of a watched resource, the first one included.',
       labelNames: ['resource'],
+      registers: r,
+    }),
+    leader: new Gauge({
+      name: 'tripline_leader',
+      help: '1 while this replica holds the leader Lease (or runs without leader election), else 0.',
       registers: r,
     }),
     queueDepth: new Gauge({
