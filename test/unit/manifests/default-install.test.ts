@@ -41,7 +41,37 @@ describe('default install manifests', () => {
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0]!;
 
-  it('runs one replica until leader election exists', () => assert.equal(deployment.spec.replicas, 1));
+  it('runs two replicas with leader election, each knowing its Pod name and namespace', () => {
+    assert.equal(deployment.spec.replicas, 2);
+    assert.ok(container.args.includes('--leader-elect=true'));
+    const env = (
+      container as unknown as { env: { name: string; valueFrom: { fieldRef: { fieldPath: string } } }[] }
+    ).env;
+    assert.deepEqual(
+      env.map((e) => [e.name, e.valueFrom.fieldRef.fieldPath]),
+      [
+        ['TRIPLINE_POD_NAME', 'metadata.name'],
+        ['TRIPLINE_POD_NAMESPACE', 'metadata.namespace'],
+      ],
+    );
+  });
+
+  it('keeps one replica through voluntary disruptions', () => {
+    const pdb = one<{ spec: { minAvailable: number } }>('manifests/manager/pod_disruption_budget.yaml');
+    assert.equal(pdb.spec.minAvailable, 1);
+  });
+
+  it('lets the operator hold only its own Lease by name, in its own namespace', () => {
+    const [role] = loadAll<{
+      kind: string;
+      metadata: { namespace: string };
+      rules: { resources: string[]; resourceNames?: string[]; verbs: string[] }[];
+    }>('manifests/rbac/leader_election_role.yaml');
+    assert.equal(role?.kind, 'Role');
+    assert.equal(role?.metadata.namespace, 'tripline-system');
+    const leaseUpdate = role?.rules.find((r) => r.resources.includes('leases') && r.verbs.includes('update'));
+    assert.deepEqual(leaseUpdate?.resourceNames, ['tripline-operator']);
+  });
 
   it('runs as the service account the RBAC binding and the delete policy name', () => {
     const binding = one<{ subjects: { name: string; namespace: string }[] }>(
@@ -71,7 +101,7 @@ describe('default install manifests', () => {
     assert.deepEqual(container.ports, [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
     assert.deepEqual(container.livenessProbe.httpGet, { path: '/healthz', port: 'metrics' });
     assert.deepEqual(container.readinessProbe.httpGet, { path: '/readyz', port: 'metrics' });
-    assert.deepEqual(container.args, ['run', '--log-format=json']);
+    assert.deepEqual(container.args, ['run', '--log-format=json', '--leader-elect=true']);
     assert.deepEqual(container.resources, {
       requests: { cpu: '50m', memory: '128Mi' },
       limits: { cpu: '500m', memory: '256Mi' },
