@@ -29,6 +29,10 @@ build: deps ## Compile TypeScript to dist/
 controlplane: ## Build (once, cached) kube-apiserver, kubectl and etcd from the Go module proxy
 	@hack/build-control-plane.sh >/dev/null
 
+.PHONY: packages
+packages: ## Install the Debian packages the e2e tests run for real (nginx, Alertmanager) when missing
+	@hack/ensure-debian-packages.sh
+
 .PHONY: typecheck
 typecheck: deps ## tsc --noEmit
 	npx tsc -p tsconfig.json --noEmit
@@ -54,7 +58,7 @@ test-unit: build ## Unit tests (pure logic)
 	npx mocha --config test/.mocharc.unit.json
 
 .PHONY: test-e2e
-test-e2e: build controlplane ## End-to-end tests against a real local kube-apiserver + etcd
+test-e2e: build controlplane packages ## End-to-end tests against a real local kube-apiserver + etcd
 	npx mocha --config test/.mocharc.e2e.json
 
 .PHONY: test
