@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { envName, flagName, settingsHelp } from '../../../src/config/load.js';
 import { SETTINGS_SCHEMA } from '../../../src/config/schema.js';
+import { ROOT } from '../support/fixtures.js';
 
 describe('tripline run --help', () => {
   const help = settingsHelp();
@@ -10,6 +13,20 @@ describe('tripline run --help', () => {
       assert.ok(help.includes(envName(key)), envName(key));
       assert.ok(help.includes(`default: ${JSON.stringify(prop.default)}`));
       assert.ok(help.includes(prop.description));
+    });
+  }
+});
+
+describe('README configuration table', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('## Configuration');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  for (const key of Object.keys(SETTINGS_SCHEMA.properties)) {
+    it(`has a row for ${flagName(key)}`, () => {
+      assert.ok(
+        section.includes(`\`${flagName(key)}\``),
+        `${flagName(key)} is not in the README's Configuration section`,
+      );
     });
   }
 });
