@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { startAttribution } from './actors/index.js';
 import type { Enricher } from './alerts/enrich.js';
 import { LifecycleController } from './alerts/lifecycle.js';
 import { alertName } from './alerts/name.js';
@@ -9,16 +10,23 @@ import { sweepExpired } from './alerts/retention.js';
 import type { Settings } from './config/schema.js';
 import { DetectionController } from './detections/controller.js';
 import type { ObjectWork } from './detections/feed.js';
+import { ReferenceLookup } from './detections/references.js';
 import { type AccessSource, loadClusterAccess } from './kube/access.js';
 import { KubeClient } from './kube/client.js';
+import { markOwnPod } from './kube/own-pod.js';
 import { Discovery } from './kube/resources.js';
+import { Notifier } from './notify/router.js';
+import { SINKS } from './notify/sinks.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startProbeServer } from './observability/server.js';
+import { createRbacEnrichment } from './rbac/feature.js';
 import { systemClock } from './runtime/clock.js';
 import { kubeLeaseStore, LeaderElector } from './runtime/leader.js';
 import { every, type Periodic } from './runtime/periodic.js';
 import { WorkQueue } from './runtime/queue.js';
+import { createIngressBackendsEnricher } from './subjects/risks/ingress-backends.js';
+import { createTrafficIngestion } from './traffic/ingestion.js';
 
 /** A running operator. */
 export interface Operator {
@@ -52,13 +60,25 @@ export async function runOperator(
   const recent = new RecentAlerts(settings.recentAlertsCacheSize);
   const watch = watchOptions(settings, backoff);
   let detections: DetectionController | undefined;
+  const detection = (n: string) => detections?.detection(n);
+  // Sinks by table (notify/sinks.ts): fed by the raiser (new alerts) and the lifecycle (its watch, changes).
+  const notifier = new Notifier(SINKS, { settings, client, clock: systemClock, log, metrics, detection });
+  // Admission and audit webhook receivers (src/actors), on every replica: they listen before the
+  // watches start, so requests made while the operator starts are attributed too.
+  const attribution = await startAttribution(settings, { client, clock: systemClock, log, metrics });
+  const changedBy = attribution.changedBy;
   const lifecycle = new LifecycleController(
     { watch, backoff, concurrency: 4 },
-    { client, discovery, clock: systemClock, log, detection: (n) => detections?.detection(n) },
+    { client, discovery, clock: systemClock, log, detection, hooks: notifier, changedBy },
   );
   const gone = (name: string): void => lifecycle.subjectDeleted(name);
+  const rbac = createRbacEnrichment(settings, { client, log, metrics, watch });
   // Enrichers run in this order before each alert write (actor, RBAC, ...); see alerts/enrich.ts.
-  const enrichers: Enricher[] = [];
+  const enrichers: Enricher[] = [
+    ...attribution.enrichers,
+    ...rbac.enrichers,
+    createIngressBackendsEnricher(client),
+  ];
   const queue = new WorkQueue<ObjectWork>(
     { name: 'alerts', concurrency: settings.workers, backoff, events: queueEvents(metrics) },
     alertRaiser({
@@ -70,6 +90,8 @@ export async function runOperator(
       metrics,
       subjectDeleted: gone,
       enrichers,
+      onRaised: (alert) => notifier.raised(alert),
+      references: new ReferenceLookup(client, discovery, { pageSize: settings.listPageSize }),
     }),
     log.child({ controller: 'alerts' }),
   );
@@ -95,12 +117,15 @@ export async function runOperator(
   });
   detections = ctl;
   let retention: Periodic | undefined;
-  // The work only the leader does, started in this order (STYLE 4): detections and their feeds,
-  // then the alert lifecycle, then retention. Without leader election this process is the leader.
+  // The work only the leader does, started in this order (STYLE 4): the RBAC index (so the first
+  // alerts find it listed), detections and their feeds, then the alert lifecycle, then retention.
+  // Without leader election this process is the leader.
   const leaderWork: LeaderWork[] = [
+    { name: 'rbac index', start: () => rbac.start(), stop: () => rbac.stop() },
     { name: 'detections', start: () => ctl.start(), stop: () => ctl.stop() },
     { name: 'alert queue', start: () => {}, stop: () => queue.shutdown() },
     { name: 'lifecycle', start: () => lifecycle.start(), stop: () => lifecycle.stop() },
+    { name: 'notify', start: () => notifier.start(), stop: () => notifier.stop() },
     {
       name: 'retention',
       start: () => {
@@ -117,6 +142,18 @@ export async function runOperator(
     },
   ];
   const leadership = startLeadership(settings, client, log, metrics, leaderWork);
+  // Access-log ingestion runs on every replica (windows stay warm); only the leader writes alerts.
+  const traffic = createTrafficIngestion(settings, {
+    client,
+    clock: systemClock,
+    log,
+    metrics,
+    watch,
+    backoff,
+    active: () => leadership.leading(),
+    onRaised: (alert) => notifier.raised(alert),
+  });
+  await traffic?.start();
   const probe = await startProbe(settings, metrics, client, () => (leadership.leading() ? ctl.ready : true));
   log.info('Operator started', { probePort: probe.port, workers: settings.workers });
   return {
@@ -124,7 +161,9 @@ export async function runOperator(
     ready: () => ctl.ready,
     lost: leadership.lost,
     stop: async () => {
+      await traffic?.stop();
       await leadership.stop();
+      await attribution.stop();
       await probe.close();
       client.close();
       log.info('Operator stopped');
@@ -158,6 +197,7 @@ function startLeadership(
     started = true;
     metrics.leader.set(1);
     for (const w of work) w.start();
+    labelPod(true);
   };
   // Once, in start order; a second caller waits for the first.
   const stopWork = (): Promise<void> => {
@@ -167,6 +207,14 @@ function startLeadership(
       for (const w of work) await w.stop();
     })();
     return stopping;
+  };
+  const pod = { namespace: settings.podNamespace, name: settings.podName };
+  // Best effort: without the label only the Services that select the leader miss it.
+  const labelPod = (leader: boolean): void => {
+    if (!settings.leaderElect || !pod.name || !pod.namespace) return;
+    markOwnPod(client, pod, leader).catch((err: unknown) => {
+      log.warn('Could not label this Pod with its leader status', { ...pod, leader, err });
+    });
   };
   if (!settings.leaderElect) {
     startWork();
@@ -198,6 +246,7 @@ function startLeadership(
     },
   );
   metrics.leader.set(0);
+  labelPod(false);
   elector.start();
   return {
     leading: () => elector.isLeader,

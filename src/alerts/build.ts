@@ -2,6 +2,7 @@ import { API_VERSION, LABELS, MANAGED_BY } from '../api/constants.js';
 import type { AlertStep, AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
+import { maxSeverity, type Severity } from '../detections/severity.js';
 import { actorFromManagedFields } from '../subjects/actor.js';
 import type { FieldChange } from '../subjects/changes.js';
 import { analyseSubject } from '../subjects/index.js';
@@ -117,8 +118,9 @@ function fitNotes(notes: string[]): string[] {
 /**
  * The AuditAlert for one subject and event, as the operator creates it: deterministic name, the
  * labels of DESIGN §2.1 (never the subject's), no ownerReferences (deleting the subject must not
- * delete the evidence), and a spec with summary, subject, actor, evidence, notes and the
- * detection's steps rendered with the real names. Pure: same input, same alert.
+ * delete the evidence), and a spec with summary, subject, actor, evidence, notes, the subject's
+ * risks (the severity is the most severe of the detection's and theirs) and the detection's steps
+ * rendered with the real names. Pure: same input, same alert.
  */
 export function buildAlert(input: BuildAlertInput): AuditAlert {
   const { detection, subject, event } = input;
@@ -140,7 +142,11 @@ export function buildAlert(input: BuildAlertInput): AuditAlert {
   if (input.changesUnknown) notes.push(input.changesUnknown);
   const spec: AuditAlertSpec = {
     detection: { name: detectionName, generation: detection.metadata?.generation ?? 0 },
-    severity: input.severity ?? detection.spec.severity,
+    // Risks found in the subject raise the severity, never lower it (as enrichers' risks do).
+    severity: analysis.risks.reduce<Severity>(
+      (s, r) => maxSeverity(s, r.severity),
+      input.severity ?? detection.spec.severity,
+    ),
     category: detection.spec.category,
     event,
     summary: truncateUtf8(`${SUMMARY_PREFIX[event]} ${analysis.summary}`, LIMITS.summary),
@@ -148,7 +154,7 @@ export function buildAlert(input: BuildAlertInput): AuditAlert {
     actor,
     evidence: input.changes ? { ...analysis.evidence, changes: input.changes } : analysis.evidence,
     notes: fitNotes(notes),
-    risks: [],
+    risks: analysis.risks,
     whoCan: [],
     investigation: renderSteps(detection.spec.investigation ?? [], values).map(fitStep),
     resolution: renderSteps(detection.spec.resolution ?? [], values).map(fitStep),

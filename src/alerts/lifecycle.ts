@@ -1,17 +1,17 @@
 import { condition } from '../api/conditions.js';
 import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
-import type { AuditAlert, Condition } from '../api/generated/audit-alert.js';
+import type { AlertHistoryEntry, AuditAlert, Condition } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeClient } from '../kube/client.js';
 import { isConflict, isNotFound } from '../kube/errors.js';
-import { ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
+import { type ObservedType, ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
 import type { Discovery } from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { execute, pendingAction, type RemediationOutcome, rejection } from './remediation.js';
-import { ALERT_CONDITIONS, reconcileStatus, touched } from './transitions.js';
+import { ALERT_CONDITIONS, reconcileStatus, type StatusPatch, touched } from './transitions.js';
 
 const ALERTS = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
 
@@ -23,6 +23,23 @@ export interface LifecycleDeps {
   log: Logger;
   /** The current AuditDetection of that name, if any. */
   detection(name: string): AuditDetection | undefined;
+  /** Who moved `alert` to state `to` (at or after `since`), when request attribution knows (src/actors). */
+  changedBy?(alert: string, to: string, since?: Date): string | undefined;
+  /** Told what the watch sees and what was recorded (notifications); must not throw or wait. */
+  hooks?: LifecycleHooks;
+}
+
+/** What the lifecycle controller tells others (src/notify): its watch's view, and recorded changes. */
+export interface LifecycleHooks {
+  /** Every alert the watch hands over (listed, added, modified, deleted). */
+  observed?(type: ObservedType, alert: AuditAlert): void;
+  /** A complete list of alerts ended. */
+  listed?(): void;
+  /** A state change (the history entry appended) and/or a remediation outcome, once written. */
+  recorded?(
+    alert: AuditAlert,
+    change: { entry?: AlertHistoryEntry; remediation?: RemediationOutcome & { action: string } },
+  ): void;
 }
 
 /** Settings of the lifecycle controller. */
@@ -58,8 +75,10 @@ export class LifecycleController {
       { ...opts.watch, path: ALERTS, apiVersion: API_VERSION, kind: 'AuditAlert' },
       {
         onObject: (type, obj) => {
+          deps.hooks?.observed?.(type, obj as unknown as AuditAlert);
           if (type !== 'DELETED') this.#queue.add(obj.metadata.name as string, obj as unknown as AuditAlert);
         },
+        onSynced: () => deps.hooks?.listed?.(),
       },
       this.#log,
     );
@@ -111,6 +130,7 @@ export class LifecycleController {
     const working = outcome ? withOutcome(alert, outcome) : alert;
     const extra = this.#extraConditions(working, name, outcome);
     const patch = reconcileStatus(working, this.#deps.clock.now(), extra);
+    if (patch) attributeChange(patch, working, (to, since) => this.#deps.changedBy?.(name, to, since));
     if (!patch && !outcome) return;
     const status: Record<string, unknown> = { ...(patch ?? {}) };
     if (outcome) {
@@ -123,6 +143,16 @@ export class LifecycleController {
       contentType: 'application/merge-patch+json',
     });
     if (outcome) this.#log.info('Recorded remediation', { alert: name, action, result: outcome.result });
+    const last = patch?.history?.at(-1);
+    const entry =
+      last && JSON.stringify(last) !== JSON.stringify(alert.status?.history?.at(-1)) ? last : undefined;
+    if (entry || outcome) {
+      const written = { ...working, status: { ...working.status, ...status } } as AuditAlert;
+      this.#deps.hooks?.recorded?.(written, {
+        ...(entry ? { entry } : {}),
+        ...(outcome && action ? { remediation: { ...outcome, action } } : {}),
+      });
+    }
   }
 
   #extraConditions(alert: AuditAlert, name: string, outcome: RemediationOutcome | undefined): Condition[] {
@@ -178,4 +208,18 @@ function withOutcome(alert: AuditAlert, outcome: RemediationOutcome): AuditAlert
   st.remediation = { ...st.remediation, ...outcome };
   if (outcome.result === 'Succeeded') Object.assign(st, { state: 'Resolved', reason: 'Remediated' });
   return { ...alert, status: st };
+}
+
+/** Fills `by` of the history entry this patch appends, from request attribution (the admission webhook). */
+function attributeChange(
+  patch: StatusPatch,
+  before: AuditAlert,
+  changedBy: (to: string, since?: Date) => string | undefined,
+): void {
+  const history = patch.history ?? [];
+  const added = history.at(-1);
+  if (!added || added.by || (before.status?.history ?? []).includes(added)) return;
+  const previous = history.at(-2)?.time;
+  const by = changedBy(added.to, previous ? new Date(previous) : undefined);
+  if (by) added.by = by;
 }

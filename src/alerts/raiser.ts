@@ -1,3 +1,4 @@
+import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { KubeObject } from '../api/kube-object.js';
 import {
   DELETED_KEY,
@@ -5,8 +6,10 @@ import {
   type ObjectChange,
   type ObjectWork,
   type ResourceFeed,
+  takesChange,
 } from '../detections/feed.js';
 import { decideEvent, type Subscription, type WatchEvent } from '../detections/match.js';
+import type { ReferenceLookup, Referrers } from '../detections/references.js';
 import { creationMs } from '../detections/watermark.js';
 import type { KubeClient } from '../kube/client.js';
 import { isForbidden, isRetryable } from '../kube/errors.js';
@@ -16,6 +19,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { ReconcileResult } from '../runtime/queue.js';
 import { type BuildAlertInput, buildAlert } from './build.js';
 import { type Enricher, enrichAlert } from './enrich.js';
+import { withEventContext } from './event-context.js';
 import type { RecentAlerts } from './recent.js';
 import { createAlert } from './writer.js';
 
@@ -31,6 +35,10 @@ export interface RaiserDeps {
   subjectDeleted?(alertName: string): void;
   /** Facts beyond the subject (actor, RBAC), merged in before the write; none by default. */
   enrichers?: readonly Enricher[];
+  /** Told about each alert this process created (not one that existed): queues notifications, never waits. */
+  onRaised?(alert: AuditAlert): void;
+  /** Finds the objects naming a subject, for detections with `match.referencedBy`. */
+  references?: ReferenceLookup;
 }
 
 /**
@@ -75,10 +83,26 @@ async function raiseEvent(
   const id = eventIdentity(work.obj.metadata.uid as string, changeKey);
   let waiting = false;
   for (const sub of feed.subscriptions.values()) {
+    if (ev.change && !takesChange(sub, ev.change)) continue;
     const decision = decideEvent(sub, ev.event, work.obj, ev.change?.oldObject);
     waiting ||= decision === 'pending';
     if (decision !== 'alert' || deps.recent.has(sub.detection.name, id)) continue;
-    const name = await raiseOne(deps, feed, sub, work.obj, ev);
+    const referrers = await referrersOf(deps, sub, work.obj);
+    if (referrers?.total === 0) {
+      // match.referencedBy: an object nobody names does not count, so it raises nothing. "Created
+      // while referenced" is judged at the first look: remembering the decision keeps later looks
+      // at the same new object (its updates, a relist, its deletion) from raising it late.
+      if (ev.event === 'Created') deps.recent.add(sub.detection.name, id);
+      deps.log.debug('Nothing refers to the subject; no alert', {
+        detection: sub.detection.name,
+        event: ev.event,
+        kind: work.obj.kind,
+        namespace: work.obj.metadata.namespace,
+        name: work.obj.metadata.name,
+      });
+      continue;
+    }
+    const name = await raiseOne(deps, feed, sub, work.obj, ev, referrers);
     deps.recent.add(sub.detection.name, id);
     if (work.deleted && ev.event !== 'Updated') deps.subjectDeleted?.(name);
   }
@@ -88,14 +112,31 @@ async function raiseEvent(
 /** How soon an object whose namespace labels are not known yet is looked at again. */
 const PENDING_RETRY_MS = 1000;
 
+/** The objects naming the subject, for a detection with `match.referencedBy`; undefined otherwise. */
+async function referrersOf(
+  deps: RaiserDeps,
+  sub: Subscription,
+  obj: KubeObject,
+): Promise<Referrers | undefined> {
+  const rule = sub.detection.referencedBy;
+  if (!rule) return undefined;
+  if (!deps.references) throw new Error('match.referencedBy needs a reference lookup, and none is wired');
+  try {
+    return await deps.references.find(rule, obj);
+  } catch (err: unknown) {
+    throw new Error(`looking up what refers to ${obj.kind} ${obj.metadata.name}`, { cause: err });
+  }
+}
+
 async function raiseOne(
   deps: RaiserDeps,
   feed: ResourceFeed,
   sub: Subscription,
   obj: KubeObject,
   ev: RaisedEvent,
+  referrers?: Referrers,
 ): Promise<string> {
-  const built = buildAlert({
+  const fromSubject = buildAlert({
     detection: sub.detection.source,
     subject: obj,
     resource: feed.info,
@@ -104,6 +145,7 @@ async function raiseOne(
     detectedAt: deps.clock.now(),
     ...changeInput(ev),
   });
+  const built = withEventContext(fromSubject, { writer: ev.change?.writer, referrers });
   const log = deps.log.child({ detection: sub.detection.name, alert: built.metadata?.name });
   const alert = await enrichAlert(
     { alert: built, subject: obj, resource: feed.info },
@@ -113,6 +155,7 @@ async function raiseOne(
   try {
     const outcome = await createAlert(deps.client, alert, log);
     if (outcome === 'created') {
+      deps.onRaised?.(alert);
       deps.metrics.alertsRaised.inc({ detection: sub.detection.name, severity: alert.spec.severity });
       const created = ev.event === 'Created' ? creationMs(obj) : undefined;
       if (created !== undefined) {

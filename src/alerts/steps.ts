@@ -23,6 +23,16 @@ export const TEMPLATE_VARIABLES = [
   'serviceAccount',
   'detection',
   'alert',
+  // Traffic alerts (src/traffic/alert.ts): the rule, what the access log said, and the sources.
+  'traffic.rule',
+  'traffic.reason',
+  'traffic.host',
+  'traffic.service',
+  'traffic.window',
+  'traffic.topSources',
+  'traffic.sourceRanges',
+  'traffic.sourcesPattern',
+  'traffic.allowedRanges',
 ] as const;
 
 /** One of {@link TEMPLATE_VARIABLES}. */

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { apiLocation, isTerminal, loadSettings, SettingsError, settingsHelp } from '../config/load.js';
-import { runOperator } from '../main.js';
+import { readProcessStdin, runAnalyze } from './analyze/index.js';
 
 const USAGE = `tripline — raises an AuditAlert for every new Ingress, workload, ClusterRole and Namespace
 
 Usage:
   tripline run [flags]     run the operator (in a Pod, or against --kubeconfig)
+  tripline analyze -f ...  the same risk analysis offline, over manifests (see tripline analyze --help)
   tripline version         print the version
   tripline --help          this text
 
@@ -27,6 +28,16 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'run') return await run(rest);
+  if (cmd === 'analyze') {
+    const io = {
+      stdout: (t: string) => process.stdout.write(t),
+      stderr: (t: string) => process.stderr.write(t),
+      readStdin: readProcessStdin,
+      cwd: process.cwd(),
+      version: VERSION,
+    };
+    return await runAnalyze(rest, io);
+  }
   process.stderr.write(`tripline: unknown command "${cmd}"; see tripline --help\n`);
   return 2;
 }
@@ -46,6 +57,8 @@ async function run(args: string[]): Promise<number> {
     }
     throw err;
   }
+  // Loaded here, not at the top: `tripline analyze` and `version` never load the operator's code.
+  const { runOperator } = await import('../main.js');
   const op = await runOperator(settings, apiLocation(settings), isTerminal());
   const why = await new Promise<'signal' | 'lost'>((resolve) => {
     const stop = (): void => resolve('signal');

@@ -107,6 +107,180 @@ export const SETTINGS_SCHEMA = {
       default: 20000,
       description: 'Alerts remembered as existing, to skip idempotent re-creates on updates and relists.',
     },
+    // RBAC enrichment (src/rbac/, README "Who can, and what the workload can do").
+    rbacIndex: {
+      type: 'boolean',
+      default: true,
+      description:
+        "Watch Roles, ClusterRoles and their bindings to add whoCan and the workload service account's permissions (serviceaccount.* risks) to alerts.",
+    },
+    whoCanLimit: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 256,
+      default: 20,
+      description:
+        'Most whoCan entries in one alert (most specific first); the total is always in evidence.whoCanSummary.',
+    },
+    // Notification sinks (src/notify/, README "Notifications"). Secrets come from files, never from values.
+    kubeEvents: {
+      type: 'boolean',
+      default: true,
+      description:
+        'Kubernetes Events: Warning AuditAlertRaised on the subject, Normal lifecycle Events on the AuditAlert.',
+    },
+    alertmanagerUrls: {
+      type: 'string',
+      default: '',
+      description:
+        'Comma-separated Alertmanager base URLs (e.g. http://alertmanager:9093); each gets every alert (v2 API). Empty: off.',
+    },
+    alertmanagerMinSeverity: {
+      enum: ['Critical', 'High', 'Medium', 'Low', 'Info'],
+      default: 'Info',
+      description: 'Lowest severity sent to Alertmanager.',
+    },
+    alertmanagerTtlSeconds: {
+      type: 'integer',
+      minimum: 2,
+      default: 900,
+      description:
+        'endsAt of a firing alert is now + this; Alertmanager resolves it by itself if the operator stops re-sending.',
+    },
+    alertmanagerResendSeconds: {
+      type: 'integer',
+      minimum: 1,
+      default: 300,
+      description: 'How often open alerts are re-sent to Alertmanager; must be below alertmanagerTtlSeconds.',
+    },
+    webhookUrl: {
+      type: 'string',
+      default: '',
+      description: 'Generic webhook: JSON POSTs signed with X-Tripline-Signature. Empty: off.',
+    },
+    webhookSecretFile: {
+      type: 'string',
+      default: '',
+      description:
+        'File holding the webhook HMAC-SHA256 key (required with webhookUrl; re-read when it changes).',
+    },
+    webhookMinSeverity: {
+      enum: ['Critical', 'High', 'Medium', 'Low', 'Info'],
+      default: 'Info',
+      description: 'Lowest severity sent to the webhook.',
+    },
+    slackWebhookUrlFile: {
+      type: 'string',
+      default: '',
+      description:
+        'File holding a Slack or Mattermost incoming-webhook URL (the URL is a secret). Empty: off.',
+    },
+    slackMinSeverity: {
+      enum: ['Critical', 'High', 'Medium', 'Low', 'Info'],
+      default: 'Info',
+      description: 'Lowest severity sent to Slack.',
+    },
+    policyReports: {
+      enum: ['auto', 'on', 'off'],
+      default: 'auto',
+      description:
+        'PolicyReport results (wgpolicyk8s.io, else openreports.io) when the CRDs exist; on: also warn while they are missing.',
+    },
+    policyReportDiscoverySeconds: {
+      type: 'integer',
+      minimum: 1,
+      default: 300,
+      description:
+        'How often the PolicyReport CRDs are looked for (they may be installed after the operator).',
+    },
+    policyReportMaxResults: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 2000,
+      default: 500,
+      description: 'Most results in one report (the most severe, then newest, are kept).',
+    },
+    notifyQueueSize: {
+      type: 'integer',
+      minimum: 1,
+      default: 1000,
+      description: 'Notifications waiting per sink; beyond it new ones are dropped and counted.',
+    },
+    notifyTimeoutSeconds: {
+      type: 'integer',
+      minimum: 1,
+      default: 10,
+      description: 'Timeout of one delivery to a sink.',
+    },
+    notifyMaxAttempts: {
+      type: 'integer',
+      minimum: 1,
+      default: 8,
+      description:
+        'Deliveries tried per notification (backoffBaseMs..backoffMaxMs between tries) on 5xx, 429 and network errors.',
+    },
+    // Traffic anomalies from ingress access logs (src/traffic/, README "Traffic anomalies").
+    trafficListenAddress: {
+      type: 'string',
+      default: 'off',
+      description:
+        'host:port of the access-log endpoint (POST /ingest, NDJSON or a JSON array, as Fluent Bit sends); "off" disables it.',
+    },
+    trafficTokenFile: {
+      type: 'string',
+      default: '',
+      description:
+        'File holding the bearer token the access-log endpoint requires (read at start). Empty: no token required.',
+    },
+    trafficLogFiles: {
+      type: 'string',
+      default: '',
+      description:
+        'Comma-separated JSON access-log files to follow (appends, truncation, rotation by rename).',
+    },
+    trafficLogFromStart: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Read what the log files already hold at start; by default they are followed from their end.',
+    },
+    trafficPollMs: {
+      type: 'integer',
+      minimum: 10,
+      maximum: 60000,
+      default: 250,
+      description: 'How often the log files are checked for new lines, truncation and rotation.',
+    },
+    trafficMaxBodyBytes: {
+      type: 'integer',
+      minimum: 1024,
+      maximum: 268435456,
+      default: 4194304,
+      description: 'Largest access-log request body, after gzip decompression; larger ones get 413.',
+    },
+    trafficMaxLineBytes: {
+      type: 'integer',
+      minimum: 256,
+      maximum: 1048576,
+      default: 16384,
+      description: 'Longest access-log line; longer ones are dropped and counted as oversized.',
+    },
+    trafficMaxIngresses: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000000,
+      default: 5000,
+      description:
+        'Ingress windows kept per traffic detection; beyond it the least recently seen is evicted.',
+    },
+    trafficMaxSources: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 10000,
+      default: 64,
+      description:
+        'Source addresses tracked per window summary and per open alert (top-k); beyond it the smallest count is replaced.',
+    },
     leaderElect: {
       type: 'boolean',
       default: false,
@@ -154,6 +328,81 @@ export const SETTINGS_SCHEMA = {
       default: '',
       description: "This replica's namespace (downward API).",
     },
+    // Request attribution (src/actors/, README "Who did it: attribution").
+    admissionBindAddress: {
+      type: 'string',
+      default: 'off',
+      description:
+        'host:port of the observe-only admission webhook (HTTPS, POST /admission; never denies). "off" disables.',
+    },
+    auditBindAddress: {
+      type: 'string',
+      default: 'off',
+      description:
+        'host:port of the audit webhook receiver (HTTPS, POST /audit; needs auditClientCaFile or auditTokenFile). "off" disables.',
+    },
+    auditClientCaFile: {
+      type: 'string',
+      default: '',
+      description:
+        'PEM CA file: the audit receiver accepts only clients (the API server) with a certificate it signed.',
+    },
+    auditTokenFile: {
+      type: 'string',
+      default: '',
+      description:
+        'File holding a bearer token the API server must send to the audit receiver (its kubeconfig token).',
+    },
+    admissionClientCaFile: {
+      type: 'string',
+      default: '',
+      description:
+        'PEM CA file: the admission webhook accepts only clients with a certificate it signed. Empty: any client.',
+    },
+    attributionCertDir: {
+      type: 'string',
+      default: '',
+      description:
+        'Directory with tls.crt and tls.key for both receivers (e.g. a mounted cert-manager Secret). Empty: generated.',
+    },
+    attributionCertSecret: {
+      type: 'string',
+      default: 'tripline-webhook-certs',
+      description:
+        'Secret in podNamespace (else tripline-system) holding the generated CA and serving certificate.',
+    },
+    attributionCertHosts: {
+      type: 'string',
+      default: 'tripline-webhook.tripline-system.svc,tripline-webhook.tripline-system.svc.cluster.local',
+      description: 'Comma-separated DNS names and IP addresses of the generated serving certificate.',
+    },
+    admissionWebhookConfiguration: {
+      type: 'string',
+      default: 'tripline-attribution',
+      description:
+        'ValidatingWebhookConfiguration whose caBundle is kept set to the generated CA. Empty: never patched.',
+    },
+    attributionWaitMs: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 1800,
+      default: 1500,
+      description:
+        'Longest a new alert waits for its audit event before it is written; a later event completes spec.actor.',
+    },
+    attributionCacheSize: {
+      type: 'integer',
+      minimum: 100,
+      default: 10000,
+      description: 'Most objects, alerts and audit coordinates remembered by the attribution store.',
+    },
+    attributionTtlSeconds: {
+      type: 'integer',
+      minimum: 10,
+      default: 300,
+      description:
+        'How long attribution records are kept, and how long a written alert may still be completed.',
+    },
   },
 } as const;
 
@@ -175,6 +424,33 @@ export interface Settings {
   watermarkFlushSeconds: number;
   retentionSweepSeconds: number;
   recentAlertsCacheSize: number;
+  rbacIndex: boolean;
+  whoCanLimit: number;
+  kubeEvents: boolean;
+  alertmanagerUrls: string;
+  alertmanagerMinSeverity: 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
+  alertmanagerTtlSeconds: number;
+  alertmanagerResendSeconds: number;
+  webhookUrl: string;
+  webhookSecretFile: string;
+  webhookMinSeverity: 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
+  slackWebhookUrlFile: string;
+  slackMinSeverity: 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
+  policyReports: 'auto' | 'on' | 'off';
+  policyReportDiscoverySeconds: number;
+  policyReportMaxResults: number;
+  notifyQueueSize: number;
+  notifyTimeoutSeconds: number;
+  notifyMaxAttempts: number;
+  trafficListenAddress: string;
+  trafficTokenFile: string;
+  trafficLogFiles: string;
+  trafficLogFromStart: boolean;
+  trafficPollMs: number;
+  trafficMaxBodyBytes: number;
+  trafficMaxLineBytes: number;
+  trafficMaxIngresses: number;
+  trafficMaxSources: number;
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
@@ -183,4 +459,16 @@ export interface Settings {
   retryPeriodSeconds: number;
   podName: string;
   podNamespace: string;
+  admissionBindAddress: string;
+  auditBindAddress: string;
+  auditClientCaFile: string;
+  auditTokenFile: string;
+  admissionClientCaFile: string;
+  attributionCertDir: string;
+  attributionCertSecret: string;
+  attributionCertHosts: string;
+  admissionWebhookConfiguration: string;
+  attributionWaitMs: number;
+  attributionCacheSize: number;
+  attributionTtlSeconds: number;
 }

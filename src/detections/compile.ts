@@ -3,12 +3,17 @@ import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
 import type { GroupVersionResource } from '../kube/resources.js';
 import { type CelCondition, compileCel } from './cel.js';
+import { type ChangeProfile, changeProfile, changesErrors } from './change-profile.js';
 import { type CompiledExceptions, compileExceptions, exceptionErrors } from './exceptions.js';
+import { compileReference, type ReferenceRule } from './references.js';
 import { globToRegExp, type LabelSelector, matchesSelector, selectorErrors } from './selectors.js';
 import { compileSeverity, type Severity } from './severity.js';
 
 /** Events the operator raises from watches. */
-const SUPPORTED_EVENTS = new Set(['Created', 'Updated', 'Deleted']);
+/** Raised from ingress access logs by src/traffic, not from watches (the CRD makes it the only event then). */
+export const TRAFFIC_EVENT = 'TrafficAnomaly';
+
+const SUPPORTED_EVENTS = new Set(['Created', 'Updated', 'Deleted', TRAFFIC_EVENT]);
 
 /** Labels of a namespace by name; undefined while the namespace is not (yet) known. */
 export type NamespaceLabels = (namespace: string) => Record<string, string> | undefined;
@@ -25,6 +30,13 @@ export interface CompiledDetection {
   resources: GroupVersionResource[];
   events: ReadonlySet<string>;
   skipControlled: boolean;
+  /** Which parts of an object count as a change for Updated events (`spec.changes`). */
+  changes: ChangeProfile;
+  /**
+   * `match.referencedBy`: only objects some object of this resource names count. Checked with a
+   * lookup when an alert is about to be raised (see references.ts), not in {@link filter}.
+   */
+  referencedBy?: ReferenceRule;
   /** True when `match.namespaceSelector` is set: matching needs namespace labels. */
   usesNamespaceSelector: boolean;
   /** Things that do not stop the detection but that its owner should know (shown in Ready). */
@@ -68,6 +80,9 @@ export function compileDetection(d: AuditDetection, onCelError?: CelErrorHandler
   errors.push(...selectorErrors(objSelector, 'spec.match.objectSelector'));
   errors.push(...selectorErrors(nsSelector, 'spec.match.namespaceSelector'));
   errors.push(...exceptionErrors(spec.exceptions));
+  errors.push(...changesErrors(spec.changes));
+  const reference = compileReference(match.referencedBy);
+  errors.push(...reference.errors);
   errors.push(...validateTemplates([...(spec.investigation ?? []), ...(spec.resolution ?? [])]));
   if (errors.length > 0 || (condition && !condition.ok) || !severity.ok) return { ok: false, errors };
   const report = reportOnce(onCelError);
@@ -86,13 +101,21 @@ export function compileDetection(d: AuditDetection, onCelError?: CelErrorHandler
       })),
       events,
       skipControlled: match.skipControlled === true,
+      changes: changeProfile(spec.changes),
+      ...(reference.rule ? { referencedBy: reference.rule } : {}),
       usesNamespaceSelector: nsSelector !== undefined,
-      warnings: exceptions.warnings,
+      warnings: [...exceptions.warnings, ...changesWarnings(spec, events)],
       filter: makeFilter(match, condition?.condition, report),
       exception: (obj) => exceptions.match(obj),
       severity: (obj) => severity.severityFor(obj, report),
     },
   };
+}
+
+/** Things in `spec.changes` that are valid but do nothing, for the detection's Ready message. */
+function changesWarnings(spec: AuditDetection['spec'], events: ReadonlySet<string>): string[] {
+  if (!spec.changes || events.has('Updated')) return [];
+  return ['spec.changes has no effect: the detection does not take Updated events'];
 }
 
 /** Reports only the first CEL failure of a compiled detection (one per generation), never throws. */

@@ -10,6 +10,7 @@ import type { Clock } from '../runtime/clock.js';
 import { every, type Periodic } from '../runtime/periodic.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { loadCel } from './cel.js';
+import { TRAFFIC_EVENT } from './compile.js';
 import { DetectionCompiler } from './compiler.js';
 import { SuppressionCounter } from './counters.js';
 import type { FeedDeps, ResourceFeed } from './feed.js';
@@ -212,6 +213,9 @@ export class DetectionController {
     let infos: ResourceInfo[];
     try {
       infos = await Promise.all(compiled.detection.resources.map((r) => this.#deps.discovery.resolve(r)));
+      // The referring resource of match.referencedBy is only listed at alert time: check it now.
+      const referring = compiled.detection.referencedBy?.resource;
+      if (referring) await this.#deps.discovery.resolve(referring);
     } catch (err: unknown) {
       this.#feeds.unsubscribe(name);
       const message = err instanceof Error ? err.message : String(err);
@@ -219,9 +223,12 @@ export class DetectionController {
     }
     const since = activeSince(d, this.#deps.clock);
     const sinceMs = newSince(since, d.status?.watermark, this.#opts.watermarkOverlapMs);
-    this.#feeds.subscribe(compiled.detection, infos, sinceMs, {
-      namespaceLabels: this.#namespaces.labelsFor(compiled.detection),
-    });
+    // A traffic detection reads access logs (src/traffic), not watches: no feed to subscribe.
+    if (compiled.detection.events.has(TRAFFIC_EVENT)) this.#feeds.unsubscribe(name);
+    else
+      this.#feeds.subscribe(compiled.detection, infos, sinceMs, {
+        namespaceLabels: this.#namespaces.labelsFor(compiled.detection),
+      });
     const { warnings } = compiled.detection;
     return {
       state: {

@@ -16,6 +16,8 @@ import {
   SnapshotMemory,
   snapshotOf,
 } from '../subjects/changes.js';
+import { lastWrite, type Write } from '../subjects/writes.js';
+import type { ChangeProfile } from './change-profile.js';
 import { decideEvent, type Subscription, type WatchEvent, wantsCreatedAlert } from './match.js';
 import { creationMs } from './watermark.js';
 
@@ -23,12 +25,24 @@ import { creationMs } from './watermark.js';
 export interface ObjectChange {
   /** Distinguishes this change from the object's other changes; part of the alert name. */
   key: string;
-  /** The previous state, when this process observed it and kept it (CEL's `oldObject`). */
+  /** Id of the change profile it was computed with: only detections with that profile take it. */
+  profile: string;
+  /**
+   * The previous state, when this process observed it and kept it (CEL's `oldObject`): the fields
+   * the profile counts, with the object's identity.
+   */
   oldObject?: KubeObject;
   /** The changed fields; absent when the previous version is unknown. */
   diff?: FieldChange[];
   /** Why `diff` is absent. */
   unknownReason?: string;
+  /** The newest write to the object in managedFields: who most likely made the change. */
+  writer?: Write;
+}
+
+/** True when the subscription's detection counts changes as this change was computed. */
+export function takesChange(sub: Subscription, change: ObjectChange): boolean {
+  return sub.detection.changes.id === change.profile;
 }
 
 /**
@@ -72,8 +86,12 @@ export interface FeedDeps {
 const SUPPRESSED_MEMORY = 10_000;
 /** Objects whose last snapshot a feed keeps while a detection on it takes Updated events. */
 const SNAPSHOT_MEMORY = 10_000;
-/** Diff note when an update arrives for an object this process has not seen before. */
-const NOT_OBSERVED = 'previous version not observed (operator restart)';
+/**
+ * Diff note when an update arrives for an object missing from the change memory: the memory is
+ * seeded by every list (so also right after a restart), and forgets the least recently seen
+ * objects beyond its bound.
+ */
+const NOT_OBSERVED = `previous version not observed (not in the operator's change memory of ${SNAPSHOT_MEMORY} objects per resource)`;
 /** Diff note when the previous version was too large to keep. */
 const NOT_KEPT = 'previous version too large to keep; no diff';
 
@@ -92,7 +110,8 @@ export class ResourceFeed {
   readonly #watch: ResilientWatch;
   readonly #pending = new Map<string, number>();
   readonly #suppressedSeen = new Set<string>();
-  readonly #memory = new SnapshotMemory(SNAPSHOT_MEMORY);
+  /** Last snapshot of each object, one memory per change profile in use by an Updated detection. */
+  readonly #memories = new Map<string, SnapshotMemory>();
   #maxSeen = Number.NEGATIVE_INFINITY;
   #started = false;
 
@@ -160,8 +179,7 @@ export class ResourceFeed {
     if (!uid || created === undefined) return;
     if (type !== 'DELETED' && created > this.#maxSeen) this.#maxSeen = created;
     if (type === 'DELETED') this.#reportDeleted(obj, uid);
-    const change = this.#track(type, obj, uid);
-    if (change) this.#offerChange(obj, uid, change);
+    for (const change of this.#track(type, obj, uid)) this.#offerChange(obj, uid, change);
     const isNew = this.#wanted('Created', obj, uid);
     const gone = type === 'DELETED' && this.#wanted('Deleted', obj, uid, DELETED_KEY);
     if (!isNew && !gone) return;
@@ -171,36 +189,62 @@ export class ResourceFeed {
 
   /** Queues one update under its own key, so a later update or status write cannot replace it. */
   #offerChange(obj: KubeObject, uid: string, change: ObjectChange): void {
-    if (!this.#wanted('Updated', obj, uid, change.key, change.oldObject)) return;
+    if (!this.#wanted('Updated', obj, uid, change.key, change.oldObject, change.profile)) return;
     const work: ObjectWork = { feedKey: this.key, obj, deleted: false, change };
-    this.#deps.enqueue(`${this.key}|${uid}|${change.key}`, work);
+    this.#deps.enqueue(`${this.key}|${uid}|${change.profile}|${change.key}`, work);
   }
 
   /**
-   * Remembers the object's snapshot while some detection takes Updated events (and nothing
-   * otherwise), and returns the update this observation is, if any. Objects seen for the first
-   * time (listed or added) only seed the memory.
+   * Remembers the object's snapshot for each change profile of a detection taking Updated events
+   * (and nothing otherwise), and returns the updates this observation is, one per profile whose
+   * counted fields changed. Objects seen for the first time (listed or added) only seed the memory.
    */
-  #track(type: ObservedType, obj: KubeObject, uid: string): ObjectChange | undefined {
-    if (![...this.subscriptions.values()].some((s) => s.detection.events.has('Updated'))) {
-      this.#memory.clear();
-      return undefined;
+  #track(type: ObservedType, obj: KubeObject, uid: string): ObjectChange[] {
+    const out: ObjectChange[] = [];
+    for (const profile of this.#profilesInUse()) {
+      const change = this.#trackProfile(profile, type, obj, uid);
+      if (change) out.push(change);
+    }
+    return out;
+  }
+
+  /** The change profiles of the detections taking Updated; memories of unused ones are dropped. */
+  #profilesInUse(): ChangeProfile[] {
+    const used = new Map<string, ChangeProfile>();
+    for (const s of this.subscriptions.values())
+      if (s.detection.events.has('Updated')) used.set(s.detection.changes.id, s.detection.changes);
+    for (const id of this.#memories.keys()) if (!used.has(id)) this.#memories.delete(id);
+    return [...used.values()];
+  }
+
+  #trackProfile(
+    p: ChangeProfile,
+    type: ObservedType,
+    obj: KubeObject,
+    uid: string,
+  ): ObjectChange | undefined {
+    let memory = this.#memories.get(p.id);
+    if (!memory) {
+      memory = new SnapshotMemory(SNAPSHOT_MEMORY);
+      this.#memories.set(p.id, memory);
     }
     if (type === 'DELETED') {
-      this.#memory.delete(uid);
+      memory.delete(uid);
       return undefined;
     }
-    const prev = this.#memory.get(uid);
-    const cur = snapshotOf(obj);
-    this.#memory.set(uid, cur);
+    const prev = memory.get(uid);
+    const cur = snapshotOf(obj, p.project);
+    memory.set(uid, cur);
     if (type === 'ADDED' || (type === 'LISTED' && !prev)) return undefined;
     const key = changeKeyOf(prev, cur);
     if (key === undefined) return undefined;
-    const change: ObjectChange = { key };
+    const change: ObjectChange = { key, profile: p.id };
     const oldObject = previousObject(prev, obj);
     if (oldObject) change.oldObject = oldObject;
     if (prev?.state && cur.state) change.diff = diffStates(prev.state, cur.state);
     else change.unknownReason = prev ? NOT_KEPT : NOT_OBSERVED;
+    const writer = lastWrite(obj);
+    if (writer) change.writer = writer;
     return change;
   }
 
@@ -214,11 +258,19 @@ export class ResourceFeed {
   }
 
   /** True when some detection may raise the event for the object; counts suppressions on the way. */
-  #wanted(event: WatchEvent, obj: KubeObject, uid: string, changeKey?: string, old?: KubeObject): boolean {
+  #wanted(
+    event: WatchEvent,
+    obj: KubeObject,
+    uid: string,
+    changeKey?: string,
+    old?: KubeObject,
+    profile?: string,
+  ): boolean {
     const id = eventIdentity(uid, changeKey);
     let wanted = false;
     for (const sub of this.subscriptions.values()) {
       const d = sub.detection;
+      if (profile !== undefined && d.changes.id !== profile) continue;
       const decision = decideEvent(sub, event, obj, old);
       if (decision === 'suppressed') this.#countSuppressed(d.name, `${d.uid}/${d.name}/${id}`);
       else if (decision === 'pending') wanted = true;

@@ -179,6 +179,8 @@ export class ResilientWatch {
     this.#current = abort;
     const onStop = (): void => abort.abort();
     this.#stop.signal.addEventListener('abort', onStop, { once: true });
+    // A stop that landed between the list and this watch fired no listener: honour it now.
+    if (this.#stop.signal.aborted) abort.abort();
     const timeout = this.#opts.watchTimeoutSeconds;
     let stalled = false;
     let timer: NodeJS.Timeout | undefined;
@@ -256,6 +258,7 @@ export class ResilientWatch {
       // PartialObjectMetadata carries meta.k8s.io/v1 as its own type; report the resource's instead.
       obj.apiVersion = this.#opts.apiVersion;
       obj.kind = this.#opts.kind;
+      dropLastApplied(obj);
     }
     try {
       this.#handler.onObject(type, obj);
@@ -269,4 +272,17 @@ export class ResilientWatch {
       });
     }
   }
+}
+
+/** The annotation `kubectl apply` (client-side) fills with the whole applied object. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Metadata-only reads exist to keep values out of the process, but for a Secret applied with
+ * client-side `kubectl apply` this annotation holds a copy of its data. It is dropped on receipt,
+ * before any handler sees the object.
+ */
+function dropLastApplied(obj: KubeObject): void {
+  const annotations = obj.metadata?.annotations;
+  if (annotations && LAST_APPLIED in annotations) delete annotations[LAST_APPLIED];
 }

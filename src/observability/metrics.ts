@@ -14,6 +14,22 @@ export interface Metrics {
   detectionsReady: Gauge<'state'>;
   httpConnectionsOpened: Gauge;
   httpRequests: Gauge;
+  rbacIndexObjects: Gauge<'kind'>;
+  rbacIndexSynced: Gauge;
+  notificationsSent: Counter<'sink'>;
+  notificationsFailed: Counter<'sink' | 'reason'>;
+  notificationRetries: Counter<'sink'>;
+  notifyQueueDepth: Gauge<'sink'>;
+  openAlerts: Gauge<'severity'>;
+  trafficLines: Counter<'input' | 'result'>;
+  trafficHttpRequests: Counter<'code'>;
+  trafficWindows: Gauge;
+  trafficAlertsTracked: Gauge;
+  trafficEvictions: Counter<'what'>;
+  trafficAlerts: Counter<'detection' | 'rule' | 'action'>;
+  actorRecords: Counter<'source' | 'outcome'>;
+  actorRejected: Counter<'endpoint' | 'reason'>;
+  actorCompletions: Counter<'outcome'>;
 }
 
 /** Creates the registry and the metrics (with Node process metrics). */
@@ -85,6 +101,100 @@ export function createMetrics(): Metrics {
     httpRequests: new Gauge({
       name: 'tripline_api_requests',
       help: 'Requests the operator sent to the API server since start.',
+      registers: r,
+    }),
+    rbacIndexObjects: new Gauge({
+      name: 'tripline_rbac_index_objects',
+      help: 'Roles, ClusterRoles, RoleBindings and ClusterRoleBindings held by the RBAC index, by kind.',
+      labelNames: ['kind'],
+      registers: r,
+    }),
+    rbacIndexSynced: new Gauge({
+      name: 'tripline_rbac_index_synced',
+      help: '1 once the RBAC index has listed all four RBAC kinds (whoCan and serviceaccount.* risks are added from then on).',
+      registers: r,
+    }),
+    notificationsSent: new Counter({
+      name: 'tripline_notifications_sent_total',
+      help: 'Notifications delivered, by sink: events, alertmanager, webhook, slack, policyreport.',
+      labelNames: ['sink'],
+      registers: r,
+    }),
+    notificationsFailed: new Counter({
+      name: 'tripline_notifications_failed_total',
+      help: 'Notifications given up, by sink and reason: rejected (4xx), exhausted (retries used up), queue_full (dropped).',
+      labelNames: ['sink', 'reason'],
+      registers: r,
+    }),
+    notificationRetries: new Counter({
+      name: 'tripline_notification_retries_total',
+      help: 'Failed deliveries to a sink that are tried again (5xx, 429, network errors, timeouts), by sink.',
+      labelNames: ['sink'],
+      registers: r,
+    }),
+    notifyQueueDepth: new Gauge({
+      name: 'tripline_notify_queue_depth',
+      help: 'Notifications waiting for delivery, by sink (bounded by notifyQueueSize).',
+      labelNames: ['sink'],
+      registers: r,
+    }),
+    openAlerts: new Gauge({
+      name: 'tripline_open_alerts',
+      help: 'AuditAlerts not Resolved (Open or Acknowledged), by severity, as the lifecycle watch sees them.',
+      labelNames: ['severity'],
+      registers: r,
+    }),
+    // Traffic ingestion (src/traffic/, README "Traffic anomalies from ingress access logs").
+    trafficLines: new Counter({
+      name: 'tripline_traffic_lines_total',
+      help: 'Access-log lines read, by input (http, file) and result: accepted, late (older than the window), malformed, oversized.',
+      labelNames: ['input', 'result'],
+      registers: r,
+    }),
+    trafficHttpRequests: new Counter({
+      name: 'tripline_traffic_http_requests_total',
+      help: 'Requests to the traffic endpoint, by answer code (200, 400, 401, 413, 503, ...).',
+      labelNames: ['code'],
+      registers: r,
+    }),
+    trafficWindows: new Gauge({
+      name: 'tripline_traffic_windows',
+      help: 'Ingress windows held (per traffic detection, bounded by trafficMaxIngresses each).',
+      registers: r,
+    }),
+    trafficAlertsTracked: new Gauge({
+      name: 'tripline_traffic_alerts_tracked',
+      help: 'Traffic alerts with a firing rule or a status write pending.',
+      registers: r,
+    }),
+    trafficEvictions: new Counter({
+      name: 'tripline_traffic_evictions_total',
+      help: 'Bounded-memory evictions, by what: ingress (least recently seen window dropped), source (address replaced in a top-k summary).',
+      labelNames: ['what'],
+      registers: r,
+    }),
+    trafficAlerts: new Counter({
+      name: 'tripline_traffic_alerts_total',
+      help: 'Traffic AuditAlert writes, by detection, rule and action: created, updated (status.traffic).',
+      labelNames: ['detection', 'rule', 'action'],
+      registers: r,
+    }),
+    actorRecords: new Counter({
+      name: 'tripline_actor_records_total',
+      help: 'Requests the attribution webhooks received, by source (admission, audit) and outcome (recorded, or why ignored).',
+      labelNames: ['source', 'outcome'],
+      registers: r,
+    }),
+    actorRejected: new Counter({
+      name: 'tripline_actor_requests_rejected_total',
+      help: 'Requests to the attribution webhooks refused, by endpoint and reason: unauthenticated, too-large, bad-request, not-found.',
+      labelNames: ['endpoint', 'reason'],
+      registers: r,
+    }),
+    actorCompletions: new Counter({
+      name: 'tripline_actor_completions_total',
+      help: 'Alerts whose spec.actor awaited a late audit event, by outcome: patched, refused, failed, expired.',
+      labelNames: ['outcome'],
       registers: r,
     }),
   };

@@ -61,9 +61,15 @@ export function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** The snapshot of one observation of `obj`. */
-export function snapshotOf(obj: KubeObject): Snapshot {
-  const state = relevantState(obj);
+/**
+ * The snapshot of one observation of `obj`: of the part `project` selects (by default everything but
+ * status and server-written metadata; a detection's `spec.changes` may narrow it).
+ */
+export function snapshotOf(
+  obj: KubeObject,
+  project: (obj: KubeObject) => Record<string, unknown> = relevantState,
+): Snapshot {
+  const state = project(obj);
   const json = stableJson(state);
   const snap: Snapshot = { digest: createHash('sha256').update(json).digest('hex').slice(0, 16) };
   const generation = obj.metadata?.generation;
@@ -73,10 +79,13 @@ export function snapshotOf(obj: KubeObject): Snapshot {
 }
 
 /**
- * The key of the change from `prev` to `cur`, or undefined when nothing relevant changed. A spec
- * change bumps `metadata.generation` (`generation:N`); other changes (labels, annotations, kinds
- * without a generation) are keyed on the digest of the new state. Without a previous observation,
- * an object whose generation shows it was changed (or that has none) counts as changed.
+ * The key of the change from `prev` to `cur`, or undefined when nothing relevant changed (the
+ * digests are equal: a status-only, managedFields-only or re-applied unchanged update, or a change
+ * of fields the snapshot leaves out). A spec change bumps `metadata.generation`
+ * (`generation:N`); other changes (labels, annotations, kinds without a generation) are keyed on
+ * the digest of the new state. Both depend only on the new version, so the same change observed
+ * twice has the same key. Without a previous observation, an object whose generation shows it was
+ * changed (or that has none) counts as changed.
  */
 export function changeKeyOf(prev: Snapshot | undefined, cur: Snapshot): string | undefined {
   const g = cur.generation;
@@ -84,8 +93,8 @@ export function changeKeyOf(prev: Snapshot | undefined, cur: Snapshot): string |
     if (g === undefined) return `digest:${cur.digest}`;
     return g > 1 ? `generation:${g}` : undefined;
   }
-  if (g !== undefined && prev.generation !== undefined && g > prev.generation) return `generation:${g}`;
   if (prev.digest === cur.digest) return undefined;
+  if (g !== undefined && prev.generation !== undefined && g > prev.generation) return `generation:${g}`;
   return g === undefined ? `digest:${cur.digest}` : `generation:${g}/digest:${cur.digest}`;
 }
 

@@ -3,6 +3,8 @@ import { analyseGeneric, readMetadata } from './generic.js';
 import { analyseIngress } from './ingress.js';
 import { analyseNamespace } from './namespace.js';
 import { asRecord, asString, type Json, Notes, printable, truncateUtf8 } from './read.js';
+import { analyseRisks } from './risks/index.js';
+import { analyseSecret } from './secret.js';
 import type { KindAnalyser, SubjectAnalysis } from './types.js';
 import { analyseWorkload } from './workload.js';
 
@@ -28,6 +30,7 @@ const ANALYSERS: Readonly<Record<string, KindAnalyser>> = {
   'rbac.authorization.k8s.io/ClusterRole': analyseClusterRole,
   'rbac.authorization.k8s.io/Role': analyseClusterRole,
   '/Namespace': analyseNamespace,
+  '/Secret': analyseSecret,
 };
 
 /** Longest summary line (the CRD's limit). */
@@ -102,7 +105,8 @@ function runAnalyser(obj: Json, notes: Notes): ReturnType<KindAnalyser> {
 
 /**
  * Everything an alert needs from its subject: evidence (`metadata` plus kind-specific facts),
- * notes on what could not be read, a summary line and template variables. Never throws.
+ * notes on what could not be read, a summary line, template variables and the risks found in it
+ * (checks that need the cluster, such as missing Ingress backends, are enrichers). Never throws.
  */
 export function analyseSubject(obj: unknown): SubjectAnalysis {
   const notes = new Notes();
@@ -118,5 +122,6 @@ export function analyseSubject(obj: unknown): SubjectAnalysis {
     notes: notes.all(),
     summary: truncateUtf8(printable(part.summary), MAX_SUMMARY_BYTES),
     vars: { ...baseVars(o), ...part.vars },
+    risks: analyseRisks(o),
   };
 }

@@ -1,4 +1,5 @@
 import type { Json, Notes } from './read.js';
+import type { AlertRisk } from './risks/types.js';
 
 /** What one kind's analyser reads from an object. */
 export interface KindAnalysis {
@@ -23,4 +24,6 @@ export interface SubjectAnalysis {
   summary: string;
   /** Template variables known from the subject alone (name, namespace, kind, apiVersion, uid, nsFlag, ...). */
   vars: Record<string, string>;
+  /** What is risky in the subject itself (src/subjects/risks), most severe first; never secret values. */
+  risks: AlertRisk[];
 }

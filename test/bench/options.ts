@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 /** The scenarios, in the order they run. */
-export const SCENARIOS = ['latency', 'burst', 'scale'] as const;
+export const SCENARIOS = ['latency', 'burst', 'scale', 'traffic'] as const;
 /** One of {@link SCENARIOS}. */
 export type Scenario = (typeof SCENARIOS)[number];
 

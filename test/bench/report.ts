@@ -3,6 +3,7 @@ import type { CpuUsage } from './cpu.js';
 import type { BenchResults, BurstResult, LatencyResult, ScaleResult } from './results.js';
 import { TARGETS } from './results.js';
 import { ratio } from './stats.js';
+import { trafficRows } from './traffic.js';
 
 type Row = [
   scenario: string,
@@ -22,6 +23,7 @@ export function formatReport(r: BenchResults): string {
     ...(r.latency ? latencyRows(r.latency) : []),
     ...(r.burst ? burstRows(r.burst) : []),
     ...(r.scale ? scaleRows(r.scale) : []),
+    ...(r.traffic ? trafficRows(r.traffic) : []),
   ];
   const m = r.machine;
   const head = [

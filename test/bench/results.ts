@@ -7,6 +7,7 @@ import type { CpuUsage } from './cpu.js';
 import type { RunContext } from './machine.js';
 import type { BenchOptions } from './options.js';
 import type { Summary } from './stats.js';
+import type { TrafficResult } from './traffic.js';
 
 /** DESIGN §9 targets. */
 export const TARGETS = {
@@ -107,6 +108,7 @@ export interface BenchResults extends RunContext {
   latency?: LatencyResult;
   burst?: BurstResult;
   scale?: ScaleResult;
+  traffic?: TrafficResult;
   targets: typeof TARGETS;
   /** Set when the run failed; the figures measured before the failure are kept. */
   error?: string;

@@ -32,6 +32,7 @@ import { progress } from './progress.js';
 import { formatReport } from './report.js';
 import { type BenchResults, TARGETS } from './results.js';
 import { runScale } from './scale.js';
+import { runTraffic } from './traffic.js';
 
 /** What is running now, so an error or Ctrl-C can stop it. */
 const live: { cp?: ControlPlane; op?: OperatorProcess } = {};
@@ -161,6 +162,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (opts.only.includes('latency') || opts.only.includes('burst')) await runLiveScenarios(opts, results);
     if (opts.only.includes('scale')) await runScaleScenario(opts, results);
+    // No control plane: ingestion alone, in a process pinned to one core (last, on a quiet machine).
+    if (opts.only.includes('traffic')) results.traffic = await runTraffic(opts.quick ? 100_000 : 300_000);
   } catch (err: unknown) {
     failure = err;
   }

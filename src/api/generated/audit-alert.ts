@@ -113,7 +113,11 @@ export interface AlertActor {
   operation?: string;
   time?: string;
   /**
-   * Where the actor facts came from, e.g. managedFields, admissionWebhook, auditWebhook.
+   * The user who made the request as username through impersonation (audit webhook).
+   */
+  impersonatedBy?: string;
+  /**
+   * Where the actor facts came from: managedFields, admission (webhook), audit (webhook).
    *
    * @maxItems 8
    */
@@ -136,6 +140,12 @@ export interface WhoCanEntry {
    * The binding and role that grant it.
    */
   via?: string;
+  /**
+   * The verbs the binding grants there (e.g. create; bind, escalate for roles).
+   *
+   * @maxItems 16
+   */
+  verbs?: string[];
 }
 export interface AlertStep {
   title: string;
@@ -168,6 +178,74 @@ export interface AuditAlertStatus {
    */
   history?: AlertHistoryEntry[];
   observedGeneration?: number;
+  /**
+   * Live aggregates of a traffic alert (event TrafficAnomaly), kept by the operator while the alert is not Resolved. spec.evidence holds the window that raised the alert; this holds what came after: counts while the condition held, the busiest sources, status codes and the latest window.
+   */
+  traffic?: {
+    rule?: string;
+    /**
+     * Whether the condition held at the last update.
+     */
+    active?: boolean;
+    /**
+     * How often the condition started while this alert was open (1 for the first time).
+     */
+    firings?: number;
+    firstSeen?: string;
+    /**
+     * The last time the condition held.
+     */
+    lastSeen?: string;
+    /**
+     * When the condition stopped holding (absent while it holds).
+     */
+    clearedAt?: string;
+    updatedAt?: string;
+    /**
+     * Requests to the Ingress while the condition held, the raising window included.
+     */
+    requests?: number;
+    /**
+     * Of those, the requests the rule is about: from disallowed sources, answered 4xx or 5xx, or all of them for request-rate.
+     */
+    matched?: number;
+    /**
+     * Requests by status code while the condition held.
+     *
+     * @maxItems 64
+     */
+    statusCodes?: {
+      code: number;
+      count: number;
+    }[];
+    /**
+     * The busiest source addresses while the condition held (approximate beyond the tracked set).
+     *
+     * @maxItems 50
+     */
+    topSources?: {
+      address: string;
+      requests: number;
+      /**
+       * Whether the address is inside the detection's allowed ranges (absent when none are set).
+       */
+      allowed?: boolean;
+    }[];
+    /**
+     * The latest evaluated window.
+     */
+    window?: {
+      start?: string;
+      end?: string;
+      requests?: number;
+      matched?: number;
+      ratio?: number;
+      /**
+       * Requests per window the learned baseline expected (request-rate only).
+       */
+      baseline?: number;
+    };
+  };
 }
 /**
  * A remediation request (action, written by people) and its outcome (written by the operator).

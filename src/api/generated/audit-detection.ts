@@ -32,12 +32,35 @@ export interface AuditDetectionSpec {
    */
   resources: DetectionResource[];
   /**
-   * Which changes raise an alert.
+   * Which changes raise an alert. TrafficAnomaly (alone) makes this a traffic detection: it reads ingress access logs instead of watching objects, with the thresholds in spec.traffic.
    *
    * @minItems 1
-   * @maxItems 3
+   * @maxItems 4
    */
-  events?: ('Created' | 'Updated' | 'Deleted')[];
+  events?: ('Created' | 'Updated' | 'Deleted' | 'TrafficAnomaly')[];
+  /**
+   * For Updated events: which parts of an object count as a change. Without it, everything but status and server-written metadata counts (resourceVersion, generation, managedFields, timestamps, finalizers, the kubectl last-applied annotation).
+   */
+  changes?: {
+    /**
+     * Only changes of these fields count, as dot-separated paths from the top of the object, e.g. spec, spec.tls, metadata.annotations. Under metadata only labels, annotations and ownerReferences can be named; status never counts. Default: everything but status and server-written metadata.
+     *
+     * @maxItems 32
+     */
+    fields?: string[];
+    /**
+     * Annotations whose changes never count (glob patterns, `*` and `?`), typically ones a controller writes back as status, e.g. ingress.kubernetes.io/backends (GKE) or field.cattle.io/publicEndpoints (Rancher).
+     *
+     * @maxItems 64
+     */
+    ignoreAnnotations?: string[];
+    /**
+     * Top-level fields whose values the operator never reads (Secrets are read as metadata only, so `data`): a change is a new write to them as managedFields record it, i.e. a new manager or a newer time of an entry that owns them. managedFields times have one-second resolution.
+     *
+     * @maxItems 8
+     */
+    writtenFields?: string[];
+  };
   match?: DetectionMatch;
   /**
    * Raise the severity of an alert when a CEL condition over `object` holds. The first matching entry wins; an override never lowers the base severity.
@@ -74,12 +97,227 @@ export interface AuditDetectionSpec {
   resolution?: StepTemplate[];
   remediation?: DetectionRemediation;
   /**
-   * Notification routes (schema to come with the notification sinks).
+   * Where this detection's alerts are sent. Without it, every sink configured in the operator gets them (each above its own minimum severity). Kubernetes Events and PolicyReports are sinks too.
    */
   notify?: {
-    [k: string]: unknown;
+    /**
+     * Only these sinks get this detection's alerts; an empty list sends them nowhere. A sink the operator is not configured for is ignored.
+     *
+     * @maxItems 5
+     */
+    sinks?: ('events' | 'alertmanager' | 'webhook' | 'slack' | 'policyreport')[];
+    /**
+     * Alerts below this severity are sent nowhere (they are still raised).
+     */
+    minSeverity?: 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
   };
   retention?: DetectionRetention;
+  /**
+   * Thresholds of a traffic detection (events [TrafficAnomaly]). Access-log lines are counted in a sliding window per Ingress (namespace/ingress_name from the log, or the host when the log does not name the Ingress); each rule keeps at most one open AuditAlert per Ingress, updated while its condition lasts, and raises a new one only after that alert was resolved and the condition clears and occurs again.
+   */
+  traffic?: {
+    /**
+     * Length of the sliding window every rule looks at (Go duration, 5s to 1h).
+     */
+    window?: string;
+    /**
+     * Which logged address identifies the client: RemoteAddr (remote_addr), or ForwardedFor (the first x_forwarded_for address, falling back to remote_addr; only trustworthy when a proxy you control sets the header).
+     */
+    clientAddress?: 'RemoteAddr' | 'ForwardedFor';
+    /**
+     * How many of the busiest source addresses an alert lists.
+     */
+    topSources?: number;
+    /**
+     * How often an open alert's status (counts, top sources, status codes, latest window) is refreshed while its condition holds.
+     */
+    updateInterval?: string;
+    /**
+     * Requests from source addresses outside allowedCIDRs.
+     */
+    disallowedSource?: {
+      enabled?: boolean;
+      /**
+       * Severity of this rule's alerts; the detection's severity when absent.
+       */
+      severity?: 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
+      /**
+       * How long the condition must hold before the rule fires, and stay false before it clears (Go duration).
+       */
+      hold?: string;
+      /**
+       * Steps appended to the detection's investigation steps for this rule's alerts.
+       *
+       * @maxItems 16
+       */
+      investigation?: {
+        title: string;
+        detail?: string;
+        command?: string;
+      }[];
+      /**
+       * Steps appended to the detection's resolution steps for this rule's alerts.
+       *
+       * @maxItems 16
+       */
+      resolution?: {
+        title: string;
+        detail?: string;
+        command?: string;
+      }[];
+      /**
+       * Source ranges allowed to reach the Ingresses, IPv4 and IPv6 (a bare address is a /32 or /128). Empty: the rule is off.
+       *
+       * @maxItems 256
+       */
+      allowedCIDRs?: string[];
+      /**
+       * Requests from disallowed addresses within one window before the rule fires.
+       */
+      minRequests?: number;
+    };
+    /**
+     * Request-rate spikes, against an absolute limit and against a baseline learned per Ingress.
+     */
+    requestRate?: {
+      enabled?: boolean;
+      /**
+       * Severity of this rule's alerts; the detection's severity when absent.
+       */
+      severity?: 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
+      /**
+       * How long the condition must hold before the rule fires, and stay false before it clears (Go duration).
+       */
+      hold?: string;
+      /**
+       * Steps appended to the detection's investigation steps for this rule's alerts.
+       *
+       * @maxItems 16
+       */
+      investigation?: {
+        title: string;
+        detail?: string;
+        command?: string;
+      }[];
+      /**
+       * Steps appended to the detection's resolution steps for this rule's alerts.
+       *
+       * @maxItems 16
+       */
+      resolution?: {
+        title: string;
+        detail?: string;
+        command?: string;
+      }[];
+      /**
+       * Fires when one window holds more requests than this. 0 turns the absolute limit off.
+       */
+      maxRequests?: number;
+      /**
+       * An exponentially weighted moving average of the request rate per Ingress, learned while the rule is not firing. Fires when a window holds at least minRequests and more than multiplier times the baseline.
+       */
+      baseline?: {
+        enabled?: boolean;
+        multiplier?: number;
+        /**
+         * Windows with fewer requests never count as a spike, whatever the baseline.
+         */
+        minRequests?: number;
+        /**
+         * How fast the baseline forgets: the weight of a past rate halves after this long.
+         */
+        halfLife?: string;
+        /**
+         * How long an Ingress must have been seen before its baseline is trusted.
+         */
+        warmup?: string;
+      };
+    };
+    /**
+     * Bursts of 4xx answers (scans, credential stuffing, broken clients).
+     */
+    clientErrorRatio?: {
+      enabled?: boolean;
+      /**
+       * Severity of this rule's alerts; the detection's severity when absent.
+       */
+      severity?: 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
+      /**
+       * How long the condition must hold before the rule fires, and stay false before it clears (Go duration).
+       */
+      hold?: string;
+      /**
+       * Steps appended to the detection's investigation steps for this rule's alerts.
+       *
+       * @maxItems 16
+       */
+      investigation?: {
+        title: string;
+        detail?: string;
+        command?: string;
+      }[];
+      /**
+       * Steps appended to the detection's resolution steps for this rule's alerts.
+       *
+       * @maxItems 16
+       */
+      resolution?: {
+        title: string;
+        detail?: string;
+        command?: string;
+      }[];
+      /**
+       * Fires when this share of a window's requests (or more) were answered 4xx.
+       */
+      ratio?: number;
+      /**
+       * Windows with fewer requests never fire.
+       */
+      minRequests?: number;
+    };
+    /**
+     * Bursts of 5xx answers (a failing backend, or requests that make it fail).
+     */
+    serverErrorRatio?: {
+      enabled?: boolean;
+      /**
+       * Severity of this rule's alerts; the detection's severity when absent.
+       */
+      severity?: 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
+      /**
+       * How long the condition must hold before the rule fires, and stay false before it clears (Go duration).
+       */
+      hold?: string;
+      /**
+       * Steps appended to the detection's investigation steps for this rule's alerts.
+       *
+       * @maxItems 16
+       */
+      investigation?: {
+        title: string;
+        detail?: string;
+        command?: string;
+      }[];
+      /**
+       * Steps appended to the detection's resolution steps for this rule's alerts.
+       *
+       * @maxItems 16
+       */
+      resolution?: {
+        title: string;
+        detail?: string;
+        command?: string;
+      }[];
+      /**
+       * Fires when this share of a window's requests (or more) were answered 5xx.
+       */
+      ratio?: number;
+      /**
+       * Windows with fewer requests never fire.
+       */
+      minRequests?: number;
+    };
+  };
 }
 export interface DetectionResource {
   /**
@@ -120,6 +358,24 @@ export interface DetectionMatch {
    * Optional CEL expression over `object` (and `oldObject` for updates); the object counts when it is true.
    */
   condition?: string;
+  /**
+   * Only objects that another object names count, e.g. Secrets named in an Ingress's spec.tls[].secretName. Checked when an alert is about to be raised, by listing the referring resource in the subject's namespace (cluster-wide when either is cluster-scoped); an object nobody refers to raises nothing, and the referring objects are listed in the alert's evidence.referencedBy. The operator needs list on the referring resource.
+   */
+  referencedBy?: {
+    /**
+     * API group of the referring resource; empty for the core group.
+     */
+    group?: string;
+    version: string;
+    /**
+     * Plural resource name of the referring objects, e.g. ingresses.
+     */
+    resource: string;
+    /**
+     * Where a referring object names the subject: dot-separated field names, `[]` after a field for every item of that list, ending in a string field, e.g. spec.tls[].secretName.
+     */
+    path: string;
+  };
 }
 /**
  * Labels of the subject's namespace.

@@ -8,6 +8,7 @@ import {
 import { LABELS } from '../../../src/api/constants.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import type { KubeObject } from '../../../src/api/kube-object.js';
+import { maxSeverity, type Severity } from '../../../src/detections/severity.js';
 import { crdValidator, errorsOf } from '../support/crd-schema.js';
 import { defaultDetections, subjectFixture } from '../support/fixtures.js';
 
@@ -126,7 +127,12 @@ describe('buildAlert', () => {
         assert.equal(alert.spec.subject.kind, subject.kind);
         assert.equal(alert.spec.subject.creationTimestamp, subject.metadata.creationTimestamp);
         assert.deepEqual(alert.spec.detection, { name: c.detection, generation: 3 });
-        assert.equal(alert.spec.severity, detection(c.detection).spec.severity);
+        const raised = (alert.spec.risks ?? []).reduce<Severity>(
+          (s, r) => maxSeverity(s, r.severity),
+          detection(c.detection).spec.severity,
+        );
+        assert.equal(alert.spec.severity, raised, 'the detection severity, raised by the risks');
+        assert.equal(alert.metadata.labels?.[LABELS.severity], raised);
         assert.equal(alert.spec.detectedAt, '2026-11-20T12:00:05.123Z');
         assert.match(alert.spec.summary, c.summary);
       });
@@ -138,6 +144,49 @@ describe('buildAlert', () => {
         assert.equal(labels[LABELS.subjectKind], subject.kind);
         for (const key of Object.keys(subject.metadata.labels ?? {})) assert.equal(labels[key], undefined);
       });
+    });
+  }
+
+  const riskCases: { fixture: string; detection: string; severity: Severity; risks: string[] }[] = [
+    {
+      fixture: 'pod',
+      detection: 'workload-created',
+      severity: 'Critical',
+      risks: ['workload.privileged', 'workload.hostpath-runtime-socket', 'workload.host-pid'],
+    },
+    {
+      fixture: 'deployment',
+      detection: 'workload-created',
+      severity: 'Low',
+      risks: ['workload.image-no-digest'],
+    },
+    {
+      fixture: 'clusterrole',
+      detection: 'clusterrole-created',
+      severity: 'High',
+      risks: ['clusterrole.secrets-read', 'clusterrole.pods-exec-attach'],
+    },
+    {
+      fixture: 'namespace-bare',
+      detection: 'namespace-created',
+      severity: 'Medium',
+      risks: ['namespace.pss-enforce-missing'],
+    },
+  ];
+  for (const c of riskCases) {
+    it(`risks: ${c.fixture} carries its risks and severity ${c.severity}`, () => {
+      const alert = buildAlert({
+        detection: detection(c.detection),
+        subject: subjectFixture(c.fixture),
+        resource: cases[1]!.resource,
+        event: 'Created',
+        detectedAt: NOW,
+      });
+      const ids = (alert.spec.risks ?? []).map((r) => r.id);
+      for (const id of c.risks) assert.ok(ids.includes(id), `${id} in ${ids}`);
+      assert.equal(alert.spec.severity, c.severity);
+      assert.equal(alert.metadata.labels?.[LABELS.severity], c.severity);
+      assert.ok(validate(alert), errorsOf(validate));
     });
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { validateTemplates } from '../../../src/alerts/steps.js';
+import { compileDetection } from '../../../src/detections/compile.js';
 import { crdValidator, errorsOf } from '../support/crd-schema.js';
 import { defaultDetections } from '../support/fixtures.js';
 
@@ -7,14 +8,23 @@ describe('default detections (manifests/detections)', () => {
   const detections = defaultDetections();
   const validate = crdValidator('tripline.dev_auditdetections.yaml');
 
-  it('ships the four core detections', () => {
+  it('ships the six default detections', () => {
     assert.deepEqual([...detections.keys()].sort(), [
       'clusterrole-created',
+      'ingress-changed',
       'ingress-created',
+      'ingress-traffic-anomaly',
       'namespace-created',
       'workload-created',
     ]);
   });
+
+  /** The event a default detection's name promises. */
+  const EVENT_BY_SUFFIX: ReadonlyArray<[string, string]> = [
+    ['-created', 'Created'],
+    ['-changed', 'Updated'],
+    ['-anomaly', 'TrafficAnomaly'],
+  ];
 
   for (const [name, detection] of detections) {
     describe(name, () => {
@@ -36,9 +46,10 @@ describe('default detections (manifests/detections)', () => {
         for (const c of commands) assert.match(c, /^kubectl /, c);
       });
 
-      it('has a description, watches created objects and allows no remediation by default', () => {
+      it('has a description, watches the event its name says and allows no remediation by default', () => {
         assert.ok((detection.spec.description ?? '').length > 100);
-        assert.deepEqual(detection.spec.events, ['Created']);
+        const event = EVENT_BY_SUFFIX.find(([suffix]) => name.endsWith(suffix))?.[1];
+        assert.deepEqual(detection.spec.events, [event]);
         assert.deepEqual(detection.spec.remediation?.allowedActions ?? [], []);
       });
     });
@@ -57,4 +68,29 @@ describe('default detections (manifests/detections)', () => {
     ]);
     assert.equal(w?.spec.match?.skipControlled, true);
   });
+});
+
+describe('opt-in detections (manifests/detections-optional)', () => {
+  const detections = defaultDetections('manifests/detections-optional');
+  const validate = crdValidator('tripline.dev_auditdetections.yaml');
+
+  it('ships ingress-tls-secret-changed, gated on Ingress references', () => {
+    assert.deepEqual([...detections.keys()], ['ingress-tls-secret-changed']);
+    const d = detections.get('ingress-tls-secret-changed');
+    assert.deepEqual(d?.spec.resources, [{ group: '', version: 'v1', resource: 'secrets' }]);
+    assert.deepEqual(d?.spec.events, ['Created', 'Updated', 'Deleted']);
+    assert.equal(d?.spec.match?.referencedBy?.path, 'spec.tls[].secretName');
+  });
+
+  for (const [name, detection] of detections) {
+    it(`${name} is valid, compiles and uses only known template variables`, () => {
+      assert.ok(validate(detection), errorsOf(validate));
+      const compiled = compileDetection(detection);
+      assert.ok(compiled.ok, compiled.ok ? '' : compiled.errors.join('; '));
+      assert.deepEqual(compiled.detection.warnings, []);
+      const steps = [...(detection.spec.investigation ?? []), ...(detection.spec.resolution ?? [])];
+      assert.deepEqual(validateTemplates(steps), []);
+      assert.ok(steps.filter((s) => s.command?.startsWith('kubectl ')).length >= 5);
+    });
+  }
 });

@@ -47,8 +47,8 @@ describe('compileDetection', () => {
     },
     {
       name: 'unsupported event',
-      spec: { events: ['TrafficAnomaly' as 'Created'] },
-      error: /"TrafficAnomaly" is not supported/,
+      spec: { events: ['Renamed' as 'Created'] },
+      error: /"Renamed" is not supported/,
     },
     {
       name: 'namespaceSelector without values',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/kube-object.js';
+import { DEFAULT_PROFILE } from '../../../src/detections/change-profile.js';
 import type { CompiledDetection } from '../../../src/detections/compile.js';
 import {
   controlledByWatchedKind,
@@ -19,6 +20,7 @@ const detection = (over: Partial<CompiledDetection> = {}): CompiledDetection => 
   resources: [],
   events: new Set(['Created']),
   skipControlled: true,
+  changes: DEFAULT_PROFILE,
   usesNamespaceSelector: false,
   warnings: [],
   filter: () => true,

@@ -113,4 +113,17 @@ describe('default install manifests', () => {
     assert.ok(kustomization.resources.includes('../rbac'));
     assert.ok(!kustomization.resources.some((r) => r.includes('remediation')));
   });
+
+  it('leaves the opt-in Secret access and TLS secret detection out', () => {
+    const kustomization = one<{ resources: string[] }>('manifests/default/kustomization.yaml');
+    assert.ok(!kustomization.resources.some((r) => r.includes('tls-secrets') || r.includes('optional')));
+    const rbac = one<{ resources: string[] }>('manifests/rbac/kustomization.yaml');
+    assert.ok(!rbac.resources.some((r) => r.includes('tls-secrets')));
+    const detections = one<{ resources: string[] }>('manifests/detections/kustomization.yaml');
+    assert.ok(!detections.resources.some((r) => r.includes('secret')));
+    const role = one<{ rules: { resources: string[]; verbs: string[] }[] }>(
+      'manifests/rbac/tls-secrets/role.yaml',
+    );
+    assert.deepEqual(role.rules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] }]);
+  });
 });

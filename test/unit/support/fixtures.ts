@@ -24,13 +24,12 @@ export function subjectFixture(name: string): KubeObject {
   return obj;
 }
 
-/** The default detections shipped in manifests/detections/, by name. */
-export function defaultDetections(): Map<string, AuditDetection> {
-  const dir = path.join(ROOT, 'manifests/detections');
+/** The detections shipped in a folder (default: the default ones in manifests/detections/), by name. */
+export function defaultDetections(folder = 'manifests/detections'): Map<string, AuditDetection> {
+  const dir = path.join(ROOT, folder);
   const out = new Map<string, AuditDetection>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')) {
-    for (const d of loadAll<AuditDetection>(`manifests/detections/${file}`))
-      out.set(d.metadata.name ?? file, d);
+    for (const d of loadAll<AuditDetection>(`${folder}/${file}`)) out.set(d.metadata.name ?? file, d);
   }
   return out;
 }

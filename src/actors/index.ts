@@ -1,0 +1,277 @@
+/**
+ * Request attribution (DESIGN §4): who made the change an alert is about, beyond managedFields.
+ * An observe-only admission webhook and an audit webhook receiver, both over TLS, feed one bounded
+ * store; an enricher reads it before each alert is written, a completer patches `spec.actor` once
+ * when audit facts arrive later, and the lifecycle controller asks it who moved an alert's state.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Enricher } from '../alerts/enrich.js';
+import { ENRICH_TIMEOUT_MS } from '../alerts/enrich.js';
+import { SettingsError } from '../config/load.js';
+import type { Settings } from '../config/schema.js';
+import type { KubeClient } from '../kube/client.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Clock } from '../runtime/clock.js';
+import { readCertDir } from './cert-dir.js';
+import { GeneratedCerts } from './cert-secret.js';
+import type { KeyPair } from './certs.js';
+import { ActorCompleter } from './completer.js';
+import { ActorEnricher } from './enricher.js';
+import { admissionHandler, auditHandler, type RecordCounter } from './handlers.js';
+import { AttributionStore } from './store.js';
+import { type Reply, type RunningEndpoint, startTlsEndpoint, type TlsEndpoint } from './tls-server.js';
+
+/** What the rest of the operator uses. */
+export interface Attribution {
+  /** The actor enricher, or none when both webhooks are off. */
+  enrichers: Enricher[];
+  /** Who moved `alert` to state `to` (at or after `since`), as the admission webhook saw it. */
+  changedBy(alert: string, to: string, since?: Date): string | undefined;
+  stop(): Promise<void>;
+}
+
+/** What attribution needs from the operator. */
+export interface AttributionDeps {
+  client: Pick<KubeClient, 'request'>;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+}
+
+interface EndpointContext {
+  store: AttributionStore;
+  clock: Clock;
+  count: RecordCounter;
+}
+
+/** One receiver: where it listens, how callers authenticate, what it does with a body. */
+interface EndpointSpec {
+  name: 'admission' | 'audit';
+  path: string;
+  maxBodyBytes: number;
+  bind(s: Settings): string;
+  clientCaFile(s: Settings): string;
+  tokenFile(s: Settings): string;
+  /** Anyone who can reach an unauthenticated receiver could forge attribution. */
+  requiresAuth: boolean;
+  handler(c: EndpointContext): (body: unknown) => Reply;
+}
+
+const MiB = 1024 * 1024;
+/** The receivers, wired by table. */
+const ENDPOINTS: readonly EndpointSpec[] = [
+  {
+    name: 'admission',
+    path: '/admission',
+    // An AdmissionReview holds the object and the old object (each up to the API server's ~3 MiB).
+    maxBodyBytes: 8 * MiB,
+    bind: (s) => s.admissionBindAddress,
+    clientCaFile: (s) => s.admissionClientCaFile,
+    tokenFile: () => '',
+    // The API server calls admission webhooks without credentials unless configured to; a forged
+    // review cannot displace the real one for a create (the first record of a uid wins).
+    requiresAuth: false,
+    handler: (c) => admissionHandler(c.store, c.clock, c.count),
+  },
+  {
+    name: 'audit',
+    path: '/audit',
+    // A batch of up to 400 events; Metadata-level events are ~2 KiB each.
+    maxBodyBytes: 32 * MiB,
+    bind: (s) => s.auditBindAddress,
+    clientCaFile: (s) => s.auditClientCaFile,
+    tokenFile: (s) => s.auditTokenFile,
+    requiresAuth: true,
+    handler: (c) => auditHandler(c.store, c.count),
+  },
+];
+
+/** Where the serving certificate comes from: a mounted directory (cert-manager) or generated. */
+interface CertSource {
+  load(): Promise<KeyPair>;
+  /** How often to look again (renewals). */
+  refreshMs: number;
+}
+
+const CERT_SOURCES: ReadonlyArray<{
+  id: string;
+  applies(s: Settings): boolean;
+  create(s: Settings, d: AttributionDeps): CertSource;
+}> = [
+  {
+    id: 'directory',
+    applies: (s) => s.attributionCertDir !== '',
+    create: (s) => ({ load: () => readCertDir(s.attributionCertDir), refreshMs: 60_000 }),
+  },
+  {
+    id: 'generated',
+    applies: () => true,
+    create: (s, d) => {
+      const certs = new GeneratedCerts(d, {
+        namespace: s.podNamespace || 'tripline-system',
+        secret: s.attributionCertSecret,
+        hosts: s.attributionCertHosts
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
+        webhookConfiguration: s.admissionWebhookConfiguration,
+      });
+      return { load: async () => (await certs.ensure()).serving, refreshMs: 3_600_000 };
+    },
+  },
+];
+
+const DISABLED: Attribution = { enrichers: [], changedBy: () => undefined, stop: async () => {} };
+
+/** Starts the enabled receivers (listening at once) and returns the enricher and lookups. */
+export async function startAttribution(settings: Settings, deps: AttributionDeps): Promise<Attribution> {
+  const specs = ENDPOINTS.filter((e) => e.bind(settings) !== 'off');
+  if (specs.length === 0) return DISABLED;
+  const log = deps.log.child({ component: 'attribution' });
+  const store = new AttributionStore(
+    { maxEntries: settings.attributionCacheSize, ttlMs: settings.attributionTtlSeconds * 1000 },
+    deps.clock,
+  );
+  const m = deps.metrics;
+  const count: RecordCounter = (source, outcome, n = 1) => m.actorRecords.inc({ source, outcome }, n);
+  const ctx = { store, clock: deps.clock, count };
+  const endpoints = await Promise.all(specs.map((s) => endpointOf(s, settings, ctx, m)));
+  const running = await listenAll(endpoints, log);
+  for (const [i, r] of running.entries())
+    log.info('Listening for attribution', { endpoint: specs[i]?.name, port: r.port });
+  // The last entry applies always, so find() cannot miss.
+  const source = (CERT_SOURCES.find((c) => c.applies(settings)) as (typeof CERT_SOURCES)[number]).create(
+    settings,
+    { ...deps, log },
+  );
+  const certs = keepCertificate(source, running, log, settings);
+  const completer = new ActorCompleter(
+    {
+      client: deps.client,
+      store,
+      clock: deps.clock,
+      log,
+      onOutcome: (outcome) => m.actorCompletions.inc({ outcome }),
+    },
+    {
+      ttlMs: settings.attributionTtlSeconds * 1000,
+      maxPending: settings.attributionCacheSize,
+      retryMs: 1000,
+      maxAttempts: 10,
+    },
+  );
+  const enricher = new ActorEnricher(store, completer, deps.clock, {
+    auditEnabled: specs.some((s) => s.name === 'audit'),
+    // Below the enricher timeout, so a wait that runs out still leaves the admission facts in the alert.
+    waitMs: Math.min(settings.attributionWaitMs, ENRICH_TIMEOUT_MS - 200),
+    maxWaiting: Math.max(1, Math.floor(settings.workers / 4)),
+    freshMs: settings.attributionTtlSeconds * 1000,
+  });
+  return {
+    enrichers: [enricher],
+    changedBy: (alert, to, since) => {
+      const after = since?.getTime() ?? Number.NEGATIVE_INFINITY;
+      return store
+        .statusChanges(alert)
+        .filter((c) => c.to === to && c.at >= after)
+        .at(-1)?.user.username;
+    },
+    stop: async () => {
+      await certs.stop();
+      await completer.stop();
+      await Promise.all(running.map((r) => r.close()));
+    },
+  };
+}
+
+/** Opens every listener, or none: a bind failure closes those already open and fails the start. */
+async function listenAll(endpoints: TlsEndpoint[], log: Logger): Promise<RunningEndpoint[]> {
+  const running: RunningEndpoint[] = [];
+  try {
+    for (const ep of endpoints) running.push(await startTlsEndpoint(ep, log));
+  } catch (err: unknown) {
+    await Promise.all(running.map((r) => r.close()));
+    throw new Error('listening for attribution', { cause: err });
+  }
+  return running;
+}
+
+async function endpointOf(
+  spec: EndpointSpec,
+  s: Settings,
+  ctx: EndpointContext,
+  m: Metrics,
+): Promise<TlsEndpoint> {
+  const caFile = spec.clientCaFile(s);
+  const tokenFile = spec.tokenFile(s);
+  if (spec.requiresAuth && !caFile && !tokenFile) {
+    throw new SettingsError(
+      `${spec.name}: set a client CA file or a token file; without one anyone who can reach the receiver could forge attribution`,
+    );
+  }
+  const ep: TlsEndpoint = {
+    name: spec.name,
+    bind: spec.bind(s),
+    path: spec.path,
+    maxBodyBytes: spec.maxBodyBytes,
+    handle: spec.handler(ctx),
+    onRejected: (reason) => m.actorRejected.inc({ endpoint: spec.name, reason }),
+  };
+  if (caFile) ep.clientCa = await readSetting(caFile, `${spec.name} client CA`);
+  if (tokenFile) ep.token = (await readSetting(tokenFile, `${spec.name} token`)).trim();
+  return ep;
+}
+
+async function readSetting(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err: unknown) {
+    throw new SettingsError(`cannot read the ${what} file ${file}`, { cause: err });
+  }
+}
+
+/**
+ * Obtains the serving certificate and keeps it current: at once, then every `refreshMs` (renewals,
+ * another replica's rotation, cert-manager's re-issue); after a failure, again with capped backoff.
+ * Until the first success, handshakes fail and the API server ignores the webhook.
+ */
+function keepCertificate(
+  source: CertSource,
+  endpoints: RunningEndpoint[],
+  log: Logger,
+  s: Settings,
+): { stop(): Promise<void> } {
+  let current = '';
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let inFlight: Promise<void> = Promise.resolve();
+  const tick = async (): Promise<void> => {
+    try {
+      const pair = await source.load();
+      if (pair.cert !== current) {
+        for (const ep of endpoints) ep.setCertificate(pair);
+        log.info(current ? 'Reloaded webhook certificate' : 'Loaded webhook certificate');
+        current = pair.cert;
+      }
+      failures = 0;
+    } catch (err: unknown) {
+      failures++;
+      log.warn('Could not obtain the webhook certificate; alerts carry managedFields only until it works', {
+        err,
+      });
+    }
+    const delay =
+      failures === 0 ? source.refreshMs : Math.min(s.backoffBaseMs * 2 ** failures, s.backoffMaxMs);
+    if (!stopped) timer = setTimeout(() => (inFlight = tick()), delay);
+  };
+  inFlight = tick();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await inFlight;
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { printable } from '../../subjects/read.js';
+import { ANALYZE_USAGE, type Output, parseAnalyzeArgs, UsageError } from './args.js';
+import { parseSource } from './documents.js';
+import { renderJson } from './json.js';
+import { anyAtLeast, buildReport, type Report } from './report.js';
+import { renderSarif } from './sarif.js';
+import { InputError, readSources } from './sources.js';
+import { renderTable } from './table.js';
+
+export { ANALYZE_USAGE } from './args.js';
+
+/** What `tripline analyze` talks to; the real process in the CLI, buffers in tests. */
+export interface AnalyzeIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** All of stdin, for `-f -`. */
+  readStdin(): Promise<string>;
+  /** Directory relative paths are resolved against and shown relative to. */
+  cwd: string;
+  /** The tool version written into JSON and SARIF. */
+  version: string;
+}
+
+const RENDER: Record<Output, (report: Report, version: string) => string> = {
+  table: (report) => renderTable(report),
+  json: renderJson,
+  sarif: renderSarif,
+};
+
+const PREFIX = 'tripline analyze';
+
+/** All of the process's stdin as UTF-8. */
+export async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * `tripline analyze`: reads manifests, runs the operator's risk analysis on every object, prints
+ * the report, and returns the exit code: 2 for usage and input errors (the report of what could be
+ * read is still printed), 1 when a risk at or above `--fail-on` was found, 0 otherwise.
+ */
+export async function runAnalyze(argv: string[], io: AnalyzeIo): Promise<number> {
+  let args: ReturnType<typeof parseAnalyzeArgs>;
+  try {
+    args = parseAnalyzeArgs(argv);
+  } catch (err: unknown) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr(`${PREFIX}: ${err.message}\nSee tripline analyze --help.\n`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout(ANALYZE_USAGE);
+    return 0;
+  }
+  let sources: Awaited<ReturnType<typeof readSources>>;
+  try {
+    sources = await readSources(args.files, io.cwd, io.readStdin);
+  } catch (err: unknown) {
+    if (!(err instanceof InputError)) throw err;
+    io.stderr(`${PREFIX}: ${err.message}\n`);
+    return 2;
+  }
+  const parsed = sources.map(parseSource);
+  const report = buildReport(
+    parsed.flatMap((p) => p.objects),
+    parsed.flatMap((p) => p.errors),
+    parsed.flatMap((p) => p.notObjects),
+  );
+  io.stdout(RENDER[args.output](report, io.version));
+  // An empty input passes every threshold: say so, since it usually means a wrong path or a failed build.
+  if (report.objects === 0 && report.errors.length === 0)
+    io.stderr(`${PREFIX}: warning: the input holds no Kubernetes objects\n`);
+  for (const e of report.errors) io.stderr(`${PREFIX}: error: ${printable(e.message)}\n`);
+  if (report.errors.length > 0) return 2;
+  if (args.failOn !== undefined && anyAtLeast(report.findings, args.failOn)) {
+    io.stderr(`${PREFIX}: found risks of severity ${args.failOn} or higher (--fail-on ${args.failOn})\n`);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,153 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SettingsError } from '../config/load.js';
+import { endpoint, FileSecret } from './http.js';
+import { Outbox } from './outbox.js';
+import type { AlertNotice, AlertView, Sink, SinkDeps, SinkEntry } from './sink.js';
+import { describeCommand, noticeId } from './sink.js';
+
+/** Notices the webhook and Slack sinks send (remediation outcomes are Kubernetes Events only). */
+export const CHAT_NOTICES = new Set(['raised', 'acknowledged', 'resolved', 'reopened']);
+
+/** Header names of a signed delivery (documented in the README). */
+export const HEADERS = {
+  signature: 'x-tripline-signature',
+  timestamp: 'x-tripline-timestamp',
+  delivery: 'x-tripline-delivery',
+  event: 'x-tripline-event',
+} as const;
+
+/** The JSON body of a webhook delivery. */
+export interface WebhookPayload {
+  /** Version of this payload shape. */
+  version: 'tripline.dev/v1';
+  /** raised, acknowledged, resolved or reopened. */
+  type: string;
+  /** Stable per change: a retried or repeated delivery carries the same id (deduplicate on it). */
+  id: string;
+  /** When it happened. */
+  time: string;
+  by?: string;
+  alert: AlertView;
+  /** The command that shows the alert in full. */
+  command: string;
+}
+
+/** The body of a notice. */
+export function payloadFor(n: AlertNotice): WebhookPayload {
+  return {
+    version: 'tripline.dev/v1',
+    type: n.type,
+    id: noticeId(n),
+    time: n.time,
+    ...(n.by ? { by: n.by } : {}),
+    alert: n.alert,
+    command: describeCommand(n.alert.name),
+  };
+}
+
+/**
+ * `sha256=<hex HMAC-SHA256(key, "<timestamp>.<body>")>`. The timestamp is part of what is signed,
+ * so a receiver that rejects old timestamps cannot be fed a recorded delivery again.
+ */
+export function signature(key: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * What a receiver does (the README shows the same steps): recompute the signature over the raw
+ * body, compare in constant time, and refuse timestamps more than `toleranceSeconds` away.
+ */
+export function verifySignature(
+  key: string,
+  headers: { signature?: string; timestamp?: string },
+  body: string,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): boolean {
+  const ts = Number(headers.timestamp);
+  if (!headers.signature || !Number.isInteger(ts) || Math.abs(nowSeconds - ts) > toleranceSeconds)
+    return false;
+  const want = Buffer.from(signature(key, String(ts), body));
+  const got = Buffer.from(headers.signature);
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
+/** Headers of one delivery attempt, signed now (a retry is signed again with a fresh timestamp). */
+export function signedHeaders(
+  key: string,
+  body: string,
+  p: WebhookPayload,
+  now: Date,
+): Record<string, string> {
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  return {
+    [HEADERS.timestamp]: timestamp,
+    [HEADERS.signature]: signature(key, timestamp, body),
+    [HEADERS.delivery]: p.id,
+    [HEADERS.event]: p.type,
+  };
+}
+
+/**
+ * A generic webhook: one signed JSON POST per notice, in order, retried with backoff on 5xx, 429
+ * and network errors, never on other 4xx (the receiver refused it; retrying will not change that).
+ */
+export function webhookSink(deps: SinkDeps): Sink {
+  const s = deps.settings;
+  if (!s.webhookSecretFile) {
+    throw new SettingsError('webhookSecretFile is required with webhookUrl (deliveries are always signed)');
+  }
+  let url: URL;
+  try {
+    url = new URL(s.webhookUrl);
+  } catch {
+    // No cause: URL's error quotes the value, which may carry a token.
+    throw new SettingsError('webhookUrl is not a URL');
+  }
+  const key = new FileSecret(s.webhookSecretFile);
+  readAtStart(key, 'webhookSecretFile');
+  const http = endpoint(s.notifyTimeoutSeconds * 1000);
+  const outbox = new Outbox<WebhookPayload>({
+    sink: 'webhook',
+    capacity: s.notifyQueueSize,
+    maxAttempts: s.notifyMaxAttempts,
+    backoff: { baseMs: s.backoffBaseMs, maxMs: s.backoffMaxMs },
+    deliver: async ([p]) => {
+      if (!p) return;
+      const body = JSON.stringify(p);
+      await http.post(url, body, signedHeaders(key.read(), body, p, deps.clock.now()));
+    },
+    metrics: deps.metrics,
+    log: deps.log,
+  });
+  return {
+    id: 'webhook',
+    notify: (n) => {
+      if (!CHAT_NOTICES.has(n.type)) return;
+      const p = payloadFor(n);
+      outbox.push(p.id, p);
+    },
+    start: () => outbox.start(),
+    stop: async () => {
+      await outbox.stop();
+      http.close();
+    },
+  };
+}
+
+/** Fails start-up on an unreadable or empty secret file rather than dropping every delivery later. */
+export function readAtStart(secret: FileSecret, setting: string): void {
+  try {
+    secret.read();
+  } catch (err: unknown) {
+    throw new SettingsError(`${setting}: the file cannot be read or is empty`, { cause: err });
+  }
+}
+
+/** Registry entry (sinks.ts). */
+export const WEBHOOK_SINK: SinkEntry = {
+  id: 'webhook',
+  enabled: (s) => s.webhookUrl !== '',
+  minSeverity: (s) => s.webhookMinSeverity,
+  create: webhookSink,
+};

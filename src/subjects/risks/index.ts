@@ -1,0 +1,93 @@
+import { SEVERITIES } from '../../detections/severity.js';
+import { asRecord, asString, type Json } from '../read.js';
+import { ROLE_RULES, readRole } from './clusterrole.js';
+import { INGRESS_RULES, type IngressView, readIngress } from './ingress.js';
+import { NAMESPACE_RULES, readNamespace } from './namespace.js';
+import { readPod } from './pod.js';
+import { type AlertRisk, describeRules, evaluate, type RuleInfo } from './types.js';
+import { WORKLOAD_RULES } from './workload.js';
+
+export type { AlertRisk, Reference, RiskRule, RuleInfo } from './types.js';
+
+/** What the analysis may know beyond the object itself. */
+export interface RiskContext {
+  /**
+   * Whether a Service exists (`undefined`: cannot tell). Given by `tripline analyze` from the
+   * Services in its input, and by the operator's backend enricher from the API server.
+   */
+  serviceExists?: IngressView['serviceExists'];
+}
+
+/** Most risks one object yields (the AuditAlert CRD's limit). */
+export const MAX_RISKS = 128;
+
+type KindRisks = (obj: Json, ctx: RiskContext) => AlertRisk[];
+
+const ingressRisks: KindRisks = (obj, ctx) =>
+  evaluate(INGRESS_RULES, { ...readIngress(obj), serviceExists: ctx.serviceExists });
+const workloadRisks: KindRisks = (obj) => {
+  const pod = readPod(obj);
+  return pod ? evaluate(WORKLOAD_RULES, pod) : [];
+};
+const roleRisks: KindRisks = (obj) => evaluate(ROLE_RULES, readRole(obj));
+const namespaceRisks: KindRisks = (obj) => evaluate(NAMESPACE_RULES, readNamespace(obj));
+
+/**
+ * Risk analysers by `group/Kind` (core group empty), the same kinds as the subject analysers.
+ * Removed API versions of a kind (`extensions` Ingress and Deployment) share its rules.
+ */
+const BY_KIND: Readonly<Record<string, KindRisks>> = {
+  'networking.k8s.io/Ingress': ingressRisks,
+  'extensions/Ingress': ingressRisks,
+  '/Pod': workloadRisks,
+  'apps/Deployment': workloadRisks,
+  'apps/ReplicaSet': workloadRisks,
+  'apps/StatefulSet': workloadRisks,
+  'apps/DaemonSet': workloadRisks,
+  'extensions/Deployment': workloadRisks,
+  'extensions/ReplicaSet': workloadRisks,
+  'extensions/DaemonSet': workloadRisks,
+  'batch/Job': workloadRisks,
+  'batch/CronJob': workloadRisks,
+  'rbac.authorization.k8s.io/ClusterRole': roleRisks,
+  'rbac.authorization.k8s.io/Role': roleRisks,
+  '/Namespace': namespaceRisks,
+};
+
+/** Every rule, for the README table, SARIF's rule list and the test that each id is covered. */
+export const RULES: readonly RuleInfo[] = [
+  ...describeRules('ClusterRole, Role', ROLE_RULES),
+  ...describeRules('Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob', WORKLOAD_RULES),
+  ...describeRules('Ingress', INGRESS_RULES),
+  ...describeRules('Namespace', NAMESPACE_RULES),
+];
+
+const groupOf = (apiVersion: string): string => {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+};
+
+/** Whether risk rules exist for objects of this API group and kind. */
+export const hasRiskRules = (group: string, kind: string): boolean => `${group}/${kind}` in BY_KIND;
+
+const rank = (r: AlertRisk): number => SEVERITIES.indexOf(r.severity);
+
+/**
+ * The risks of one object: one entry per rule that matched, most severe first, at most
+ * {@link MAX_RISKS}. Pure and total: odd shapes yield fewer risks, never an exception; a kind
+ * without rules yields none. Messages name what matched, never secret values.
+ */
+export function analyseRisks(obj: unknown, ctx: RiskContext = {}): AlertRisk[] {
+  const o = asRecord(obj);
+  if (!o) return [];
+  const analyse = BY_KIND[`${groupOf(asString(o.apiVersion) ?? '')}/${asString(o.kind) ?? ''}`];
+  if (!analyse) return [];
+  try {
+    return analyse(o, ctx)
+      .sort((a, b) => rank(a) - rank(b))
+      .slice(0, MAX_RISKS);
+  } catch {
+    // A reader bug on odd input must not stop an alert; the subject analyser notes unreadable parts.
+    return [];
+  }
+}

@@ -1,0 +1,91 @@
+import type { Enricher, Enrichment } from '../../alerts/enrich.js';
+import type { KubeClient } from '../../kube/client.js';
+import { isForbidden, isNotFound } from '../../kube/errors.js';
+import { asRecord, asString, unique } from '../read.js';
+import { INGRESS_RULES, readIngress, type ServiceBackend } from './ingress.js';
+import { type AlertRisk, evaluate } from './types.js';
+
+/** Whether a Service exists; `undefined` when that cannot be known. */
+export type ServiceExists = (namespace: string, name: string) => boolean | undefined;
+
+const BACKEND_RULE = INGRESS_RULES.filter((r) => r.id === 'ingress.backend-missing');
+
+/** The Service backends of an Ingress (default backend and every path), in either API shape. */
+export function backendServices(obj: unknown): ServiceBackend[] {
+  const o = asRecord(obj);
+  return o ? readIngress(o).services : [];
+}
+
+/**
+ * The `ingress.backend-missing` risk of an Ingress, given a way to tell whether a Service exists,
+ * and the Services whose existence could not be told. Pure: the caller decides where the answer
+ * comes from (the API server in the operator, the other documents in `tripline analyze`).
+ */
+export function checkBackends(
+  obj: unknown,
+  serviceExists: ServiceExists,
+): { risks: AlertRisk[]; unknown: string[] } {
+  const o = asRecord(obj);
+  if (!o) return { risks: [], unknown: [] };
+  const ingress = readIngress(o);
+  const unknown = unique(
+    ingress.services.filter((s) => serviceExists(ingress.namespace, s.name) === undefined).map((s) => s.name),
+  );
+  return { risks: evaluate(BACKEND_RULE, { ...ingress, serviceExists }), unknown };
+}
+
+/** Most distinct Services one alert looks up; an Ingress with more is checked for the first ones. */
+export const MAX_BACKEND_LOOKUPS = 16;
+/** Metadata is all a lookup needs: the answer is only "exists or not". */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+async function lookUp(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<boolean | 'forbidden' | undefined> {
+  try {
+    await client.request(
+      'GET',
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}`,
+      { accept: METADATA_ONLY },
+    );
+    return true;
+  } catch (err: unknown) {
+    if (isNotFound(err)) return false;
+    // Not knowing is not a risk: the alert says the check could not be made instead.
+    return isForbidden(err) ? 'forbidden' : undefined;
+  }
+}
+
+/**
+ * Enricher that raises `ingress.backend-missing` for Ingress backends whose Service does not exist
+ * (GET `/api/v1/namespaces/NS/services/NAME` answers 404). Needs `get` on services; without it, or
+ * when the API server does not answer, the alert carries a note instead of the risk.
+ */
+export function createIngressBackendsEnricher(client: KubeClient): Enricher {
+  return {
+    name: 'ingress-backends',
+    async enrich({ alert, subject }): Promise<Enrichment | undefined> {
+      if (subject.kind !== 'Ingress' || alert.spec.event === 'Deleted') return undefined;
+      const namespace = asString(subject.metadata?.namespace) ?? '';
+      const names = unique(backendServices(subject).map((s) => s.name)).slice(0, MAX_BACKEND_LOOKUPS);
+      if (names.length === 0 || namespace === '') return undefined;
+      const answers = new Map(
+        await Promise.all(names.map(async (n) => [n, await lookUp(client, namespace, n)] as const)),
+      );
+      const { risks, unknown } = checkBackends(subject, (_, name) => {
+        const a = answers.get(name);
+        return typeof a === 'boolean' ? a : undefined;
+      });
+      const forbidden = [...answers.values()].includes('forbidden');
+      const notes =
+        unknown.length === 0
+          ? []
+          : [
+              `ingress-backends: could not tell whether Service ${unknown.join(', ')} exists${forbidden ? ' (get on services is forbidden)' : ''}`,
+            ];
+      return { risks, notes };
+    },
+  };
+}

@@ -1,0 +1,275 @@
+import { readFileSync } from 'node:fs';
+import type { AuditAlert } from '../api/generated/audit-alert.js';
+import type { Settings } from '../config/schema.js';
+import type { KubeClient } from '../kube/client.js';
+import type { ResilientWatchOptions } from '../kube/list-watch.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Backoff } from '../runtime/backoff.js';
+import type { Clock } from '../runtime/clock.js';
+import { TrafficDetections } from './detections.js';
+import { type EngineLimits, TrafficEngine } from './engine.js';
+import { type HttpInput, startHttpInput } from './http-input.js';
+import { type MalformedReason, type ParseResult, parseLine, parseRecord, TimeParser } from './record.js';
+import { FileTailer } from './tailer.js';
+import { TrafficAlertWriter } from './writer.js';
+
+/** Where a line came from (the `input` label of the lines metric). */
+export type TrafficInput = 'http' | 'file';
+/** What became of a line (the `result` label). */
+export type LineResult = 'accepted' | 'late' | 'malformed' | 'oversized';
+
+/** The operator settings of traffic ingestion, resolved. */
+export interface TrafficConfig {
+  /** `host:port` of the HTTP endpoint, or undefined when it is off. */
+  listenAddress: string | undefined;
+  token: string | undefined;
+  logFiles: string[];
+  fromStart: boolean;
+  pollMs: number;
+  maxBodyBytes: number;
+  maxLineBytes: number;
+  limits: EngineLimits;
+}
+
+/** How often windows are evaluated and alerts written. */
+export const TICK_MS = 1000;
+
+/**
+ * The traffic settings, or undefined when no input is configured (no endpoint, no file): then the
+ * operator does not even watch detections for traffic. The token file is read here, once.
+ */
+export function trafficConfig(s: Settings): TrafficConfig | undefined {
+  const listenAddress = s.trafficListenAddress === 'off' ? undefined : s.trafficListenAddress;
+  const logFiles = s.trafficLogFiles
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  if (!listenAddress && logFiles.length === 0) return undefined;
+  let token: string | undefined;
+  if (s.trafficTokenFile) {
+    try {
+      token = readFileSync(s.trafficTokenFile, 'utf8').trim();
+    } catch (err: unknown) {
+      throw new Error(`cannot read trafficTokenFile ${s.trafficTokenFile}`, { cause: err });
+    }
+    if (!token) throw new Error(`trafficTokenFile ${s.trafficTokenFile} is empty`);
+  }
+  return {
+    listenAddress,
+    token,
+    logFiles,
+    fromStart: s.trafficLogFromStart,
+    pollMs: s.trafficPollMs,
+    maxBodyBytes: s.trafficMaxBodyBytes,
+    maxLineBytes: s.trafficMaxLineBytes,
+    limits: { maxIngresses: s.trafficMaxIngresses, maxSources: s.trafficMaxSources },
+  };
+}
+
+/** Line counts by input and result, flushed to the metrics once per tick (not per line). */
+class LineCounts {
+  readonly #counts = new Map<string, number>();
+
+  add(input: TrafficInput, result: LineResult): void {
+    const k = `${input}/${result}`;
+    this.#counts.set(k, (this.#counts.get(k) ?? 0) + 1);
+  }
+
+  drain(each: (input: string, result: string, n: number) => void): void {
+    for (const [k, n] of this.#counts) {
+      const [input, result] = k.split('/') as [string, string];
+      each(input, result, n);
+    }
+    this.#counts.clear();
+  }
+}
+
+/**
+ * Parsing and counting, without I/O: what every input feeds, and what the benchmark measures.
+ * Malformed lines are counted and skipped, never thrown.
+ */
+export class AccessLogIngest {
+  readonly engine: TrafficEngine;
+  readonly counts = new LineCounts();
+  readonly malformed = new Map<MalformedReason, number>();
+  readonly #times = new TimeParser();
+  readonly #now: () => number;
+
+  constructor(limits: EngineLimits, now: () => number) {
+    this.engine = new TrafficEngine(limits);
+    this.#now = now;
+  }
+
+  /** One NDJSON line or access-log file line. */
+  line(text: string, input: TrafficInput): boolean {
+    return this.#take(parseLine(text, this.#times), input);
+  }
+
+  /** One decoded record (an element of a JSON array body). */
+  value(v: unknown, input: TrafficInput): boolean {
+    return this.#take(parseRecord(v, this.#times), input);
+  }
+
+  oversized(input: TrafficInput): void {
+    this.counts.add(input, 'oversized');
+  }
+
+  #take(r: ParseResult, input: TrafficInput): boolean {
+    if (!r.ok) {
+      this.counts.add(input, 'malformed');
+      this.malformed.set(r.reason, (this.malformed.get(r.reason) ?? 0) + 1);
+      return false;
+    }
+    this.counts.add(input, this.engine.ingest(r.record, this.#now()));
+    return true;
+  }
+}
+
+/** What traffic ingestion needs from the operator. */
+export interface TrafficDeps {
+  client: KubeClient;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind' | 'events'>;
+  backoff: Backoff;
+  /**
+   * Whether this replica writes alerts (the leader). A replica that does not answers the HTTP
+   * endpoint with 503 (the shipper retries, and a Service selecting the leader reaches it) and
+   * holds its pending alert writes; files are still followed so its windows stay warm.
+   */
+  active(): boolean;
+  /** A traffic alert was created (the notification sinks take it from here). */
+  onRaised?(alert: AuditAlert): void;
+}
+
+/**
+ * Access-log ingestion for traffic detections (DESIGN §3 "Traffic"): the HTTP endpoint and file
+ * tailers feed one engine of sliding windows; a tick every second evaluates them and hands what
+ * fired to the alert writer. State is in memory, per replica.
+ */
+export class TrafficIngestion {
+  readonly #cfg: TrafficConfig;
+  readonly #deps: TrafficDeps;
+  readonly #log: Logger;
+  readonly #ingest: AccessLogIngest;
+  readonly #writer: TrafficAlertWriter;
+  readonly #detections: TrafficDetections;
+  readonly #tailers: FileTailer[];
+  #http: HttpInput | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #evicted = { ingresses: 0, sources: 0 };
+
+  constructor(cfg: TrafficConfig, deps: TrafficDeps) {
+    this.#cfg = cfg;
+    this.#deps = deps;
+    this.#log = deps.log.child({ component: 'traffic' });
+    this.#ingest = new AccessLogIngest(cfg.limits, () => deps.clock.now().getTime());
+    const m = deps.metrics;
+    this.#writer = new TrafficAlertWriter({
+      client: deps.client,
+      clock: deps.clock,
+      log: this.#log,
+      backoff: deps.backoff,
+      maxSources: cfg.limits.maxSources,
+      active: deps.active,
+      raised: (detection, rule, severity) => {
+        m.trafficAlerts.inc({ detection, rule, action: 'created' });
+        m.alertsRaised.inc({ detection, severity });
+      },
+      updated: (detection, rule) => m.trafficAlerts.inc({ detection, rule, action: 'updated' }),
+      ...(deps.onRaised ? { onRaised: deps.onRaised } : {}),
+    });
+    this.#detections = new TrafficDetections(deps.client, deps.watch, this.#log, (list) =>
+      this.#ingest.engine.configure(list),
+    );
+    this.#tailers = cfg.logFiles.map(
+      (path) =>
+        new FileTailer(
+          { path, fromStart: cfg.fromStart, pollMs: cfg.pollMs, maxLineBytes: cfg.maxLineBytes },
+          { line: (t) => void this.#ingest.line(t, 'file'), oversized: () => this.#ingest.oversized('file') },
+          this.#log,
+        ),
+    );
+  }
+
+  /** Port of the HTTP endpoint (0 when it is off). */
+  get port(): number {
+    return this.#http?.port ?? 0;
+  }
+
+  /** Starts the detection watch, the endpoint, the tailers and the evaluation tick. */
+  async start(): Promise<void> {
+    this.#detections.start();
+    if (this.#cfg.listenAddress) {
+      const ingest = this.#ingest;
+      this.#http = await startHttpInput(
+        {
+          bind: this.#cfg.listenAddress,
+          token: this.#cfg.token,
+          maxBodyBytes: this.#cfg.maxBodyBytes,
+          maxLineBytes: this.#cfg.maxLineBytes,
+          active: this.#deps.active,
+          answered: (code) => this.#deps.metrics.trafficHttpRequests.inc({ code: String(code) }),
+        },
+        {
+          line: (t) => ingest.line(t, 'http'),
+          value: (v) => ingest.value(v, 'http'),
+          oversized: () => ingest.oversized('http'),
+        },
+        this.#log,
+      );
+    }
+    for (const t of this.#tailers) t.start();
+    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#log.info('Traffic ingestion started', {
+      trafficPort: this.port,
+      files: this.#cfg.logFiles,
+      auth: this.#cfg.token ? 'bearer' : 'none',
+    });
+  }
+
+  /** Stops inputs first, then the tick, then waits for alert writes in flight. */
+  async stop(): Promise<void> {
+    await this.#http?.close();
+    await Promise.all(this.#tailers.map((t) => t.stop()));
+    clearInterval(this.#timer);
+    this.#tick();
+    await this.#writer.stop();
+    await this.#detections.stop();
+  }
+
+  #tick(): void {
+    const now = this.#deps.clock.now().getTime();
+    try {
+      this.#writer.handle(this.#ingest.engine.tick(now));
+    } catch (err: unknown) {
+      this.#log.error('Traffic evaluation failed', { err });
+    }
+    this.#report();
+  }
+
+  #report(): void {
+    const m = this.#deps.metrics;
+    this.#ingest.counts.drain((input, result, n) => m.trafficLines.inc({ input, result }, n));
+    const st = this.#ingest.engine.stats();
+    m.trafficWindows.set(st.windows);
+    m.trafficAlertsTracked.set(this.#writer.tracked);
+    // The engine counts since start; the metric is a counter, so add what is new.
+    if (st.evictedIngresses > this.#evicted.ingresses)
+      m.trafficEvictions.inc({ what: 'ingress' }, st.evictedIngresses - this.#evicted.ingresses);
+    if (st.evictedSources > this.#evicted.sources)
+      m.trafficEvictions.inc({ what: 'source' }, st.evictedSources - this.#evicted.sources);
+    this.#evicted = {
+      ingresses: st.evictedIngresses,
+      sources: Math.max(this.#evicted.sources, st.evictedSources),
+    };
+  }
+}
+
+/** The traffic component, or undefined when no input is configured (the table entry in main.ts). */
+export function createTrafficIngestion(settings: Settings, deps: TrafficDeps): TrafficIngestion | undefined {
+  const cfg = trafficConfig(settings);
+  return cfg ? new TrafficIngestion(cfg, deps) : undefined;
+}

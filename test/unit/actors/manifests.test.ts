@@ -1,0 +1,180 @@
+/**
+ * The attribution manifests (manifests/webhooks, manifests/rbac/attribution) agree with each other,
+ * with the operator's defaults and with the default detections. The e2e test applies the webhook
+ * configuration and the audit policy to a real kube-apiserver.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SETTINGS_SCHEMA } from '../../../src/config/schema.js';
+import { defaultDetections, loadAll, ROOT } from '../support/fixtures.js';
+
+interface Rule {
+  apiGroups: string[];
+  apiVersions: string[];
+  operations: string[];
+  resources: string[];
+}
+interface Webhook {
+  name: string;
+  admissionReviewVersions: string[];
+  sideEffects: string;
+  failurePolicy: string;
+  timeoutSeconds: number;
+  matchPolicy: string;
+  clientConfig: { service: { name: string; namespace: string; path: string; port: number } };
+  rules: Rule[];
+}
+interface AuditRule {
+  level: string;
+  verbs?: string[];
+  resources?: Array<{ group: string; resources: string[] }>;
+  users?: string[];
+  userGroups?: string[];
+  namespaces?: string[];
+}
+interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  resourceNames?: string[];
+  verbs: string[];
+}
+interface Obj {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  [k: string]: unknown;
+}
+
+const [vwc] = loadAll<{ metadata: { name: string }; webhooks: Webhook[] }>(
+  'manifests/webhooks/admission/validating-webhook.yaml',
+);
+const webhook = vwc?.webhooks[0] as Webhook;
+const [policy] = loadAll<{ omitStages: string[]; rules: AuditRule[] }>(
+  'manifests/webhooks/audit-policy.yaml',
+);
+const rbac = loadAll<Obj>('manifests/rbac/attribution/role.yaml');
+const [service] = loadAll<{
+  metadata: { name: string; namespace: string };
+  spec: { selector: Record<string, string> };
+}>('manifests/webhooks/admission/service.yaml');
+const defaults = SETTINGS_SCHEMA.properties;
+const EVENT_OPERATION: Record<string, string> = { Created: 'CREATE', Updated: 'UPDATE', Deleted: 'DELETE' };
+
+/** group/resource and the admission operations each default detection needs. */
+function watched(): Array<{ group: string; resource: string; operations: string[] }> {
+  const out = [];
+  for (const d of defaultDetections().values()) {
+    const operations = (d.spec.events ?? []).flatMap((e) => EVENT_OPERATION[e] ?? []);
+    for (const r of d.spec.resources ?? [])
+      out.push({ group: r.group ?? '', resource: r.resource, operations });
+  }
+  return out;
+}
+
+describe('attribution manifests', () => {
+  it('the admission webhook observes only: Ignore on failure, no side effects, a short timeout', () => {
+    assert.equal(webhook.failurePolicy, 'Ignore');
+    assert.equal(webhook.sideEffects, 'None');
+    assert.ok(webhook.timeoutSeconds >= 1 && webhook.timeoutSeconds <= 3);
+    assert.equal(webhook.matchPolicy, 'Equivalent');
+    assert.deepEqual(webhook.admissionReviewVersions, ['v1']);
+  });
+
+  it('covers every kind and event the default detections watch, Secrets excepted', () => {
+    for (const w of watched().filter((x) => x.resource !== 'secrets')) {
+      const rule = webhook.rules.find(
+        (r) => r.apiGroups.includes(w.group) && r.resources.includes(w.resource),
+      );
+      assert.ok(rule, `no admission rule for ${w.group}/${w.resource}`);
+      for (const op of w.operations) assert.ok(rule.operations.includes(op), `${w.resource}: ${op} missing`);
+    }
+  });
+
+  it('records who moves an alert (auditalerts/status updates) and never sees a Secret', () => {
+    assert.ok(
+      webhook.rules.some(
+        (r) =>
+          r.apiGroups.includes('tripline.dev') &&
+          r.resources.includes('auditalerts/status') &&
+          r.operations.includes('UPDATE'),
+      ),
+    );
+    for (const r of webhook.rules) {
+      assert.ok(!r.resources.some((x) => x === '*' || x.startsWith('secrets')), JSON.stringify(r));
+      assert.ok(!r.apiGroups.includes('*'), JSON.stringify(r));
+    }
+  });
+
+  it('reaches the operator through the leader-only Service, at the path the operator serves', () => {
+    assert.deepEqual(webhook.clientConfig.service, {
+      name: service?.metadata.name,
+      namespace: service?.metadata.namespace,
+      path: '/admission',
+      port: 443,
+    });
+    assert.equal(service?.spec.selector['tripline.dev/leader'], 'true');
+    const [deployment] = loadAll<{ spec: { template: { metadata: { labels: Record<string, string> } } } }>(
+      'manifests/manager/deployment.yaml',
+    );
+    for (const [k, v] of Object.entries(deployment?.spec.template.metadata.labels ?? {}))
+      assert.equal(service?.spec.selector[k], v, `selector misses the Pod label ${k}`);
+  });
+
+  it('is the webhook configuration the operator patches, and its certificate names the Service', () => {
+    assert.equal(vwc?.metadata.name, defaults.admissionWebhookConfiguration.default);
+    const hosts = defaults.attributionCertHosts.default.split(',');
+    assert.ok(hosts.includes(`${service?.metadata.name}.${service?.metadata.namespace}.svc`));
+  });
+
+  it('the audit policy: Metadata for writes of every watched kind and alert status, None for the rest', () => {
+    assert.ok(policy?.omitStages.includes('RequestReceived'));
+    const metadata = policy?.rules.find((r) => r.level === 'Metadata');
+    assert.deepEqual(metadata?.verbs?.sort(), ['create', 'delete', 'patch', 'update']);
+    const covers = (group: string, resource: string) =>
+      (metadata?.resources ?? []).some((g) => g.group === group && g.resources.includes(resource));
+    for (const w of watched())
+      assert.ok(covers(w.group, w.resource), `audit policy misses ${w.group}/${w.resource}`);
+    assert.ok(covers('tripline.dev', 'auditalerts/status'));
+    assert.deepEqual(policy?.rules.at(-1), { level: 'None' });
+  });
+
+  it('the audit policy never asks for a request or response body', () => {
+    for (const r of policy?.rules ?? []) assert.ok(['None', 'Metadata'].includes(r.level), JSON.stringify(r));
+  });
+
+  it('RBAC: the certificate Secret in its own namespace by name, its own webhook configuration by name', () => {
+    const role = rbac.find((o) => o.kind === 'Role');
+    assert.equal(role?.metadata.namespace, service?.metadata.namespace);
+    const rules = (role?.rules ?? []) as PolicyRule[];
+    assert.deepEqual(rules.find((r) => r.resourceNames)?.resourceNames, [
+      defaults.attributionCertSecret.default,
+    ]);
+    assert.deepEqual(rules.find((r) => r.resourceNames)?.verbs, ['get', 'update']);
+    const unnamed = rules.filter((r) => !r.resourceNames);
+    assert.deepEqual(
+      unnamed.map((r) => r.verbs),
+      [['create']],
+      'only create may be granted without a name',
+    );
+    const cabundle = rbac.find((o) => o.metadata.name === 'tripline-webhook-cabundle');
+    assert.deepEqual(cabundle?.rules, [
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['validatingwebhookconfigurations'],
+        resourceNames: [vwc?.metadata.name],
+        verbs: ['get', 'patch'],
+      },
+    ]);
+  });
+
+  it('the audit webhook kubeconfig example points at the receiver path with a client certificate', () => {
+    const text = readFileSync(path.join(ROOT, 'manifests/webhooks/audit-webhook-kubeconfig.yaml'), 'utf8');
+    const [kc] = loadAll<{
+      clusters: Array<{ cluster: { server: string } }>;
+      users: Array<{ user: Record<string, string> }>;
+    }>('manifests/webhooks/audit-webhook-kubeconfig.yaml');
+    assert.match(kc?.clusters[0]?.cluster.server ?? '', /^https:\/\/.+:9444\/audit$/);
+    assert.ok(kc?.users[0]?.user['client-certificate-data'] && kc.users[0].user['client-key-data']);
+    assert.match(text, /--audit-policy-file/);
+  });
+});
