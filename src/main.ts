@@ -95,11 +95,14 @@ export async function runOperator(
     }),
     log.child({ controller: 'alerts' }),
   );
+  const creatorOf = attribution.creatorOf;
   const ctl = new DetectionController(detectionOptions(settings, watch, backoff), {
     client,
     discovery,
     clock: systemClock,
     log,
+    // Exceptions by users and groups match the creator the admission webhook recorded.
+    actorOf: creatorOf && ((obj) => creatorOf(obj.metadata.uid ?? '')),
     feedDeps: {
       enqueue: (key, work) => queue.add(key, work),
       recentlyRaised: (d, uid) => recent.has(d, uid),

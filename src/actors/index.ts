@@ -28,6 +28,8 @@ export interface Attribution {
   enrichers: Enricher[];
   /** Who moved `alert` to state `to` (at or after `since`), as the admission webhook saw it. */
   changedBy(alert: string, to: string, since?: Date): string | undefined;
+  /** Who created the object with this uid, as the admission webhook saw it; undefined when off. */
+  creatorOf?: (uid: string) => { username: string; groups: string[] } | undefined;
   stop(): Promise<void>;
 }
 
@@ -170,6 +172,12 @@ export async function startAttribution(settings: Settings, deps: AttributionDeps
   });
   return {
     enrichers: [enricher],
+    creatorOf: specs.some((s) => s.name === 'admission')
+      ? (uid) => {
+          const created = store.admission(uid).find((r) => r.operation === 'CREATE');
+          return created && { username: created.user.username, groups: created.user.groups };
+        }
+      : undefined,
     changedBy: (alert, to, since) => {
       const after = since?.getTime() ?? Number.NEGATIVE_INFINITY;
       return store

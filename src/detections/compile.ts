@@ -4,7 +4,12 @@ import type { KubeObject } from '../api/kube-object.js';
 import type { GroupVersionResource } from '../kube/resources.js';
 import { type CelCondition, compileCel } from './cel.js';
 import { type ChangeProfile, changeProfile, changesErrors } from './change-profile.js';
-import { type CompiledExceptions, compileExceptions, exceptionErrors } from './exceptions.js';
+import {
+  type CompiledExceptions,
+  compileExceptions,
+  exceptionErrors,
+  type KnownActor,
+} from './exceptions.js';
 import { compileReference, type ReferenceRule } from './references.js';
 import { globToRegExp, type LabelSelector, matchesSelector, selectorErrors } from './selectors.js';
 import { compileSeverity, type Severity } from './severity.js';
@@ -65,7 +70,14 @@ export type CompileResult = { ok: true; detection: CompiledDetection } | { ok: f
  * ignored, so a detection never runs with less filtering than declared. A CEL expression that
  * fails for an object counts as no match and is reported once per compiled detection.
  */
-export function compileDetection(d: AuditDetection, onCelError?: CelErrorHandler): CompileResult {
+/** The creator of an object as request attribution saw it (users and groups for exceptions). */
+export type ActorLookup = (obj: KubeObject) => KnownActor | undefined;
+
+export function compileDetection(
+  d: AuditDetection,
+  onCelError?: CelErrorHandler,
+  actorOf?: ActorLookup,
+): CompileResult {
   const spec = d.spec;
   const match = spec.match ?? {};
   const errors: string[] = [];
@@ -86,7 +98,7 @@ export function compileDetection(d: AuditDetection, onCelError?: CelErrorHandler
   errors.push(...validateTemplates([...(spec.investigation ?? []), ...(spec.resolution ?? [])]));
   if (errors.length > 0 || (condition && !condition.ok) || !severity.ok) return { ok: false, errors };
   const report = reportOnce(onCelError);
-  const exceptions: CompiledExceptions = compileExceptions(spec.exceptions);
+  const exceptions: CompiledExceptions = compileExceptions(spec.exceptions, { actorsKnown: !!actorOf });
   return {
     ok: true,
     detection: {
@@ -106,7 +118,7 @@ export function compileDetection(d: AuditDetection, onCelError?: CelErrorHandler
       usesNamespaceSelector: nsSelector !== undefined,
       warnings: [...exceptions.warnings, ...changesWarnings(spec, events)],
       filter: makeFilter(match, condition?.condition, report),
-      exception: (obj) => exceptions.match(obj),
+      exception: (obj) => exceptions.match(obj, actorOf?.(obj)),
       severity: (obj) => severity.severityFor(obj, report),
     },
   };

@@ -9,8 +9,9 @@ import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { every, type Periodic } from '../runtime/periodic.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
+import { compileTraffic } from '../traffic/settings.js';
 import { loadCel } from './cel.js';
-import { TRAFFIC_EVENT } from './compile.js';
+import { type ActorLookup, TRAFFIC_EVENT } from './compile.js';
 import { DetectionCompiler } from './compiler.js';
 import { SuppressionCounter } from './counters.js';
 import type { FeedDeps, ResourceFeed } from './feed.js';
@@ -49,6 +50,8 @@ export interface DetectionControllerDeps {
   /** An exception of the detection suppressed a new object (for the metric). */
   onSuppressed?(name: string): void;
   onStates?(counts: Record<'ready' | 'stalled' | 'disabled', number>): void;
+  /** The creator of an object as the admission webhook saw it; absent without attribution. */
+  actorOf?: ActorLookup;
 }
 
 /**
@@ -74,7 +77,7 @@ export class DetectionController {
     this.#opts = opts;
     this.#deps = deps;
     this.#log = deps.log.child({ controller: 'detections' });
-    this.#compiler = new DetectionCompiler(this.#log);
+    this.#compiler = new DetectionCompiler(this.#log, deps.actorOf);
     this.#feeds = new FeedRegistry({
       feedDeps: {
         ...deps.feedDeps,
@@ -206,6 +209,13 @@ export class DetectionController {
     }
     if (usesCel(d)) await loadCel();
     const compiled = this.#compiler.compile(name, d);
+    // Traffic thresholds are checked where they are used (src/traffic), and reported here.
+    const traffic =
+      compiled.ok && compiled.detection.events.has(TRAFFIC_EVENT) ? compileTraffic(d) : undefined;
+    if (traffic && !traffic.ok) {
+      this.#feeds.unsubscribe(name);
+      return { state: { kind: 'stalled', reason: 'InvalidSpec', message: traffic.errors.join('; ') } };
+    }
     if (!compiled.ok) {
       this.#feeds.unsubscribe(name);
       return { state: { kind: 'stalled', reason: 'InvalidSpec', message: compiled.errors.join('; ') } };

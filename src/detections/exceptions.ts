@@ -8,7 +8,7 @@ export type ExceptionSpec = NonNullable<AuditDetection['spec']['exceptions']>[nu
 
 /**
  * Who made an object, as far as is known. Users and groups come from request attribution (the
- * admission webhook), which does not exist yet: until it does they are undefined.
+ * admission webhook, src/actors); without it they are undefined.
  */
 export interface KnownActor {
   fieldManager?: string;
@@ -70,22 +70,30 @@ export function exceptionErrors(list: readonly ExceptionSpec[] | undefined): str
 /**
  * Compiles exceptions: fields inside one entry are ANDed, entries are ORed. The field manager is
  * the creator's (the earliest managedFields entry). Users and groups match only when the request's
- * user is known, so until attribution exists an entry naming them never matches: the detection
- * keeps alerting (fail loud, not silent) and its Ready message says so.
+ * user is known (the admission webhook recorded the create): an entry naming them does not match an
+ * object whose creator is unknown, so the detection keeps alerting (fail loud, not silent). Without
+ * attribution (`actorsKnown` false) such an entry never matches, and the Ready message says so.
  */
-export function compileExceptions(list: readonly ExceptionSpec[] | undefined): CompiledExceptions {
+export function compileExceptions(
+  list: readonly ExceptionSpec[] | undefined,
+  opts: { actorsKnown?: boolean } = {},
+): CompiledExceptions {
   const entries = (list ?? []).map(entryTests);
-  const warnings = (list ?? []).flatMap((e, i) =>
-    e.users?.length || e.groups?.length
-      ? [`spec.exceptions[${i}] names users or groups, which are not known yet: it never matches`]
-      : [],
-  );
+  const warnings = opts.actorsKnown
+    ? []
+    : (list ?? []).flatMap((e, i) =>
+        e.users?.length || e.groups?.length
+          ? [
+              `spec.exceptions[${i}] names users or groups, which are known only with the admission webhook (--admission-bind-address): it never matches`,
+            ]
+          : [],
+      );
   return {
     warnings,
     match(obj, known) {
-      let actor: KnownActor | undefined = known;
+      let actor: KnownActor | undefined;
       const lazy = (): KnownActor => {
-        actor ??= { fieldManager: actorFromManagedFields(obj).fieldManager };
+        actor ??= { fieldManager: actorFromManagedFields(obj).fieldManager, ...known };
         return actor;
       };
       const i = entries.findIndex((tests) => tests.every((t) => t(obj, lazy)));

@@ -26,6 +26,7 @@ import {
   installCrds,
   kubectlOk,
   suffix,
+  waitDetectionReady,
   waitForAlerts,
 } from './support/cluster.js';
 
@@ -369,6 +370,55 @@ describe('actors: who did it (admission and audit webhooks)', function () {
       history.map((h) => [h.from, h.to, h.by]),
       [['Open', 'Acknowledged', 'oncall']],
     );
+  });
+
+  it('an exception naming tenant-dev suppresses its Ingress, not the same Ingress made by someone else', async () => {
+    const det = `actors-except-${suffix()}`;
+    const detection = {
+      apiVersion: 'tripline.dev/v1alpha1',
+      kind: 'AuditDetection',
+      metadata: { name: det },
+      spec: {
+        title: 'Ingress created, except by tenant-dev',
+        severity: 'Medium',
+        category: 'Exposure',
+        resources: [{ group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' }],
+        match: { namespaces: { include: [ns] } },
+        exceptions: [{ description: 'tenant-dev ships its own ingresses', users: ['tenant-dev'] }],
+      },
+    };
+    await kubectlOk(cp, ['apply', '-f', '-'], JSON.stringify(detection));
+    try {
+      await waitDetectionReady(c, det);
+      const ready = await kubectlOk(cp, [
+        'get',
+        'auditdetection',
+        det,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].message}',
+      ]);
+      assert.doesNotMatch(ready, /never matches/, 'with the admission webhook on, users can match');
+      const byTenant = await createIngressAs(cp, tenant, ns, ingress({ name: `by-tenant-${suffix()}` }));
+      const byAdmin = await c.request<{ metadata: { uid: string } }>(
+        'POST',
+        `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`,
+        { body: ingress({ name: `by-admin-${suffix()}` }) },
+      );
+      const ofDetection = async (uid: string) =>
+        (await alertsFor(c, uid)).filter((a) => a.spec.detection.name === det);
+      await waitFor(
+        async () => (await ofDetection(byAdmin.metadata.uid)).length === 1,
+        60_000,
+        'the admin alert',
+      );
+      // Both Ingresses raised ingress-created (the default detection), so both were decided by now.
+      await waitForAlerts(c, byTenant, 60_000);
+      await op?.waitIdle();
+      assert.deepEqual(await ofDetection(byTenant), [], 'tenant-dev is excepted');
+      assert.ok((await op?.metric('tripline_suppressed_total', { detection: det })) === 1);
+    } finally {
+      await kubectlOk(cp, ['delete', 'auditdetection', det]);
+    }
   });
 
   it('completes an alert written before its audit event arrived, with one patch and no second alert', async () => {

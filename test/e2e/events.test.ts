@@ -8,7 +8,14 @@ import type { KubeObject } from '../../src/api/kube-object.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import type { FieldChange } from '../../src/subjects/changes.js';
 import { controlPlane } from './setup.js';
-import { adminClient, alertsFor, installCrds, kubectlOk, suffix } from './support/cluster.js';
+import {
+  adminClient,
+  alertsFor,
+  installCrds,
+  kubectlOk,
+  suffix,
+  waitDetectionReady,
+} from './support/cluster.js';
 
 type Spec = AuditDetection['spec'];
 const INGRESSES = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' };
@@ -69,21 +76,6 @@ describe('events: Updated and Deleted alerts', function () {
     return (await alertsFor(c, uid)).filter((a) => a.spec.detection.name === det);
   }
 
-  async function waitReady(name: string): Promise<void> {
-    await waitFor(
-      async () => {
-        const d = await c.request<AuditDetection>(
-          'GET',
-          `/apis/tripline.dev/v1alpha1/auditdetections/${name}`,
-        );
-        const ready = d.status?.conditions?.find((x) => x.type === 'Ready');
-        return d.status?.observedGeneration === d.metadata?.generation && ready?.status === 'True';
-      },
-      30_000,
-      `${name} Ready`,
-    );
-  }
-
   before(async () => {
     cp = controlPlane();
     c = adminClient(cp);
@@ -93,8 +85,8 @@ describe('events: Updated and Deleted alerts', function () {
     await op.waitReady();
     await kubectlOk(cp, ['apply', '-f', '-'], detection(upd, ns, ['Updated']));
     await kubectlOk(cp, ['apply', '-f', '-'], detection(del, ns, ['Deleted']));
-    await waitReady(upd);
-    await waitReady(del);
+    await waitDetectionReady(c, upd);
+    await waitDetectionReady(c, del);
   });
 
   after(async () => {

@@ -23,7 +23,15 @@ import type { Referrer } from '../../src/detections/references.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import type { FieldChange } from '../../src/subjects/changes.js';
 import { controlPlane } from './setup.js';
-import { adminClient, alertsFor, installCrds, kubectlOk, listAlerts, suffix } from './support/cluster.js';
+import {
+  adminClient,
+  alertsFor,
+  installCrds,
+  kubectlOk,
+  listAlerts,
+  suffix,
+  waitDetectionReady,
+} from './support/cluster.js';
 
 const run = promisify(execFile);
 
@@ -183,21 +191,6 @@ describe('ingress-changed and ingress-tls-secret-changed', function () {
   const newest = (alerts: AuditAlert[]): AuditAlert =>
     [...alerts].sort((a, b) => a.spec.detectedAt.localeCompare(b.spec.detectedAt)).at(-1) as AuditAlert;
 
-  async function waitDetectionReady(name: string): Promise<void> {
-    await waitFor(
-      async () => {
-        const d = await c.request<AuditDetection>(
-          'GET',
-          `/apis/tripline.dev/v1alpha1/auditdetections/${name}`,
-        );
-        const ready = d.status?.conditions?.find((x) => x.type === 'Ready');
-        return d.status?.observedGeneration === d.metadata?.generation && ready?.status === 'True';
-      },
-      30_000,
-      `${name} Ready`,
-    );
-  }
-
   async function startOp(): Promise<void> {
     op = await startOperator(kubeconfig, ['--log-level', 'debug', '--watermark-flush-seconds', '1']);
     await op.waitReady();
@@ -234,8 +227,8 @@ describe('ingress-changed and ingress-tls-secret-changed', function () {
       await scopedDetection('manifests/detections-optional/ingress-tls-secret-changed.yaml', tls, ns),
     );
     await startOp();
-    await waitDetectionReady(changed);
-    await waitDetectionReady(tls);
+    await waitDetectionReady(c, changed);
+    await waitDetectionReady(c, tls);
   });
 
   after(async () => {

@@ -120,10 +120,11 @@ describe('default install (manifests/default)', () => {
   it('grants no wildcards and nothing on Secrets, and leaves remediation out', async () => {
     const rendered = await renderDefault();
     const roles = rendered.filter((m) => m.kind === 'ClusterRole' || m.kind === 'Role');
-    assert.deepEqual(roles.map((r) => r.metadata.name).sort(), [
-      'tripline-operator',
-      'tripline-triage',
-      'tripline-view',
+    assert.deepEqual(roles.map((r) => `${r.kind}/${r.metadata.name}`).sort(), [
+      'ClusterRole/tripline-operator',
+      'ClusterRole/tripline-triage',
+      'ClusterRole/tripline-view',
+      'Role/tripline-leader-election',
     ]);
     for (const role of roles) {
       for (const rule of (role.rules ?? []) as PolicyRule[]) {

@@ -1,6 +1,7 @@
 import type { ControlPlane } from '../../../hack/controlplane/index.js';
 import { waitFor } from '../../../hack/operator-process.js';
 import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
+import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import { isRetryable } from '../../../src/kube/errors.js';
 
@@ -74,3 +75,19 @@ export async function waitForAlerts(
 
 /** A short random suffix for unique names in a shared control plane. */
 export const suffix = (): string => Math.random().toString(36).slice(2, 8);
+
+/** Resolves once the detection reports Ready for its current generation. */
+export async function waitDetectionReady(client: KubeClient, name: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const d = await client.request<AuditDetection>(
+        'GET',
+        `/apis/tripline.dev/v1alpha1/auditdetections/${name}`,
+      );
+      const ready = d.status?.conditions?.find((x) => x.type === 'Ready');
+      return d.status?.observedGeneration === d.metadata?.generation && ready?.status === 'True';
+    },
+    30_000,
+    `${name} Ready`,
+  );
+}

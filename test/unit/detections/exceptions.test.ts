@@ -92,14 +92,23 @@ describe('exceptions', () => {
   for (const c of cases) it(c.name, () => assert.equal(compileExceptions(c.list).match(c.o), c.want));
 
   it('users and groups match once the actor is known', () => {
-    const ex = compileExceptions([{ users: ['alice'] }, { groups: ['ops'] }]);
+    const ex = compileExceptions([{ users: ['alice'] }, { groups: ['ops'] }], { actorsKnown: true });
     assert.equal(ex.match(obj('x', 'ns', 'k'), { username: 'alice' }), 0);
     assert.equal(ex.match(obj('x', 'ns', 'k'), { username: 'bob', groups: ['ops'] }), 1);
+    assert.equal(ex.match(obj('x', 'ns', 'k'), { username: 'bob', groups: ['devs'] }), undefined);
+    assert.equal(ex.match(obj('x', 'ns', 'k')), undefined, 'an unknown creator is never excepted');
+    assert.deepEqual(ex.warnings, []);
   });
 
-  it('warns about entries naming users or groups', () => {
+  it('a known user combines with the field manager from managedFields', () => {
+    const ex = compileExceptions([{ users: ['alice'], fieldManagers: ['helm'] }], { actorsKnown: true });
+    assert.equal(ex.match(obj('x', 'ns', 'helm'), { username: 'alice' }), 0);
+    assert.equal(ex.match(obj('x', 'ns', 'kubectl'), { username: 'alice' }), undefined);
+  });
+
+  it('warns about entries naming users or groups when attribution is off', () => {
     assert.deepEqual(compileExceptions([argo, { users: ['alice'] }]).warnings, [
-      'spec.exceptions[1] names users or groups, which are not known yet: it never matches',
+      'spec.exceptions[1] names users or groups, which are known only with the admission webhook (--admission-bind-address): it never matches',
     ]);
   });
 
