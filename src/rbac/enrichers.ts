@@ -149,6 +149,35 @@ async function accountAutomount(
   }
 }
 
+/** How long a ServiceAccount's automount setting is reused: a burst of Pods shares one read. */
+const AUTOMOUNT_TTL_MS = 30_000;
+/** Most ServiceAccounts remembered (oldest forgotten first). */
+const AUTOMOUNT_CACHE_SIZE = 1000;
+
+/**
+ * {@link accountAutomount} with a short-lived cache of answers (and of reads in flight), so that
+ * 10,000 new Pods of one Deployment cost one ServiceAccount read, not 10,000. Failures are not kept.
+ */
+function cachedAutomount(
+  client: KubeClient,
+  now: () => number = Date.now,
+): (sa: ServiceAccountRef) => Promise<{ value?: boolean; note?: string }> {
+  const cache = new Map<string, { at: number; answer: Promise<{ value?: boolean; note?: string }> }>();
+  return (sa) => {
+    const key = `${sa.namespace}/${sa.name}`;
+    const hit = cache.get(key);
+    if (hit && now() - hit.at < AUTOMOUNT_TTL_MS) return hit.answer;
+    const answer = accountAutomount(client, sa);
+    cache.delete(key);
+    cache.set(key, { at: now(), answer });
+    if (cache.size > AUTOMOUNT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    void answer.then((a) => {
+      if (a.note !== undefined && cache.get(key)?.answer === answer) cache.delete(key);
+    });
+    return answer;
+  };
+}
+
 /**
  * What the new workload may do: the effective RBAC permissions of its pod's service account
  * (`spec.serviceAccountName`, else `default`) in its namespace, as `evidence.serviceAccount`, with
@@ -156,6 +185,7 @@ async function accountAutomount(
  * impersonation and cluster-admin, each naming the binding that grants it.
  */
 export function serviceAccountEnricher(deps: RbacEnricherDeps): Enricher {
+  const automount = cachedAutomount(deps.client);
   return {
     name: 'service-account',
     async enrich(input): Promise<Enrichment | undefined> {
@@ -171,7 +201,7 @@ export function serviceAccountEnricher(deps: RbacEnricherDeps): Enricher {
         typeof spec.automountServiceAccountToken === 'boolean'
           ? spec.automountServiceAccountToken
           : undefined;
-      const own = podAutomount === undefined ? await accountAutomount(deps.client, sa) : {};
+      const own = podAutomount === undefined ? await automount(sa) : {};
       const notes = own.note ? [own.note] : [];
       if (!(await deps.index.whenSynced(deps.syncWaitMs)))
         return { notes: [...notes, `service-account: ${NOT_SYNCED_NOTE}`] };

@@ -248,6 +248,21 @@ describe('rbac enrichers', () => {
       assert.equal(saOf(e).automountFrom, 'service account');
     });
 
+    it('reads a ServiceAccount once for a burst of workloads, but asks again after a failed read', async () => {
+      const { client, paths } = fakeClient({ [SA_PATH]: { metadata: { name: 'reader' } } });
+      const enricher = serviceAccountEnricher(deps({ client }));
+      const burst = Array.from({ length: 20 }, () =>
+        input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS),
+      );
+      await Promise.all(burst.map((i) => enricher.enrich(i)));
+      assert.deepEqual(paths, [SA_PATH]);
+      const missing = fakeClient();
+      const again = serviceAccountEnricher(deps({ client: missing.client }));
+      await again.enrich(input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS));
+      await again.enrich(input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS));
+      assert.deepEqual(missing.paths, [SA_PATH, SA_PATH], 'a 404 is not remembered');
+    });
+
     it('does not read the ServiceAccount when the pod spec decides', async () => {
       const { client, paths } = fakeClient();
       const e = await serviceAccountEnricher(deps({ client })).enrich(
