@@ -129,6 +129,19 @@ export const SETTINGS_SCHEMA = {
       description:
         'Kubernetes Events: Warning AuditAlertRaised on the subject, Normal lifecycle Events on the AuditAlert.',
     },
+    kubeEventsQps: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 10,
+      description:
+        'Kubernetes Events created per second at most (a burst of alerts queues its Events instead of doubling the API write load).',
+    },
+    kubeEventsBurst: {
+      type: 'integer',
+      minimum: 1,
+      default: 100,
+      description: 'Kubernetes Events created at once before kubeEventsQps applies.',
+    },
     alertmanagerUrls: {
       type: 'string',
       default: '',
@@ -427,6 +440,8 @@ export interface Settings {
   rbacIndex: boolean;
   whoCanLimit: number;
   kubeEvents: boolean;
+  kubeEventsQps: number;
+  kubeEventsBurst: number;
   alertmanagerUrls: string;
   alertmanagerMinSeverity: 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
   alertmanagerTtlSeconds: number;

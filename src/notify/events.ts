@@ -140,8 +140,10 @@ export function eventsSink(deps: SinkDeps): Sink {
   const outbox = new Outbox<EventBody>({
     sink: 'events',
     capacity: deps.settings.notifyQueueSize,
-    // A few in flight: Events share the API server with alert writes, but should not trail far behind.
+    // A few in flight, at a bounded rate: Events share the API server with alert writes, and a burst
+    // of alerts must not double its write load (a full queue drops Events, never alerts).
     concurrency: 2,
+    rate: { perSecond: deps.settings.kubeEventsQps, burst: deps.settings.kubeEventsBurst },
     maxAttempts: deps.settings.notifyMaxAttempts,
     backoff: { baseMs: deps.settings.backoffBaseMs, maxMs: deps.settings.backoffMaxMs },
     deliver: async ([ev]) => {

@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import { type Backoff, backoffDelay, sleep } from '../runtime/backoff.js';
+import { TokenBucket } from '../runtime/rate.js';
 
 /** Why a notification was given up. */
 export type FailureReason = 'rejected' | 'exhausted' | 'queue_full';
@@ -42,6 +43,8 @@ export interface OutboxOptions<T> {
   backoff: Backoff;
   /** Wait this long before taking a batch, so a burst of pushes for one key coalesces. */
   settleMs?: number;
+  /** Deliveries started per second at most (shared by all workers); unlimited when absent. */
+  rate?: { perSecond: number; burst: number };
   deliver(batch: T[]): Promise<void>;
   metrics: OutboxMetrics;
   log: Logger;
@@ -63,9 +66,11 @@ export class Outbox<T> {
   #wakers: (() => void)[] = [];
   #workers: Promise<void>[] = [];
   #dropping = false;
+  readonly #bucket: TokenBucket | undefined;
 
   constructor(opts: OutboxOptions<T>) {
     this.#opts = opts;
+    this.#bucket = opts.rate && new TokenBucket(opts.rate.perSecond, opts.rate.burst);
   }
 
   /** Items waiting or in flight. */
@@ -111,6 +116,8 @@ export class Outbox<T> {
         continue;
       }
       if (this.#opts.settleMs) await sleep(this.#opts.settleMs, signal);
+      // Waiting here, not dropping: the queue absorbs a burst and is drained at the rate.
+      await this.#bucket?.take(signal);
       if (signal.aborted) return;
       const batch = this.#take();
       if (batch.length === 0) {

@@ -133,6 +133,8 @@ describe('Kubernetes Events sink', () => {
         notifyMaxAttempts: 3,
         backoffBaseMs: 1,
         backoffMaxMs: 2,
+        kubeEventsQps: 1000,
+        kubeEventsBurst: 100,
       } as Settings,
       client,
       clock: { now: () => new Date() },
