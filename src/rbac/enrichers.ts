@@ -127,10 +127,7 @@ const hasProjectedToken = (spec: Record<string, unknown>): boolean =>
   });
 
 /** The ServiceAccount's own automount setting; a note instead when it cannot be read. */
-async function accountAutomount(
-  client: KubeClient,
-  sa: ServiceAccountRef,
-): Promise<{ value?: boolean; note?: string }> {
+async function accountAutomount(client: KubeClient, sa: ServiceAccountRef): Promise<AutomountAnswer> {
   const path = `/api/v1/namespaces/${encodeURIComponent(sa.namespace)}/serviceaccounts/${encodeURIComponent(sa.name)}`;
   try {
     const obj = await client.request<KubeObject>('GET', path);
@@ -138,6 +135,7 @@ async function accountAutomount(
       ? { value: obj.automountServiceAccountToken }
       : {};
   } catch (err: unknown) {
+    const definite = isNotFound(err) || isForbidden(err);
     const why = isNotFound(err)
       ? 'does not exist (yet)'
       : isForbidden(err)
@@ -145,34 +143,48 @@ async function accountAutomount(
         : 'could not be read';
     return {
       note: `service-account: ServiceAccount ${sa.namespace}/${sa.name} ${why}; token automount taken as true`,
+      transient: !definite,
     };
   }
 }
 
+/** A ServiceAccount's automount setting, or why it is unknown. */
+interface AutomountAnswer {
+  value?: boolean;
+  note?: string;
+  /** The read failed in a way that may pass (5xx, network): not worth remembering. */
+  transient?: boolean;
+}
+
 /** How long a ServiceAccount's automount setting is reused: a burst of Pods shares one read. */
 const AUTOMOUNT_TTL_MS = 30_000;
+/** How long "does not exist" and "forbidden" are reused: a burst shares them, a new account shows soon. */
+const AUTOMOUNT_MISSING_TTL_MS = 5_000;
 /** Most ServiceAccounts remembered (oldest forgotten first). */
 const AUTOMOUNT_CACHE_SIZE = 1000;
 
 /**
  * {@link accountAutomount} with a short-lived cache of answers (and of reads in flight), so that
- * 10,000 new Pods of one Deployment cost one ServiceAccount read, not 10,000. Failures are not kept.
+ * 10,000 new Pods of one Deployment cost one ServiceAccount read, not 10,000. "Missing" and
+ * "forbidden" are kept briefly; transient failures are not kept.
  */
 function cachedAutomount(
   client: KubeClient,
   now: () => number = Date.now,
-): (sa: ServiceAccountRef) => Promise<{ value?: boolean; note?: string }> {
-  const cache = new Map<string, { at: number; answer: Promise<{ value?: boolean; note?: string }> }>();
+): (sa: ServiceAccountRef) => Promise<AutomountAnswer> {
+  const cache = new Map<string, { at: number; ttlMs: number; answer: Promise<AutomountAnswer> }>();
   return (sa) => {
     const key = `${sa.namespace}/${sa.name}`;
     const hit = cache.get(key);
-    if (hit && now() - hit.at < AUTOMOUNT_TTL_MS) return hit.answer;
+    if (hit && now() - hit.at < hit.ttlMs) return hit.answer;
     const answer = accountAutomount(client, sa);
+    const entry = { at: now(), ttlMs: AUTOMOUNT_TTL_MS, answer };
     cache.delete(key);
-    cache.set(key, { at: now(), answer });
+    cache.set(key, entry);
     if (cache.size > AUTOMOUNT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
     void answer.then((a) => {
-      if (a.note !== undefined && cache.get(key)?.answer === answer) cache.delete(key);
+      if (a.transient && cache.get(key) === entry) cache.delete(key);
+      else if (a.note !== undefined) entry.ttlMs = AUTOMOUNT_MISSING_TTL_MS;
     });
     return answer;
   };

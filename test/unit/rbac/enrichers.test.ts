@@ -248,7 +248,7 @@ describe('rbac enrichers', () => {
       assert.equal(saOf(e).automountFrom, 'service account');
     });
 
-    it('reads a ServiceAccount once for a burst of workloads, but asks again after a failed read', async () => {
+    it('reads a ServiceAccount once for a burst of workloads, a missing one too, but not a failed read', async () => {
       const { client, paths } = fakeClient({ [SA_PATH]: { metadata: { name: 'reader' } } });
       const enricher = serviceAccountEnricher(deps({ client }));
       const burst = Array.from({ length: 20 }, () =>
@@ -257,10 +257,21 @@ describe('rbac enrichers', () => {
       await Promise.all(burst.map((i) => enricher.enrich(i)));
       assert.deepEqual(paths, [SA_PATH]);
       const missing = fakeClient();
-      const again = serviceAccountEnricher(deps({ client: missing.client }));
+      const once = serviceAccountEnricher(deps({ client: missing.client }));
+      await once.enrich(input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS));
+      await once.enrich(input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS));
+      assert.deepEqual(missing.paths, [SA_PATH], 'a 404 is remembered for a moment');
+      const flakyPaths: string[] = [];
+      const flaky = {
+        async request(_m: string, path: string): Promise<unknown> {
+          flakyPaths.push(path);
+          throw new ApiError('unavailable', { status: 503, reason: 'ServiceUnavailable' });
+        },
+      } as unknown as KubeClient;
+      const again = serviceAccountEnricher(deps({ client: flaky }));
       await again.enrich(input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS));
       await again.enrich(input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS));
-      assert.deepEqual(missing.paths, [SA_PATH, SA_PATH], 'a 404 is not remembered');
+      assert.deepEqual(flakyPaths, [SA_PATH, SA_PATH], 'a 503 is not remembered');
     });
 
     it('does not read the ServiceAccount when the pod spec decides', async () => {
