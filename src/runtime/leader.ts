@@ -1,6 +1,7 @@
 import type { KubeClient } from '../kube/client.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
+import { sleep } from './backoff.js';
 import { type Clock, systemClock } from './clock.js';
 
 /** `spec` of a coordination.k8s.io/v1 Lease, as leader election uses it. */
@@ -157,7 +158,8 @@ export class LeaderElector {
   async #run(): Promise<void> {
     const { retryPeriodMs, renewDeadlineMs } = this.#timings;
     // Acquire: try every retry period until we hold the Lease.
-    while (!this.#stop.signal.aborted && !(await this.#tryAcquireOrRenew())) await this.#sleep(retryPeriodMs);
+    while (!this.#stop.signal.aborted && !(await this.#tryAcquireOrRenew()))
+      await sleep(retryPeriodMs, this.#stop.signal);
     if (this.#stop.signal.aborted) return;
     this.#leading = true;
     this.#log.info('Acquired leadership', { identity: this.#identity });
@@ -165,7 +167,7 @@ export class LeaderElector {
     // Renew: every retry period; give up after renewDeadline without one successful renewal.
     let renewedAt = this.#clock.now().getTime();
     while (!this.#stop.signal.aborted) {
-      await this.#sleep(retryPeriodMs);
+      await sleep(retryPeriodMs, this.#stop.signal);
       if (this.#stop.signal.aborted) return;
       if (await this.#tryAcquireOrRenew()) {
         renewedAt = this.#clock.now().getTime();
@@ -277,20 +279,6 @@ export class LeaderElector {
 
   #leaseMeta(): { name: string; namespace: string } {
     return { name: this.#lease.name, namespace: this.#lease.namespace };
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const signal = this.#stop.signal;
-      if (signal.aborted) return resolve();
-      const t = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(t);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 }
 

@@ -1,3 +1,5 @@
+import { sleep } from './backoff.js';
+
 /**
  * A token bucket: `take` resolves when a token is available, at most `burst` at once and
  * `perSecond` on average. Used to keep best-effort writes (Kubernetes Events) from competing with
@@ -37,15 +39,7 @@ export class TokenBucket {
     for (;;) {
       const waitMs = this.tryTake();
       if (waitMs === 0 || signal?.aborted) return;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(done, waitMs);
-        function done(): void {
-          clearTimeout(t);
-          signal?.removeEventListener('abort', done);
-          resolve();
-        }
-        signal?.addEventListener('abort', done, { once: true });
-      });
+      await sleep(waitMs, signal);
     }
   }
 }

@@ -9,6 +9,7 @@ import { controlPlane } from './setup.js';
 import {
   adminClient,
   alertsFor,
+  detectionManifest,
   installCrds,
   kubectlOk,
   patchAlertStatus,
@@ -26,14 +27,6 @@ interface CoreEvent {
   reportingComponent?: string;
   involvedObject: { kind: string; name: string; namespace?: string; uid?: string };
 }
-
-const detection = (name: string, spec: object): string =>
-  JSON.stringify({
-    apiVersion: 'tripline.dev/v1alpha1',
-    kind: 'AuditDetection',
-    metadata: { name },
-    spec: { title: `e2e ${name}`, events: ['Created'], ...spec },
-  });
 
 describe('Kubernetes Events: AuditAlertRaised on the subject, lifecycle Events on the alert', function () {
   this.timeout(180_000);
@@ -89,14 +82,14 @@ describe('Kubernetes Events: AuditAlertRaised on the subject, lifecycle Events o
       resources: [{ version: 'v1', resource: 'pods' }],
       match: { namespaces: { include: [ns] } },
     };
-    await kubectlOk(cp, ['apply', '-f', '-'], detection(det.pods, podsSpec));
+    await kubectlOk(cp, ['apply', '-f', '-'], detectionManifest(det.pods, podsSpec));
     const rolesSpec = {
       severity: 'Medium',
       category: 'RBAC',
       resources: [{ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' }],
       match: { objectSelector: { matchLabels: { 'tripline-e2e': id } } },
     };
-    await kubectlOk(cp, ['apply', '-f', '-'], detection(det.roles, rolesSpec));
+    await kubectlOk(cp, ['apply', '-f', '-'], detectionManifest(det.roles, rolesSpec));
     op = await startOperator(cp.kubeconfigPath, [
       '--watermark-flush-seconds',
       '1',

@@ -15,6 +15,7 @@ import { controlPlane } from './setup.js';
 import {
   adminClient,
   applyDetections,
+  detectionManifest,
   installCrds,
   kubectlOk,
   patchAlertStatus,
@@ -38,14 +39,6 @@ function signedByKey(r: Received): boolean {
   const want = `sha256=${createHmac('sha256', KEY).update(`${ts}.${r.body}`).digest('hex')}`;
   return r.headers['x-tripline-signature'] === want && Math.abs(Date.now() / 1000 - Number(ts)) < 300;
 }
-
-const detection = (name: string, spec: object): string =>
-  JSON.stringify({
-    apiVersion: 'tripline.dev/v1alpha1',
-    kind: 'AuditDetection',
-    metadata: { name },
-    spec: { title: `e2e ${name}`, events: ['Created'], ...spec },
-  });
 
 describe('notify: Alertmanager, webhook, Slack and PolicyReport sinks', function () {
   this.timeout(240_000);
@@ -108,7 +101,7 @@ describe('notify: Alertmanager, webhook, Slack and PolicyReport sinks', function
     await kubectlOk(
       cp,
       ['apply', '-f', '-'],
-      detection(det.pods, {
+      detectionManifest(det.pods, {
         severity: 'High',
         category: 'Workload',
         resources: [{ version: 'v1', resource: 'pods' }],
@@ -118,7 +111,7 @@ describe('notify: Alertmanager, webhook, Slack and PolicyReport sinks', function
     await kubectlOk(
       cp,
       ['apply', '-f', '-'],
-      detection(det.quiet, {
+      detectionManifest(det.quiet, {
         severity: 'Critical',
         category: 'Other',
         resources: [{ version: 'v1', resource: 'configmaps' }],
@@ -129,7 +122,7 @@ describe('notify: Alertmanager, webhook, Slack and PolicyReport sinks', function
     await kubectlOk(
       cp,
       ['apply', '-f', '-'],
-      detection(det.roles, {
+      detectionManifest(det.roles, {
         severity: 'Medium',
         category: 'RBAC',
         resources: [{ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' }],

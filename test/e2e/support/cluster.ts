@@ -91,3 +91,12 @@ export async function waitDetectionReady(client: KubeClient, name: string): Prom
     `${name} Ready`,
   );
 }
+
+/** A test AuditDetection raising Created alerts, as JSON for `kubectl apply -f -`. */
+export const detectionManifest = (name: string, spec: object): string =>
+  JSON.stringify({
+    apiVersion: 'tripline.dev/v1alpha1',
+    kind: 'AuditDetection',
+    metadata: { name },
+    spec: { title: `e2e ${name}`, events: ['Created'], ...spec },
+  });
