@@ -1,6 +1,6 @@
 import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
-import type { KubeClient } from '../kube/client.js';
+import { ACCEPT_METADATA, type KubeClient } from '../kube/client.js';
 import { isAlreadyExists, isTooLarge } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { trimEvidence } from './trim.js';
@@ -21,7 +21,12 @@ export async function createAlert(client: KubeClient, alert: AuditAlert, log: Lo
   let attempt: AuditAlert = alert;
   for (let i = 0; ; i++) {
     try {
-      await client.request('POST', ALERTS_PATH, { query: { fieldManager: FIELD_MANAGER }, body: attempt });
+      // The answer is not read: metadata only spares the API server encoding the whole alert back.
+      await client.request('POST', ALERTS_PATH, {
+        query: { fieldManager: FIELD_MANAGER },
+        body: attempt,
+        accept: ACCEPT_METADATA,
+      });
       return 'created';
     } catch (err: unknown) {
       if (isAlreadyExists(err)) return 'exists';

@@ -4,6 +4,18 @@ import type { Duplex } from 'node:stream';
 import type { ClusterAccess } from './access.js';
 import { ApiError } from './errors.js';
 
+/**
+ * Accept headers asking for metadata only (`PartialObjectMetadata[List]`), with plain JSON as the
+ * fallback for servers that cannot convert. Lists and watches of Secrets use them so values never
+ * arrive; writes whose answer is not read use them so the API server encodes (and this process
+ * parses) a few hundred bytes instead of the whole object.
+ */
+export const ACCEPT_METADATA =
+  'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+/** {@link ACCEPT_METADATA} for lists. */
+export const ACCEPT_METADATA_LIST =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+
 /** Options of {@link KubeClient}. */
 export interface KubeClientOptions {
   /** Sockets in the one pool, watches included (each watch holds one socket while open). */

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '../api/kube-object.js';
 import type { Logger } from '../observability/logger.js';
 import { type Backoff, backoffDelay, sleep } from '../runtime/backoff.js';
-import type { KubeClient } from './client.js';
+import { ACCEPT_METADATA, ACCEPT_METADATA_LIST, type KubeClient } from './client.js';
 import { ApiError, isGone } from './errors.js';
 
 /** How an object reached the handler: from a (re)list page or from a watch event. */
@@ -42,9 +42,6 @@ export interface ResilientWatchOptions {
    */
   metadataOnly?: boolean;
 }
-
-const META_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
-const META_ONE = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -153,7 +150,7 @@ export class ResilientWatch {
     do {
       const page = await this.#client.request<ListPage>('GET', this.#opts.path, {
         query: { limit: this.#opts.pageSize, continue: token },
-        accept: this.#opts.metadataOnly ? META_LIST : undefined,
+        accept: this.#opts.metadataOnly ? ACCEPT_METADATA_LIST : undefined,
         signal: this.#stop.signal,
       });
       rv ??= page.metadata.resourceVersion;
@@ -194,7 +191,7 @@ export class ResilientWatch {
     try {
       arm();
       const res = await this.#client.stream(this.#opts.path, {
-        accept: this.#opts.metadataOnly ? META_ONE : undefined,
+        accept: this.#opts.metadataOnly ? ACCEPT_METADATA : undefined,
         query: {
           watch: 1,
           resourceVersion: rv,

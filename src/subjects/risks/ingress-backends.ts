@@ -1,5 +1,5 @@
 import type { Enricher, Enrichment } from '../../alerts/enrich.js';
-import type { KubeClient } from '../../kube/client.js';
+import { ACCEPT_METADATA, type KubeClient } from '../../kube/client.js';
 import { isForbidden, isNotFound } from '../../kube/errors.js';
 import { asRecord, asString, unique } from '../read.js';
 import { INGRESS_RULES, readIngress, type ServiceBackend } from './ingress.js';
@@ -36,8 +36,6 @@ export function checkBackends(
 
 /** Most distinct Services one alert looks up; an Ingress with more is checked for the first ones. */
 export const MAX_BACKEND_LOOKUPS = 16;
-/** Metadata is all a lookup needs: the answer is only "exists or not". */
-const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 async function lookUp(
   client: KubeClient,
@@ -48,7 +46,7 @@ async function lookUp(
     await client.request(
       'GET',
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}`,
-      { accept: METADATA_ONLY },
+      { accept: ACCEPT_METADATA },
     );
     return true;
   } catch (err: unknown) {
