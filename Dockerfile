@@ -17,5 +17,6 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY crds ./crds
 USER 65532:65532
-ENTRYPOINT ["/nodejs/bin/node", "dist/src/cli/tripline.js"]
+# V8 flags: src/runtime/node-flags.ts says why (a test keeps them equal).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "dist/src/cli/tripline.js"]
 CMD ["run"]

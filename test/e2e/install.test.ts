@@ -12,6 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../../hack/controlplane/binaries.js';
+import { OPERATOR_NODE_FLAGS } from '../../src/runtime/node-flags.js';
 import { controlPlane } from './setup.js';
 import { installCrds, kubectlOk } from './support/cluster.js';
 
@@ -175,9 +176,12 @@ describe('Dockerfile build steps (without Docker)', () => {
       else await copyStep(step.args, repoRoot(), app);
     }
     await assert.rejects(stat(path.join(app, 'node_modules/typescript')), 'dev dependencies in the image');
-    const help = await run(process.execPath, ['dist/src/cli/tripline.js', '--help'], { cwd: app });
+    const entrypoint = runtime.entrypoint ?? [];
+    assert.deepEqual(entrypoint.slice(-1), ['dist/src/cli/tripline.js']);
+    // The image runs node with the flags the tests and benchmarks run the operator with.
+    assert.deepEqual(entrypoint.slice(1, -1), OPERATOR_NODE_FLAGS);
+    const help = await run(process.execPath, [...entrypoint.slice(1), '--help'], { cwd: app });
     assert.match(help.stdout, /tripline run \[flags\]/);
-    assert.deepEqual(runtime.entrypoint?.slice(-1), ['dist/src/cli/tripline.js']);
     assert.deepEqual(runtime.cmd, ['run']);
   });
 });
