@@ -87,7 +87,7 @@ export async function runBurst(env: BurstEnv): Promise<BurstResult> {
       ratio: round(ratio(alertMs, createMs), 3),
       createsPerSecond: round((expected.length * 1000) / createMs, 1),
       alertsPerSecond: round((expected.length * 1000) / alertMs, 1),
-      alertsSeen: expected.filter((e) => watcher.alertSeen.has(e.uid)).length,
+      alertsSeen: expected.filter((e) => watcher.alertSeen(e.detection, e.uid) !== undefined).length,
       operator: {
         connectionsOpened: after.connectionsOpened - before.connectionsOpened,
         requests: after.requests - before.requests,
@@ -113,7 +113,7 @@ async function operatorCounters(op: OperatorProcess): Promise<OperatorCounters> 
 }
 
 function describe(expected: Expectation[], total: number, watcher: BenchWatcher): string {
-  const seen = expected.filter((e) => watcher.alertSeen.has(e.uid)).length;
+  const seen = expected.filter((e) => watcher.alertSeen(e.detection, e.uid) !== undefined).length;
   return `acknowledged ${expected.length}/${total}, alerts seen ${seen}`;
 }
 
@@ -123,12 +123,12 @@ async function waitForAlerts(expected: Expectation[], watcher: BenchWatcher): Pr
     progress(`burst: waiting, ${describe(expected, expected.length, watcher)}`),
   );
   try {
-    const all = () => expected.every((e) => watcher.alertSeen.has(e.uid));
+    const all = () => expected.every((e) => watcher.alertSeen(e.detection, e.uid) !== undefined);
     if (!(await until(all, ALERT_WAIT_MS, 100))) {
       progress(`burst: gave up waiting after ${ALERT_WAIT_MS / 1000} s`);
       return undefined;
     }
-    return expected.reduce((last, e) => Math.max(last, watcher.alertSeen.get(e.uid) as number), 0);
+    return expected.reduce((last, e) => Math.max(last, watcher.alertSeen(e.detection, e.uid) as number), 0);
   } finally {
     stopReport();
   }

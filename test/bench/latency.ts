@@ -93,15 +93,18 @@ async function createOne(
 
 function describe(sent: Sent[], watcher: BenchWatcher): string {
   const acked = sent.filter((s) => s?.uid);
-  const seen = acked.filter((s) => watcher.alertSeen.has(s.uid as string)).length;
+  const seen = acked.filter((s) => watcher.alertSeen(s.detection, s.uid as string) !== undefined).length;
   return `sent ${sent.length}, acknowledged ${acked.length}, alerts seen ${seen}`;
 }
 
 async function waitForAlerts(sent: Sent[], watcher: BenchWatcher): Promise<void> {
-  const uids = sent.flatMap((s) => (s.uid ? [s.uid] : []));
+  const acked = sent.filter((s): s is Sent & { uid: string } => s.uid !== undefined);
   const stopReport = every(5000, () => progress(`latency: waiting for alerts, ${describe(sent, watcher)}`));
   try {
-    const ok = await until(() => uids.every((u) => watcher.alertSeen.has(u)), ALERT_WAIT_MS);
+    const ok = await until(
+      () => acked.every((s) => watcher.alertSeen(s.detection, s.uid) !== undefined),
+      ALERT_WAIT_MS,
+    );
     if (!ok) progress(`latency: gave up waiting after ${ALERT_WAIT_MS / 1000} s; ${describe(sent, watcher)}`);
   } finally {
     stopReport();
@@ -132,7 +135,7 @@ function collect(measured: Sent[], watcher: BenchWatcher, origin: 'ackAt' | 'sen
     const t = s[origin];
     if (!s.uid || t === undefined) continue;
     const obj = watcher.objectSeen.get(s.uid);
-    const alert = watcher.alertSeen.get(s.uid);
+    const alert = watcher.alertSeen(s.detection, s.uid);
     if (obj === undefined) out.missingObject++;
     else out.floor.push(obj - t);
     if (alert === undefined) out.missingAlert++;
@@ -184,7 +187,7 @@ function timeSeries(measured: Sent[], watcher: BenchWatcher): Array<[number, num
   const t0 = measured[0]?.sentAt ?? 0;
   return measured.map((s) => {
     const obj = s.uid ? watcher.objectSeen.get(s.uid) : undefined;
-    const alert = s.uid ? watcher.alertSeen.get(s.uid) : undefined;
+    const alert = s.uid ? watcher.alertSeen(s.detection, s.uid) : undefined;
     const from = (t: number | undefined) =>
       t === undefined || s.ackAt === undefined ? null : round(t - s.ackAt, 1);
     return [round((s.sentAt ?? 0) - t0, 1), from(obj), from(alert)];
