@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 /** The scenarios, in the order they run. */
-export const SCENARIOS = ['latency', 'burst', 'scale', 'traffic'] as const;
+export const SCENARIOS = ['latency', 'burst', 'cost', 'scale', 'traffic'] as const;
 /** One of {@link SCENARIOS}. */
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -23,6 +23,8 @@ export interface BenchOptions {
   burst: number;
   burstNamespaces: number;
   burstConcurrency: number;
+  /** Cost: creates measured per kind of object. */
+  costCount: number;
   /** Scale: pre-existing objects over `scaleNamespaces`, created with `scaleConcurrency` in flight. */
   scale: number;
   scaleNamespaces: number;
@@ -33,8 +35,8 @@ export interface BenchOptions {
   settleMs: number;
 }
 
-const FULL = { latencyCount: 1000, latencyWarmup: 100, burst: 10_000, scale: 100_000 };
-const QUICK = { latencyCount: 200, latencyWarmup: 20, burst: 1000, scale: 5000 };
+const FULL = { latencyCount: 1000, latencyWarmup: 100, burst: 10_000, cost: 1000, scale: 100_000 };
+const QUICK = { latencyCount: 200, latencyWarmup: 20, burst: 1000, cost: 300, scale: 5000 };
 
 const USAGE = `Usage: node dist/test/bench/run.js [flags]   (or: make bench BENCH_ARGS="...")
   --out PATH            JSON results (default bench-results/latest.json); the SVG chart is written next to it
@@ -45,6 +47,7 @@ const USAGE = `Usage: node dist/test/bench/run.js [flags]   (or: make bench BENC
   --rate N              creates per second in the latency scenario, open loop (default 100)
   --burst N             objects created as fast as possible (default ${FULL.burst}; quick ${QUICK.burst})
   --burst-concurrency N creates in flight in the burst (default 64)
+  --cost-count N        creates per kind of object in the cost scenario (default ${FULL.cost}; quick ${QUICK.cost})
   --scale N             pre-existing objects for the scale scenario (default ${FULL.scale}; quick ${QUICK.scale})
   --scale-concurrency N creates in flight while filling the scale cluster (default 100)
   --operator-args="..." extra flags for every \`tripline run\`, e.g. --operator-args="--workers 32"
@@ -70,6 +73,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       rate: { type: 'string', default: '100' },
       burst: { type: 'string' },
       'burst-concurrency': { type: 'string', default: '64' },
+      'cost-count': { type: 'string' },
       scale: { type: 'string' },
       'scale-concurrency': { type: 'string', default: '100' },
       'operator-args': { type: 'string', default: '' },
@@ -88,6 +92,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     burst: count('burst', values.burst, sizes.burst, 1),
     burstNamespaces: 20,
     burstConcurrency: count('burst-concurrency', values['burst-concurrency'], 64, 1),
+    costCount: count('cost-count', values['cost-count'], sizes.cost, 1),
     scale: count('scale', values.scale, sizes.scale, 1),
     scaleNamespaces: 100,
     scaleConcurrency: count('scale-concurrency', values['scale-concurrency'], 100, 1),

@@ -1,6 +1,6 @@
 /** The printed table: every figure with its same-run reference, the ratio and the DESIGN §9 target. */
 import type { CpuUsage } from './cpu.js';
-import type { BenchResults, BurstResult, LatencyResult, ScaleResult } from './results.js';
+import type { BenchResults, BurstResult, CostResult, LatencyResult, ScaleResult } from './results.js';
 import { TARGETS } from './results.js';
 import { ratio } from './stats.js';
 import { trafficRows } from './traffic.js';
@@ -22,6 +22,7 @@ export function formatReport(r: BenchResults): string {
   const rows: Row[] = [
     ...(r.latency ? latencyRows(r.latency) : []),
     ...(r.burst ? burstRows(r.burst) : []),
+    ...(r.cost ? costRows(r.cost) : []),
     ...(r.scale ? scaleRows(r.scale) : []),
     ...(r.traffic ? trafficRows(r.traffic) : []),
   ];
@@ -113,6 +114,23 @@ function burstRows(b: BurstResult): Row[] {
     cpuRow('burst', b.cpu),
   ];
 }
+
+function costRows(c: CostResult): Row[] {
+  const pod = c.variants[0];
+  return c.variants.map(
+    (v, i): Row => [
+      'cost',
+      `API-server CPU per create (ms): ${v.name}`,
+      `${v.apiserverMs} (etcd ${v.etcdMs})`,
+      i === 0 ? `${c.count} creates, ${c.inFlight} in flight` : `${v.bytes} bytes; Pod ${pod?.apiserverMs}`,
+      i === 0 || !pod ? '' : x(round2(v.apiserverMs / pod.apiserverMs)),
+      '',
+      '',
+    ],
+  );
+}
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 function scaleRows(sc: ScaleResult): Row[] {
   const o = sc.operator;

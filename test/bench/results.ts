@@ -75,6 +75,28 @@ export interface BurstResult {
   watchProblems: string[];
 }
 
+/** One kind of object created many times, and what each create cost the control plane. */
+export interface CostVariant {
+  name: string;
+  /** Size of the JSON body sent. */
+  bytes: number;
+  /** CPU milliseconds of kube-apiserver and of etcd per create. */
+  apiserverMs: number;
+  etcdMs: number;
+  /** Wall milliseconds per create with the scenario's requests in flight. */
+  wallMs: number;
+}
+
+/** API-server CPU per create: a Pod, the same bytes as a flat ConfigMap, an AuditAlert as raised, a minimal one. */
+export interface CostResult {
+  count: number;
+  inFlight: number;
+  /** In order: Pod, ConfigMap, AuditAlert as raised, AuditAlert with required fields only. */
+  variants: CostVariant[];
+  /** API-server CPU of an AuditAlert as raised over that of a Pod. */
+  alertVsPod: number;
+}
+
 /** A cluster full of pre-existing objects: start-up time and memory against a plain informer. */
 export interface ScaleResult {
   objects: number;
@@ -107,6 +129,7 @@ export interface BenchResults extends RunContext {
   durationSeconds: number;
   latency?: LatencyResult;
   burst?: BurstResult;
+  cost?: CostResult;
   scale?: ScaleResult;
   traffic?: TrafficResult;
   targets: typeof TARGETS;

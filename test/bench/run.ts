@@ -25,6 +25,7 @@ import {
   TIMESTAMP_GAP_MS,
   waitDetectionsReady,
 } from './cluster.js';
+import { runCost } from './cost.js';
 import { runLatency } from './latency.js';
 import { runContext } from './machine.js';
 import { type BenchOptions, parseOptions, UsageError } from './options.js';
@@ -39,7 +40,7 @@ const live: { cp?: ControlPlane; op?: OperatorProcess } = {};
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
-/** Latency and burst, on one control plane with one operator. */
+/** Latency, burst and cost, on one control plane with one operator. */
 async function runLiveScenarios(opts: BenchOptions, results: BenchResults): Promise<void> {
   const cp = await startCluster('cluster A');
   live.cp = cp;
@@ -69,6 +70,14 @@ async function runLiveScenarios(opts: BenchOptions, results: BenchResults): Prom
       const env = { cp, op, namespaces: burstNs, count: opts.burst, concurrency: opts.burstConcurrency };
       results.burst = await runBurst(env);
       assertAlive(op, 'burst');
+    }
+    if (opts.only.includes('cost')) {
+      // Last on this control plane: it stops the operator so that nothing else writes while it measures.
+      const stop = async () => {
+        assertAlive(op, 'cost');
+        await stopOperator(op);
+      };
+      results.cost = await runCost({ cp, stopOperator: stop, count: opts.costCount });
     }
   } finally {
     await stopOperator(live.op);
@@ -160,7 +169,8 @@ async function main(argv: string[]): Promise<number> {
   progress(`benchmark: ${opts.only.join(', ')}${opts.quick ? ' (quick)' : ''}; results go to ${opts.out}`);
   let failure: unknown;
   try {
-    if (opts.only.includes('latency') || opts.only.includes('burst')) await runLiveScenarios(opts, results);
+    if (opts.only.some((o) => o === 'latency' || o === 'burst' || o === 'cost'))
+      await runLiveScenarios(opts, results);
     if (opts.only.includes('scale')) await runScaleScenario(opts, results);
     // No control plane: ingestion alone, in a process pinned to one core (last, on a quiet machine).
     if (opts.only.includes('traffic')) results.traffic = await runTraffic(opts.quick ? 100_000 : 300_000);
