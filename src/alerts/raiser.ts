@@ -5,6 +5,7 @@ import {
   eventIdentity,
   type ObjectChange,
   type ObjectWork,
+  objectOf,
   type ResourceFeed,
   takesChange,
 } from '../detections/feed.js';
@@ -51,13 +52,17 @@ export function alertRaiser(deps: RaiserDeps): (key: string, work: ObjectWork) =
   return async (_key, work) => {
     const feed = deps.feed(work.feedKey);
     if (!feed) return undefined; // every detection on this resource was removed meanwhile
-    const uid = work.obj.metadata.uid as string;
+    const obj = objectOf(work);
+    const uid = obj.metadata.uid as string;
     if (work.change) {
-      const waitingChange = await raiseEvent(deps, feed, work, { event: 'Updated', change: work.change });
+      const waitingChange = await raiseEvent(deps, feed, obj, work, {
+        event: 'Updated',
+        change: work.change,
+      });
       return waitingChange ? { requeueAfterMs: PENDING_RETRY_MS } : undefined;
     }
-    let waiting = await raiseEvent(deps, feed, work, { event: 'Created' });
-    if (work.deleted) waiting = (await raiseEvent(deps, feed, work, { event: 'Deleted' })) || waiting;
+    let waiting = await raiseEvent(deps, feed, obj, work, { event: 'Created' });
+    if (work.deleted) waiting = (await raiseEvent(deps, feed, obj, work, { event: 'Deleted' })) || waiting;
     // The namespace watch has not delivered the subject's namespace yet: decide again shortly.
     if (waiting) return { requeueAfterMs: PENDING_RETRY_MS };
     feed.done(uid);
@@ -76,18 +81,19 @@ interface RaisedEvent {
 async function raiseEvent(
   deps: RaiserDeps,
   feed: ResourceFeed,
+  obj: KubeObject,
   work: ObjectWork,
   ev: RaisedEvent,
 ): Promise<boolean> {
   const changeKey = ev.event === 'Deleted' ? DELETED_KEY : ev.change?.key;
-  const id = eventIdentity(work.obj.metadata.uid as string, changeKey);
+  const id = eventIdentity(obj.metadata.uid as string, changeKey);
   let waiting = false;
   for (const sub of feed.subscriptions.values()) {
     if (ev.change && !takesChange(sub, ev.change)) continue;
-    const decision = decideEvent(sub, ev.event, work.obj, ev.change?.oldObject);
+    const decision = decideEvent(sub, ev.event, obj, ev.change?.oldObject);
     waiting ||= decision === 'pending';
     if (decision !== 'alert' || deps.recent.has(sub.detection.name, id)) continue;
-    const referrers = await referrersOf(deps, sub, work.obj);
+    const referrers = await referrersOf(deps, sub, obj);
     if (referrers?.total === 0) {
       // match.referencedBy: an object nobody names does not count, so it raises nothing. "Created
       // while referenced" is judged at the first look: remembering the decision keeps later looks
@@ -96,13 +102,13 @@ async function raiseEvent(
       deps.log.debug('Nothing refers to the subject; no alert', {
         detection: sub.detection.name,
         event: ev.event,
-        kind: work.obj.kind,
-        namespace: work.obj.metadata.namespace,
-        name: work.obj.metadata.name,
+        kind: obj.kind,
+        namespace: obj.metadata.namespace,
+        name: obj.metadata.name,
       });
       continue;
     }
-    const name = await raiseOne(deps, feed, sub, work.obj, ev, referrers);
+    const name = await raiseOne(deps, feed, sub, obj, ev, referrers);
     deps.recent.add(sub.detection.name, id);
     if (work.deleted && ev.event !== 'Updated') deps.subjectDeleted?.(name);
   }

@@ -38,6 +38,13 @@ export const SETTINGS_SCHEMA = {
       description:
         'Alert writes in flight at once; a burst is latency-bound, so more in flight keeps pace with creators.',
     },
+    alertBacklog: {
+      type: 'integer',
+      minimum: 1,
+      default: 5000,
+      description:
+        'Objects waiting for their alerts at most; beyond it watches and lists are read no further until the backlog drains, so memory stays bounded in a burst or a catch-up (the API server keeps what is not read yet).',
+    },
     maxConnections: {
       type: 'integer',
       minimum: 2,
@@ -426,6 +433,7 @@ export interface Settings {
   logFormat: 'auto' | 'json' | 'text';
   metricsBindAddress: string;
   workers: number;
+  alertBacklog: number;
   maxConnections: number;
   listPageSize: number;
   watchTimeoutSeconds: number;

@@ -51,12 +51,20 @@ export function takesChange(sub: Subscription, change: ObjectChange): boolean {
  */
 export interface ObjectWork {
   feedKey: string;
-  obj: KubeObject;
+  /**
+   * The object as JSON text. A backlog of thousands of objects (a burst, or a catch-up after
+   * downtime) holds a few kB of text each instead of parsed trees several times larger; the worker
+   * parses it once ({@link objectOf}).
+   */
+  snapshot: string;
   /** The newest observation is the object's deletion. */
   deleted: boolean;
   /** Set for the work of one update (Updated alerts only). */
   change?: ObjectChange;
 }
+
+/** The object of a work item. */
+export const objectOf = (work: ObjectWork): KubeObject => JSON.parse(work.snapshot) as KubeObject;
 
 /** The identity an alert of an event is remembered under: the uid, plus the change key if any. */
 export function eventIdentity(uid: string, changeKey?: string): string {
@@ -74,6 +82,11 @@ export interface FeedDeps {
   watchEvents?: (resource: string) => WatchEvents;
   /** Hands a key and the object's newest state to the alert queue. */
   enqueue(key: string, work: ObjectWork): void;
+  /**
+   * Resolves when the alert queue takes more work; the feed reads its next list page or watch
+   * chunk only then, so a backlog stays bounded however many objects arrive (none: unbounded).
+   */
+  admit?: () => Promise<void>;
   /** True when an alert for this detection and object was raised recently (saves a 409). */
   recentlyRaised(detection: string, uid: string): boolean;
   /** The subject of an existing alert was deleted. */
@@ -126,6 +139,7 @@ export class ResourceFeed {
       kind: info.kind,
       events: deps.watchEvents?.(this.key),
       metadataOnly: isMetadataOnly(info),
+      ...(deps.admit ? { admit: deps.admit } : {}),
     };
     this.#watch = new ResilientWatch(
       deps.client,
@@ -161,7 +175,8 @@ export class ResourceFeed {
 
   /** Earliest creation time (ms) that may still lack its alert; undefined until synced. */
   lowWater(): number | undefined {
-    if (!this.synced) return undefined;
+    // A (re)list in progress may still hold objects created before everything seen so far.
+    if (!this.synced || this.#watch.listing) return undefined;
     let min = Number.POSITIVE_INFINITY;
     for (const t of this.#pending.values()) if (t < min) min = t;
     if (min !== Number.POSITIVE_INFINITY) return min;
@@ -184,13 +199,14 @@ export class ResourceFeed {
     const gone = type === 'DELETED' && this.#wanted('Deleted', obj, uid, DELETED_KEY);
     if (!isNew && !gone) return;
     if (isNew && !this.#pending.has(uid)) this.#pending.set(uid, created);
-    this.#deps.enqueue(`${this.key}|${uid}`, { feedKey: this.key, obj, deleted: type === 'DELETED' });
+    const snapshot = JSON.stringify(obj);
+    this.#deps.enqueue(`${this.key}|${uid}`, { feedKey: this.key, snapshot, deleted: type === 'DELETED' });
   }
 
   /** Queues one update under its own key, so a later update or status write cannot replace it. */
   #offerChange(obj: KubeObject, uid: string, change: ObjectChange): void {
     if (!this.#wanted('Updated', obj, uid, change.key, change.oldObject, change.profile)) return;
-    const work: ObjectWork = { feedKey: this.key, obj, deleted: false, change };
+    const work: ObjectWork = { feedKey: this.key, snapshot: JSON.stringify(obj), deleted: false, change };
     this.#deps.enqueue(`${this.key}|${uid}|${change.profile}|${change.key}`, work);
   }
 

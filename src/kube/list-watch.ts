@@ -21,6 +21,13 @@ export interface WatchEvents {
   relisted?(): void;
 }
 
+/** The stall timer of one watch stream, and the signal that ends the stream. */
+interface StallTimer {
+  arm(): void;
+  disarm(): void;
+  signal: AbortSignal;
+}
+
 /** Options of {@link ResilientWatch}. */
 export interface ResilientWatchOptions {
   /** Collection path, e.g. `/apis/apps/v1/deployments`. */
@@ -41,6 +48,12 @@ export interface ResilientWatchOptions {
    * never enters the process. Objects are handed over with `apiVersion`/`kind` of the resource.
    */
   metadataOnly?: boolean;
+  /**
+   * Awaited before each list page after the first and before each watch chunk is read: a consumer
+   * whose backlog is full holds the stream back here, so the backlog (and memory) stays bounded
+   * while the API server keeps what is not read yet. The stall timer restarts once it resolves.
+   */
+  admit?: () => Promise<void>;
 }
 
 interface WatchEvent {
@@ -71,6 +84,7 @@ export class ResilientWatch {
   #rv: string | undefined;
   #synced = false;
   #relistRequested = false;
+  #listing = false;
   #current: AbortController | undefined;
   #done: Promise<void> | undefined;
 
@@ -84,6 +98,14 @@ export class ResilientWatch {
   /** True once the first complete list has been handed over (stays true across relists). */
   get synced(): boolean {
     return this.#synced;
+  }
+
+  /**
+   * True while a list is being handed over. A list comes in name order, not creation order, so
+   * until it ends an object created earlier than everything seen so far may still be on its way.
+   */
+  get listing(): boolean {
+    return this.#listing;
   }
 
   /** The last resourceVersion seen (list, event or bookmark). */
@@ -145,9 +167,19 @@ export class ResilientWatch {
   }
 
   async #list(): Promise<void> {
+    this.#listing = true;
+    try {
+      await this.#listPages();
+    } finally {
+      this.#listing = false;
+    }
+  }
+
+  async #listPages(): Promise<void> {
     let token: string | undefined;
     let rv: string | undefined;
     do {
+      if (token) await this.#admitted(this.#stop.signal);
       const page = await this.#client.request<ListPage>('GET', this.#opts.path, {
         query: { limit: this.#opts.pageSize, continue: token },
         accept: this.#opts.metadataOnly ? ACCEPT_METADATA_LIST : undefined,
@@ -200,7 +232,7 @@ export class ResilientWatch {
         },
         signal: abort.signal,
       });
-      await this.#consume(res, arm);
+      await this.#consume(res, { arm, disarm: () => clearTimeout(timer), signal: abort.signal });
       return 'closed';
     } catch (err: unknown) {
       if (this.#relistRequested) return 'closed';
@@ -216,12 +248,18 @@ export class ResilientWatch {
     }
   }
 
-  async #consume(res: IncomingMessage, onData: () => void): Promise<void> {
+  async #consume(res: IncomingMessage, stall: StallTimer): Promise<void> {
     let buf = '';
     res.setEncoding('utf8');
     for await (const chunk of res as AsyncIterable<string>) {
-      onData();
+      stall.arm();
       buf += chunk;
+      if (this.#opts.admit) {
+        // Waiting for the consumer is not the API server going silent: no stall while held back.
+        stall.disarm();
+        await this.#admitted(stall.signal);
+        stall.arm();
+      }
       let nl = buf.indexOf('\n');
       while (nl >= 0) {
         const line = buf.slice(0, nl);
@@ -230,6 +268,20 @@ export class ResilientWatch {
         nl = buf.indexOf('\n');
       }
     }
+  }
+
+  /** Resolves when `admit` lets the next page or chunk in, or `signal` aborts (stop, relist). */
+  async #admitted(signal: AbortSignal): Promise<void> {
+    const admit = this.#opts.admit;
+    if (!admit || signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+      admit().then(done, done);
+    });
   }
 
   #onLine(line: string): void {

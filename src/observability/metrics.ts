@@ -9,6 +9,7 @@ export interface Metrics {
   detectionLatency: Histogram<'detection'>;
   watchRestarts: Counter<'resource' | 'reason'>;
   watchRelists: Counter<'resource'>;
+  backlogFull: Counter;
   queueDepth: Gauge<'queue'>;
   leader: Gauge;
   detectionsReady: Gauge<'state'>;
@@ -74,6 +75,11 @@ export function createMetrics(): Metrics {
       name: 'tripline_watch_relists_total',
       help: 'Complete (paginated) lists of a watched resource, the first one included.',
       labelNames: ['resource'],
+      registers: r,
+    }),
+    backlogFull: new Counter({
+      name: 'tripline_backlog_full_total',
+      help: 'Times a watch or list of a watched resource was held back because the alert backlog was full (--alert-backlog).',
       registers: r,
     }),
     leader: new Gauge({

@@ -50,6 +50,7 @@ export class WorkQueue<T> {
   #active = 0;
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
+  #belowWaiters: { limit: number; resolve: () => void }[] = [];
 
   constructor(opts: WorkQueueOptions, reconcile: Reconciler<T>, log: Logger) {
     this.#opts = opts;
@@ -79,6 +80,15 @@ export class WorkQueue<T> {
     return this.#pending.has(key) || this.#processing.has(key);
   }
 
+  /**
+   * Resolves once fewer than `limit` keys have work (at once if that is so now, or the queue
+   * stopped). Producers await it to hold back a backlog the queue cannot drain as fast as it grows.
+   */
+  async whenBelow(limit: number): Promise<void> {
+    if (this.#stopped || this.depth < limit) return;
+    await new Promise<void>((resolve) => this.#belowWaiters.push({ limit, resolve }));
+  }
+
   /** Resolves when nothing is queued, waiting or in flight. */
   async idle(): Promise<void> {
     if (this.depth === 0) return;
@@ -91,6 +101,7 @@ export class WorkQueue<T> {
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     this.#ready.length = 0;
+    this.#releaseBelow();
     while (this.#active > 0) await new Promise((r) => setTimeout(r, 10));
   }
 
@@ -130,6 +141,15 @@ export class WorkQueue<T> {
     this.#opts.events?.depth?.(this.depth);
     this.#pump();
     if (this.depth === 0) for (const w of this.#idleWaiters.splice(0)) w();
+    this.#releaseBelow();
+  }
+
+  #releaseBelow(): void {
+    if (this.#belowWaiters.length === 0) return;
+    const depth = this.depth;
+    const waiting = this.#belowWaiters;
+    this.#belowWaiters = waiting.filter((w) => !(this.#stopped || depth < w.limit));
+    for (const w of waiting) if (this.#stopped || depth < w.limit) w.resolve();
   }
 
   #onFailure(key: string, err: unknown): number | undefined {

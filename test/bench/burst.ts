@@ -11,6 +11,7 @@ import { alertTally, countAlerts, type Expectation } from './counts.js';
 import { cpuMeter } from './cpu.js';
 import { processRoles } from './latency.js';
 import { closedLoop, until } from './load.js';
+import { residentMemory } from './memory.js';
 import { bulkKind } from './objects.js';
 import { every, progress } from './progress.js';
 import type { BurstResult } from './results.js';
@@ -92,6 +93,7 @@ export async function runBurst(env: BurstEnv): Promise<BurstResult> {
         connectionsOpened: after.connectionsOpened - before.connectionsOpened,
         requests: after.requests - before.requests,
         alertsRaised: after.alertsRaised - before.alertsRaised,
+        peakRssMB: residentMemory(env.op.proc.pid as number).peakMB,
       },
       counts,
       cpu: usage,

@@ -110,6 +110,15 @@ function burstRows(b: BurstResult): Row[] {
       'a handful',
       '',
     ],
+    [
+      'burst',
+      'operator peak RSS (MB)',
+      String(b.operator.peakRssMB),
+      'since start (latency and burst)',
+      '',
+      '',
+      '',
+    ],
     countsRow('burst', b.counts, b.objects - b.alertsSeen),
     cpuRow('burst', b.cpu),
   ];

@@ -67,8 +67,11 @@ export interface BurstResult {
   createsPerSecond: number;
   alertsPerSecond: number;
   alertsSeen: number;
-  /** The operator's own counters over the burst (from its /metrics). */
-  operator: { connectionsOpened: number; requests: number; alertsRaised: number };
+  /**
+   * The operator's own counters over the burst (from its /metrics), and its peak RSS since it
+   * started (VmHWM: the latency scenario and the burst, whose backlog it holds while it lags).
+   */
+  operator: { connectionsOpened: number; requests: number; alertsRaised: number; peakRssMB: number };
   counts: AlertCounts;
   /** CPU seconds of each process from the first create until the operator went idle. */
   cpu: CpuUsage;

@@ -73,6 +73,36 @@ describe('faults: no alert lost or duplicated', function () {
     await settle(c, op, pods);
   });
 
+  it('a bounded backlog: a catch-up after downtime and a live burst, read no faster than alerts drain', async () => {
+    const cap = 10;
+    const args = [...FAST, '--alert-backlog', String(cap), '--list-page-size', '10', '--workers', '2'];
+    op = await startOperator(cp.kubeconfigPath, args);
+    await op.waitReady();
+    await op.stop();
+    // 150 new Pods while it is down (found by the start-up list), 150 more while it catches up.
+    const missed = await createPods(c, ns, 'backlog-down', 150);
+    op = await startOperator(cp.kubeconfigPath, args);
+    const running = op;
+    let maxDepth = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling && running.running()) {
+        maxDepth = Math.max(maxDepth, await running.metric('tripline_queue_depth').catch(() => 0));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      const live = await createPods(c, ns, 'backlog-live', 150);
+      await settle(c, op, [...missed, ...live]);
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    assert.ok((await op.metric('tripline_backlog_full_total')) > 0, 'the feeds were held back');
+    // A page (10) or one watch chunk (a few dozen events) may land on a full backlog; never all 300.
+    assert.ok(maxDepth <= cap + 60, `queue depth reached ${maxDepth} with --alert-backlog ${cap}`);
+  });
+
   it('API server restart mid-burst', async () => {
     op = await startOperator(cp.kubeconfigPath, FAST);
     await op.waitReady();

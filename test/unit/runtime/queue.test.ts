@@ -34,6 +34,52 @@ describe('WorkQueue', () => {
     assert.deepEqual(seen, [1, 3]);
   });
 
+  it('whenBelow resolves at once under the limit, else once the backlog drains below it', async () => {
+    const gates: Array<() => void> = [];
+    const q = new WorkQueue<number>(
+      { name: 't', concurrency: 2, backoff },
+      async () => {
+        await new Promise<void>((r) => gates.push(r));
+        return undefined;
+      },
+      silentLogger(),
+    );
+    await q.whenBelow(1); // empty queue: at once
+    for (const k of ['a', 'b', 'c', 'd']) q.add(k, 0);
+    let admitted = false;
+    const waiting = q.whenBelow(3).then(() => {
+      admitted = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(admitted, false, 'depth 4 is not below 3');
+    gates.shift()?.(); // a done: depth 3, still not below 3
+    await new Promise((r) => setImmediate(r));
+    assert.equal(admitted, false, 'depth 3 is not below 3');
+    gates.shift()?.(); // b done: depth 2
+    await waiting;
+    assert.equal(q.depth, 2);
+    while (gates.length) gates.shift()?.();
+    await new Promise((r) => setImmediate(r));
+    while (gates.length) gates.shift()?.();
+    await q.idle();
+  });
+
+  it('whenBelow waiters are let go when the queue shuts down', async () => {
+    const q = new WorkQueue<number>(
+      { name: 't', concurrency: 1, backoff },
+      async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        return undefined;
+      },
+      silentLogger(),
+    );
+    q.add('a', 0);
+    q.add('b', 0);
+    const waiting = q.whenBelow(1);
+    await q.shutdown();
+    await waiting;
+  });
+
   it('retries a failing key with backoff until it succeeds', async () => {
     let calls = 0;
     const q = new WorkQueue<string>(
