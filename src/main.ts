@@ -105,10 +105,10 @@ export async function runOperator(
     actorOf: creatorOf && ((obj) => creatorOf(obj.metadata.uid ?? '')),
     feedDeps: {
       enqueue: (key, work) => queue.add(key, work),
-      admit: async () => {
-        if (queue.depth < settings.alertBacklog) return;
+      admit: () => {
+        if (queue.depth < settings.alertBacklog) return undefined;
         metrics.backlogFull.inc();
-        await queue.whenBelow(settings.alertBacklog);
+        return queue.whenBelow(settings.alertBacklog);
       },
       recentlyRaised: (d, uid) => recent.has(d, uid),
       subjectDeleted: (d, uid) => gone(alertName(d, uid)),

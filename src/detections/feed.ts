@@ -83,10 +83,11 @@ export interface FeedDeps {
   /** Hands a key and the object's newest state to the alert queue. */
   enqueue(key: string, work: ObjectWork): void;
   /**
-   * Resolves when the alert queue takes more work; the feed reads its next list page or watch
-   * chunk only then, so a backlog stays bounded however many objects arrive (none: unbounded).
+   * Undefined while the alert queue takes more work, else a promise that resolves when it does;
+   * the feed reads its next list page or watch chunk only then, so a backlog stays bounded however
+   * many objects arrive (absent: unbounded).
    */
-  admit?: () => Promise<void>;
+  admit?: () => Promise<void> | undefined;
   /** True when an alert for this detection and object was raised recently (saves a 409). */
   recentlyRaised(detection: string, uid: string): boolean;
   /** The subject of an existing alert was deleted. */

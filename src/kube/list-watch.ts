@@ -49,11 +49,12 @@ export interface ResilientWatchOptions {
    */
   metadataOnly?: boolean;
   /**
-   * Awaited before each list page after the first and before each watch chunk is read: a consumer
-   * whose backlog is full holds the stream back here, so the backlog (and memory) stays bounded
-   * while the API server keeps what is not read yet. The stall timer restarts once it resolves.
+   * Asked before each list page after the first and before each watch chunk is read: undefined
+   * goes on at once; a promise (a consumer whose backlog is full) holds the stream back until it
+   * resolves, so the backlog (and memory) stays bounded while the API server keeps what is not read
+   * yet. The stall timer does not run while held.
    */
-  admit?: () => Promise<void>;
+  admit?: () => Promise<void> | undefined;
 }
 
 interface WatchEvent {
@@ -179,7 +180,8 @@ export class ResilientWatch {
     let token: string | undefined;
     let rv: string | undefined;
     do {
-      if (token) await this.#admitted(this.#stop.signal);
+      const held = token ? this.#opts.admit?.() : undefined;
+      if (held) await untilEither(held, this.#stop.signal);
       const page = await this.#client.request<ListPage>('GET', this.#opts.path, {
         query: { limit: this.#opts.pageSize, continue: token },
         accept: this.#opts.metadataOnly ? ACCEPT_METADATA_LIST : undefined,
@@ -254,10 +256,11 @@ export class ResilientWatch {
     for await (const chunk of res as AsyncIterable<string>) {
       stall.arm();
       buf += chunk;
-      if (this.#opts.admit) {
+      const held = this.#opts.admit?.();
+      if (held) {
         // Waiting for the consumer is not the API server going silent: no stall while held back.
         stall.disarm();
-        await this.#admitted(stall.signal);
+        await untilEither(held, stall.signal);
         stall.arm();
       }
       let nl = buf.indexOf('\n');
@@ -268,20 +271,6 @@ export class ResilientWatch {
         nl = buf.indexOf('\n');
       }
     }
-  }
-
-  /** Resolves when `admit` lets the next page or chunk in, or `signal` aborts (stop, relist). */
-  async #admitted(signal: AbortSignal): Promise<void> {
-    const admit = this.#opts.admit;
-    if (!admit || signal.aborted) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      signal.addEventListener('abort', done, { once: true });
-      admit().then(done, done);
-    });
   }
 
   #onLine(line: string): void {
@@ -321,6 +310,19 @@ export class ResilientWatch {
       });
     }
   }
+}
+
+/** Resolves when `held` settles or `signal` aborts (stop, relist), whichever comes first. */
+async function untilEither(held: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    held.then(done, done);
+  });
 }
 
 /** The annotation `kubectl apply` (client-side) fills with the whole applied object. */

@@ -49,8 +49,8 @@ export class WorkQueue<T> {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   #active = 0;
   #stopped = false;
-  #idleWaiters: (() => void)[] = [];
-  #belowWaiters: { limit: number; resolve: () => void }[] = [];
+  /** Callers of {@link whenBelow} (and {@link idle}, which is `whenBelow(1)`). */
+  #waiters: { limit: number; resolve: () => void }[] = [];
 
   constructor(opts: WorkQueueOptions, reconcile: Reconciler<T>, log: Logger) {
     this.#opts = opts;
@@ -86,13 +86,12 @@ export class WorkQueue<T> {
    */
   async whenBelow(limit: number): Promise<void> {
     if (this.#stopped || this.depth < limit) return;
-    await new Promise<void>((resolve) => this.#belowWaiters.push({ limit, resolve }));
+    await new Promise<void>((resolve) => this.#waiters.push({ limit, resolve }));
   }
 
-  /** Resolves when nothing is queued, waiting or in flight. */
+  /** Resolves when nothing is queued, waiting or in flight (or the queue stopped). */
   async idle(): Promise<void> {
-    if (this.depth === 0) return;
-    await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await this.whenBelow(1);
   }
 
   /** Stops taking work, cancels retries and waits for in-flight work to finish. */
@@ -101,7 +100,7 @@ export class WorkQueue<T> {
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     this.#ready.length = 0;
-    this.#releaseBelow();
+    this.#releaseWaiters();
     while (this.#active > 0) await new Promise((r) => setTimeout(r, 10));
   }
 
@@ -140,16 +139,18 @@ export class WorkQueue<T> {
     else if (this.#pending.has(key)) this.#ready.push(key);
     this.#opts.events?.depth?.(this.depth);
     this.#pump();
-    if (this.depth === 0) for (const w of this.#idleWaiters.splice(0)) w();
-    this.#releaseBelow();
+    this.#releaseWaiters();
   }
 
-  #releaseBelow(): void {
-    if (this.#belowWaiters.length === 0) return;
+  #releaseWaiters(): void {
+    if (this.#waiters.length === 0) return;
     const depth = this.depth;
-    const waiting = this.#belowWaiters;
-    this.#belowWaiters = waiting.filter((w) => !(this.#stopped || depth < w.limit));
-    for (const w of waiting) if (this.#stopped || depth < w.limit) w.resolve();
+    const waiting = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiting) {
+      if (this.#stopped || depth < w.limit) w.resolve();
+      else this.#waiters.push(w);
+    }
   }
 
   #onFailure(key: string, err: unknown): number | undefined {

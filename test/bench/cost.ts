@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ControlPlane } from '../../hack/controlplane/index.js';
 import { alertName } from '../../src/alerts/name.js';
+import { API_VERSION } from '../../src/api/constants.js';
 import type { AuditAlert } from '../../src/api/generated/audit-alert.js';
 import type { KubeObject } from '../../src/api/kube-object.js';
 import { isNotFound } from '../../src/kube/errors.js';
@@ -24,7 +25,7 @@ import { closedLoop } from './load.js';
 import { KINDS } from './objects.js';
 import { progress } from './progress.js';
 import type { CostResult, CostVariant } from './results.js';
-import { round } from './stats.js';
+import { ratio, round } from './stats.js';
 import { ALERTS_PATH } from './watcher.js';
 
 /** What the cost scenario runs against. */
@@ -66,7 +67,7 @@ export async function runCost(env: CostEnv): Promise<CostResult> {
       count: env.count,
       inFlight: IN_FLIGHT,
       variants: measured,
-      alertVsPod: round(alert.apiserverMs / pod.apiserverMs, 2),
+      alertVsPod: round(ratio(alert.apiserverMs, pod.apiserverMs), 2),
     };
   } finally {
     client.close();
@@ -93,7 +94,7 @@ async function raisedAlert(client: Client): Promise<AuditAlert> {
 
 function variantsOf(spec: AuditAlert['spec'], labels: Record<string, string>): Variant[] {
   const alert = (name: string, s: object) => ({
-    apiVersion: 'tripline.dev/v1alpha1',
+    apiVersion: API_VERSION,
     kind: 'AuditAlert',
     metadata: { name, labels },
     spec: s,

@@ -2,7 +2,7 @@
 import type { CpuUsage } from './cpu.js';
 import type { BenchResults, BurstResult, CostResult, LatencyResult, ScaleResult } from './results.js';
 import { TARGETS } from './results.js';
-import { ratio } from './stats.js';
+import { ratio, round } from './stats.js';
 import { trafficRows } from './traffic.js';
 
 type Row = [
@@ -132,14 +132,12 @@ function costRows(c: CostResult): Row[] {
       `API-server CPU per create (ms): ${v.name}`,
       `${v.apiserverMs} (etcd ${v.etcdMs})`,
       i === 0 ? `${c.count} creates, ${c.inFlight} in flight` : `${v.bytes} bytes; Pod ${pod?.apiserverMs}`,
-      i === 0 || !pod ? '' : x(round2(v.apiserverMs / pod.apiserverMs)),
+      i === 0 || !pod ? '' : x(round(ratio(v.apiserverMs, pod.apiserverMs), 2)),
       '',
       '',
     ],
   );
 }
-
-const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 function scaleRows(sc: ScaleResult): Row[] {
   const o = sc.operator;
