@@ -1,0 +1,4 @@
+/** Hostile inputs (issue 16): placeholder until this boundary's attacks land. */
+export function trafficAttacks(): void {
+  // Filled in by the change that hardens this boundary.
+}
