@@ -291,11 +291,13 @@ export class ResilientWatch {
     if (rv) this.#rv = rv;
   }
 
-  #deliver(type: ObservedType, obj: KubeObject): void {
+  #deliver(type: ObservedType, received: KubeObject): void {
+    let obj = received;
     if (this.#opts.metadataOnly) {
       // PartialObjectMetadata carries meta.k8s.io/v1 as its own type; report the resource's instead.
-      obj.apiVersion = this.#opts.apiVersion;
-      obj.kind = this.#opts.kind;
+      // Only metadata is kept: a server (or proxy) that ignores the Accept header and answers with
+      // full objects must not bring a Secret's `data` or `stringData` into the process (DESIGN §10).
+      obj = { apiVersion: this.#opts.apiVersion, kind: this.#opts.kind, metadata: received.metadata };
       dropLastApplied(obj);
     }
     try {

@@ -41,12 +41,18 @@ function post(
   const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
   const mod = protocol === 'https:' ? https : http;
   const payload = Buffer.from(body);
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const failure = (err: Error): Error =>
+    deadline.aborted ? new Error(`no complete answer within ${timeoutMs}ms`) : stripUrl(err);
   return new Promise<void>((resolve, reject) => {
     const req = mod.request(
       url,
       {
         method: 'POST',
         agent: agents[protocol],
+        // A deadline for the whole exchange, answer included: a socket timeout alone is an idle
+        // timeout, and a sink that trickles one byte a while would hold the delivery for good.
+        signal: deadline,
         headers: {
           'content-type': 'application/json',
           'content-length': payload.length,
@@ -62,13 +68,12 @@ function post(
           reject(new DeliveryError(`sink answered ${status}`, { retryable: retryableStatus(status) }));
         });
         res.on('error', (err) =>
-          reject(new DeliveryError('reading the answer failed', { retryable: true, cause: err })),
+          reject(new DeliveryError('reading the answer failed', { retryable: true, cause: failure(err) })),
         );
       },
     );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs}ms`)));
     req.on('error', (err) =>
-      reject(new DeliveryError('sending to the sink failed', { retryable: true, cause: stripUrl(err) })),
+      reject(new DeliveryError('sending to the sink failed', { retryable: true, cause: failure(err) })),
     );
     req.end(payload);
   });

@@ -155,6 +155,12 @@ describe('Dockerfile build steps (without Docker)', () => {
     await rm(work, { recursive: true, force: true });
   });
 
+  it('pins every base image by digest, so a moved tag cannot change what is built', async () => {
+    const stages = parseDockerfile(await readFile(path.join(repoRoot(), 'Dockerfile'), 'utf8'));
+    assert.ok(stages.length >= 2);
+    for (const { from } of stages) assert.match(from, /^[^@\s]+:[^@\s]+@sha256:[0-9a-f]{64}$/, from);
+  });
+
   it('builds a runnable operator with production dependencies only', async function () {
     this.timeout(240_000);
     const stages = parseDockerfile(await readFile(path.join(repoRoot(), 'Dockerfile'), 'utf8'));
@@ -176,6 +182,8 @@ describe('Dockerfile build steps (without Docker)', () => {
       else await copyStep(step.args, repoRoot(), app);
     }
     await assert.rejects(stat(path.join(app, 'node_modules/typescript')), 'dev dependencies in the image');
+    // Only the test schema checks use ajv-formats; the operator validates without it.
+    await assert.rejects(stat(path.join(app, 'node_modules/ajv-formats')), 'ajv-formats in the image');
     const entrypoint = runtime.entrypoint ?? [];
     assert.deepEqual(entrypoint.slice(-1), ['dist/src/cli/tripline.js']);
     // The image runs node with the flags the tests and benchmarks run the operator with.
@@ -187,6 +195,8 @@ describe('Dockerfile build steps (without Docker)', () => {
 });
 
 interface Stage {
+  /** The base image reference of the stage's FROM line. */
+  from: string;
   steps: { op: string; args: string }[];
   entrypoint?: string[];
   cmd?: string[];
@@ -202,7 +212,7 @@ function parseDockerfile(text: string): Stage[] {
   const stages: Stage[] = [];
   for (const line of lines) {
     const [, op = '', args = ''] = line.match(/^(\S+)\s+(.*)$/) ?? [];
-    if (op === 'FROM') stages.push({ steps: [] });
+    if (op === 'FROM') stages.push({ from: args.split(/\s+/)[0] ?? '', steps: [] });
     const stage = stages.at(-1);
     if (!stage || op === 'FROM') continue;
     if (op === 'ENTRYPOINT') stage.entrypoint = JSON.parse(args) as string[];

@@ -1,12 +1,18 @@
 import YAML from 'yaml';
 import type { AlertStep, AuditAlert, AuditAlertStatus } from '../../api/generated/audit-alert.js';
+import { printable } from '../../subjects/read.js';
 import { alignColumns, humanDuration } from './table.js';
 
 const WIDTH = 100;
 type Field = [label: string, value: string | number | undefined];
 
-/** A readable rendering of one alert, top to bottom in the order a responder reads it. */
-export function renderAlert(a: AuditAlert, now: number): string {
+/**
+ * A readable rendering of one alert, top to bottom in the order a responder reads it. Every string
+ * in it passes through {@link terminalSafe} first: notes, annotations and names come from people
+ * Tripline watches, and a raw escape sequence could rewrite what the responder's terminal shows.
+ */
+export function renderAlert(raw: AuditAlert, now: number): string {
+  const a = terminalSafe(raw);
   const sections = [
     overview(a, now),
     section('Subject', fields(subjectFields(a))),
@@ -162,4 +168,23 @@ export function wrap(text: string, by: number): string {
   }
   if (line) lines.push(line);
   return indent(lines.join('\n'), by);
+}
+
+/**
+ * A deep copy of `value` whose strings have control and bidi characters escaped (`\uXXXX`). Line
+ * breaks survive only in step commands and details, which the detection's Git-owned templates write
+ * and {@link steps} indents; anywhere else a line break could forge a field of its own.
+ */
+export function terminalSafe<T>(value: T, keepNewlines = false): T {
+  if (typeof value === 'string') {
+    const safe = keepNewlines ? value.split('\n').map(printable).join('\n') : printable(value);
+    return safe as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => terminalSafe(v, keepNewlines)) as T;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[printable(k)] = terminalSafe(v, keepNewlines || k === 'investigation' || k === 'resolution');
+  }
+  return out as T;
 }

@@ -1,5 +1,6 @@
 import type { AuditAlert } from '../../api/generated/audit-alert.js';
 import type { ListFilters } from './args.js';
+import { terminalSafe } from './show.js';
 
 /** The field selector for `list` filters, e.g. `status.state=Open,spec.severity=High`. */
 export function fieldSelector(f: ListFilters): string | undefined {
@@ -22,16 +23,18 @@ const HEADER = ['NAME', 'STATE', 'SEVERITY', 'DETECTION', 'KIND', 'NAMESPACE', '
 
 /** Alerts as the columns of `kubectl get auditalerts`, aligned like kubectl's table printer. */
 export function alertTable(alerts: AuditAlert[], now: number): string {
-  const rows = alerts.map((a) => [
-    a.metadata.name ?? '',
-    a.status?.state ?? 'Open',
-    a.spec.severity,
-    a.spec.detection.name,
-    a.spec.subject.kind,
-    a.spec.subject.namespace ?? '',
-    a.spec.subject.name,
-    age(a.metadata.creationTimestamp, now),
-  ]);
+  const rows = alerts
+    .map((raw) => terminalSafe(raw))
+    .map((a) => [
+      a.metadata.name ?? '',
+      a.status?.state ?? 'Open',
+      a.spec.severity,
+      a.spec.detection.name,
+      a.spec.subject.kind,
+      a.spec.subject.namespace ?? '',
+      a.spec.subject.name,
+      age(a.metadata.creationTimestamp, now),
+    ]);
   return alignColumns([HEADER, ...rows]);
 }
 

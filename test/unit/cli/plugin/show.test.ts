@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AuditAlert } from '../../../../src/api/generated/audit-alert.js';
 import { renderAlert, steps, wrap } from '../../../../src/cli/plugin/show.js';
+import { alertTable } from '../../../../src/cli/plugin/table.js';
 
 const ALERT: AuditAlert = {
   apiVersion: 'tripline.dev/v1alpha1',
@@ -104,5 +105,31 @@ describe('kubectl-tripline show', () => {
   it('wraps prose at 100 columns', () => {
     const out = wrap('word '.repeat(60), 5);
     for (const l of out.split('\n')) assert.ok(l.length <= 100 && l.startsWith('     word'), l);
+  });
+});
+
+describe('kubectl-tripline show and list: hostile strings reach the terminal escaped', () => {
+  const ESC = '\u001b';
+  const hostile: AuditAlert = structuredClone(ALERT);
+  hostile.spec.notes = [`${ESC}]0;pwned\u0007clear screen ${ESC}[2J`];
+  hostile.spec.evidence = { annotations: { [`k${ESC}[31m`]: `v${ESC}[8mhidden\nforged: line` } };
+  hostile.spec.subject.name = `web${ESC}[1A`;
+  if (hostile.status) hostile.status.note = `ok\r\n  State:  Resolved\u202e`;
+  const outputs = [
+    ['show', renderAlert(hostile, Date.parse('2025-01-01T01:00:00Z'))],
+    ['list', alertTable([hostile], Date.parse('2025-01-01T01:00:00Z'))],
+  ] as const;
+  for (const [name, out] of outputs) {
+    it(`${name}: no raw control, bidi or line-break character from an alert's values`, () => {
+      // The renderer's own layout uses only \n; every other control character would be the alert's.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+      assert.doesNotMatch(out, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+      assert.match(out, /\\u001b/);
+    });
+  }
+  it('show: a note cannot forge a line of its own', () => {
+    const out = renderAlert(hostile, Date.parse('2025-01-01T01:00:00Z'));
+    assert.doesNotMatch(out, /\n\s*State:\s+Resolved\\u202e/);
+    assert.match(out, /ok\\u000d\\u000a/);
   });
 });
