@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { alertName } from '../../../src/alerts/name.js';
-import { pendingAction, rejection, requester } from '../../../src/alerts/remediation.js';
+import { execute, pendingAction, rejection, requester } from '../../../src/alerts/remediation.js';
 import { isSystemObject } from '../../../src/alerts/remediation-guards.js';
 import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
+import type { KubeClient } from '../../../src/kube/client.js';
+import type { Discovery } from '../../../src/kube/resources.js';
 
 type Subject = AuditAlert['spec']['subject'];
 const DEPLOYMENT: Subject = {
@@ -260,6 +262,71 @@ describe('remediation requester', () => {
       const a = alert({ action: 'DeleteSubject' });
       (a.metadata as { managedFields: unknown[] }).managedFields = c.managedFields;
       assert.equal(requester(a), c.want);
+    });
+  }
+});
+
+describe('remediation writes carry the subject uid', () => {
+  type Call = { method: string; path: string; body?: unknown; contentType?: string };
+  const discovery = {
+    resolveKind: async () => ({ group: 'apps', version: 'v1', resource: 'deployments', namespaced: true }),
+  } as unknown as Discovery;
+  const recorder = (): { calls: Call[]; client: KubeClient } => {
+    const calls: Call[] = [];
+    const client = {
+      request: async (method: string, path: string, opts: { body?: unknown; contentType?: string } = {}) => {
+        calls.push({ method, path, body: opts.body, contentType: opts.contentType });
+        return { items: [] };
+      },
+    } as unknown as KubeClient;
+    return { calls, client };
+  };
+  const cases: { name: string; action: string; subject: Subject; want: Call[]; result: string }[] = [
+    {
+      name: 'DeleteSubject deletes with a uid precondition',
+      action: 'DeleteSubject',
+      subject: DEPLOYMENT,
+      result: 'Succeeded',
+      want: [
+        {
+          method: 'DELETE',
+          path: '/apis/apps/v1/namespaces/shop/deployments/x',
+          body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'u1' } },
+          contentType: undefined,
+        },
+      ],
+    },
+    {
+      name: 'ScaleToZero patches the scale with a test of metadata.uid first',
+      action: 'ScaleToZero',
+      subject: DEPLOYMENT,
+      result: 'Succeeded',
+      want: [
+        {
+          method: 'PATCH',
+          path: '/apis/apps/v1/namespaces/shop/deployments/x/scale',
+          body: [
+            { op: 'test', path: '/metadata/uid', value: 'u1' },
+            { op: 'replace', path: '/spec/replicas', value: 0 },
+          ],
+          contentType: 'application/json-patch+json',
+        },
+      ],
+    },
+    {
+      name: 'nothing is sent for a subject without uid',
+      action: 'DeleteSubject',
+      subject: { ...DEPLOYMENT, uid: undefined } as Subject,
+      result: 'Failed',
+      want: [],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const { calls, client } = recorder();
+      const out = await execute(client, discovery, alert({ action: c.action, subject: c.subject }), c.action);
+      assert.equal(out.result, c.result, out.message);
+      assert.deepEqual(calls, c.want);
     });
   }
 });
