@@ -402,6 +402,22 @@ export function evidenceAttacks(): void {
       assert.equal(after.status?.remediation, undefined);
     });
 
+    it('refuses a cluster admin completing spec.actor with a made-up user', async () => {
+      const { alert } = await deploymentWithAlert(c, ns.main, `actor-${id}`, det.main);
+      assert.equal((await getAlert(c, alert)).spec.actor?.username, undefined, 'no admission webhook here');
+      const r = await cp.kubectl([
+        'patch',
+        'auditalert',
+        alert,
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { actor: { username: 'someone-else' } } }),
+      ]);
+      assert.notEqual(r.code, 0, 'the actor was rewritten');
+      assert.match(r.stderr, /spec of AuditAlert .* is written only by the Tripline operator/);
+      assert.equal((await getAlert(c, alert)).spec.actor?.username, undefined);
+    });
+
     it('still lets a triage user resolve and request a remediation, recorded by the operator', async () => {
       const target = `legit-${id}`;
       const { alert } = await deploymentWithAlert(c, ns.main, target, det.main);
