@@ -6,6 +6,7 @@ import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import type { KubeClient } from '../../../src/kube/client.js';
 import type { Discovery } from '../../../src/kube/resources.js';
+import { trafficAlertName } from '../../../src/traffic/alert.js';
 
 type Subject = AuditAlert['spec']['subject'];
 const DEPLOYMENT: Subject = {
@@ -82,6 +83,25 @@ describe('remediation guards', () => {
       a: alert({ action: 'DeleteSubject', state: 'Acknowledged', changeKey: 'gen/3' }),
       d: detection(['DeleteSubject']),
       resource: DEPLOYMENTS,
+      want: undefined,
+    },
+    {
+      name: 'allows a traffic episode alert, named for its Ingress and episode',
+      a: alert({
+        action: 'DeleteSubject',
+        subject: {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'Ingress',
+          namespace: 'shop',
+          name: 'web',
+          uid: 'i1',
+        },
+        event: 'TrafficAnomaly',
+        changeKey: 'request-rate/2',
+        name: trafficAlertName('d', 'ingress/shop/web', 'request-rate', 2),
+      }),
+      d: detection(['DeleteSubject'], [{ group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' }]),
+      resource: { group: 'networking.k8s.io', resource: 'ingresses' },
       want: undefined,
     },
     {
