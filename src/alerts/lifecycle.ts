@@ -10,7 +10,14 @@ import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
-import { execute, pendingAction, type RemediationOutcome, rejection } from './remediation.js';
+import {
+  execute,
+  pendingAction,
+  type RemediationOutcome,
+  rejection,
+  requester,
+  subjectResource,
+} from './remediation.js';
 import { ALERT_CONDITIONS, reconcileStatus, type StatusPatch, touched } from './transitions.js';
 
 const ALERTS = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
@@ -188,8 +195,12 @@ export class LifecycleController {
 
   async #remediate(alert: AuditAlert, action: string): Promise<RemediationOutcome> {
     const detection = this.#deps.detection(alert.spec.detection.name);
-    const refused = rejection(alert, action, detection);
-    if (refused) return { result: 'Rejected', message: refused };
+    const resource = detection ? await subjectResource(this.#deps.discovery, alert) : undefined;
+    const refused = rejection(alert, action, detection, resource);
+    if (refused) {
+      this.#log.warn('Refused remediation', { alert: alert.metadata?.name, action, reason: refused });
+      return { result: 'Rejected', message: refused };
+    }
     return await execute(this.#deps.client, this.#deps.discovery, alert, action);
   }
 
@@ -205,7 +216,8 @@ export class LifecycleController {
 
 function withOutcome(alert: AuditAlert, outcome: RemediationOutcome): AuditAlert {
   const st = { ...(alert.status ?? {}) };
-  st.remediation = { ...st.remediation, ...outcome };
+  const requestedBy = requester(alert);
+  st.remediation = { ...st.remediation, ...outcome, ...(requestedBy ? { requestedBy } : {}) };
   if (outcome.result === 'Succeeded') Object.assign(st, { state: 'Resolved', reason: 'Remediated' });
   return { ...alert, status: st };
 }

@@ -1,8 +1,9 @@
 import type { AlertRemediation, AuditAlert } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeClient } from '../kube/client.js';
-import { isForbidden, isNotFound } from '../kube/errors.js';
+import { isForbidden, isNotFound, isRetryable } from '../kube/errors.js';
 import { type Discovery, objectPath } from '../kube/resources.js';
+import { type GuardInput, refusal } from './remediation-guards.js';
 
 /** The recorded outcome of a remediation request. */
 export type RemediationOutcome = Required<Pick<AlertRemediation, 'result' | 'message'>>;
@@ -13,34 +14,55 @@ export function pendingAction(alert: AuditAlert): string | undefined {
   return r?.action && !r.result ? r.action : undefined;
 }
 
-/** Kinds each action applies to (undefined: any kind). */
-const APPLIES_TO: Record<string, readonly string[] | undefined> = {
-  DeleteSubject: undefined,
-  ScaleToZero: ['Deployment', 'StatefulSet', 'ReplicaSet'],
-  RevokeClusterRole: ['ClusterRole'],
-};
-
 /**
- * Decides without I/O whether an action may run: the alert's detection must list it in
- * `spec.remediation.allowedActions`, and it must fit the subject's kind.
+ * Decides without I/O whether an action may run (the guards of remediation-guards.ts), given the
+ * subject's resource as discovery resolved it. A deleted detection refuses everything.
  */
 export function rejection(
   alert: AuditAlert,
   action: string,
   detection: AuditDetection | undefined,
+  resource: GuardInput['resource'],
 ): string | undefined {
   const name = alert.spec.detection.name;
   if (!detection) return `AuditDetection ${name} no longer exists; nothing may be remediated in its name`;
-  const allowed = detection.spec.remediation?.allowedActions ?? [];
-  if (!(allowed as string[]).includes(action)) {
-    return `action ${action} is not allowed by AuditDetection ${name} (spec.remediation.allowedActions: [${allowed.join(', ')}])`;
+  return refusal({ alert, action, detection, resource });
+}
+
+/**
+ * The subject's group and plural, or undefined when the API server does not serve its kind.
+ * Transient API errors are thrown (the reconcile is retried), never turned into a refusal.
+ */
+export async function subjectResource(
+  discovery: Discovery,
+  alert: AuditAlert,
+): Promise<GuardInput['resource']> {
+  const s = alert.spec.subject;
+  try {
+    const info = await discovery.resolveKind(s.apiVersion, s.kind);
+    return { group: info.group, resource: info.resource };
+  } catch (err: unknown) {
+    if (err instanceof Error && isRetryable(err.cause)) throw err;
+    return undefined;
   }
-  if (!(action in APPLIES_TO)) return `unknown action ${action}`;
-  const kinds = APPLIES_TO[action];
-  if (kinds && !kinds.includes(alert.spec.subject.kind)) {
-    return `action ${action} applies to ${kinds.join(', ')}, not to ${alert.spec.subject.kind}`;
-  }
-  return undefined;
+}
+
+/**
+ * Who asked for the pending action, from the alert's managedFields: `manager:` and the field
+ * manager of the status write that owns `status.remediation.action` (e.g. `manager:kubectl-patch`).
+ * A field manager is chosen by the client, so this says which tool, not which user; the admission
+ * webhook records users for state changes only (src/actors).
+ */
+export function requester(alert: AuditAlert): string | undefined {
+  type Entry = { manager?: string; subresource?: string; fieldsV1?: Record<string, unknown> };
+  const entries = (alert.metadata?.managedFields ?? []) as Entry[];
+  const owns = (e: Entry): boolean => {
+    const status = e.fieldsV1?.['f:status'] as Record<string, unknown> | undefined;
+    const rem = status?.['f:remediation'] as Record<string, unknown> | undefined;
+    return e.subresource === 'status' && rem?.['f:action'] !== undefined;
+  };
+  const manager = entries.find(owns)?.manager;
+  return manager ? `manager:${manager}`.slice(0, 512) : undefined;
 }
 
 /**
@@ -58,15 +80,14 @@ export async function execute(
   try {
     const info = await discovery.resolveKind(s.apiVersion, s.kind);
     const path = objectPath(info, info.namespaced, s.name, s.namespace);
+    const uid = s.uid;
+    if (!uid) throw new Error('the subject has no uid; refusing to act without a uid precondition');
     if (action === 'ScaleToZero') {
-      await client.request('PATCH', `${path}/scale`, {
-        body: { spec: { replicas: 0 } },
-        contentType: 'application/merge-patch+json',
-      });
+      await scaleToZero(client, path, uid);
       return { result: 'Succeeded', message: `scaled ${s.kind} ${s.namespace}/${s.name} to 0 replicas` };
     }
     const bindings = action === 'RevokeClusterRole' ? await bindingsOf(client, s.name) : [];
-    await deleteSubject(client, path, s.uid as string);
+    await deleteSubject(client, path, uid);
     const also = bindings.length > 0 ? `; bindings that referenced it: ${bindings.join(', ')}` : '';
     return {
       result: 'Succeeded',
@@ -81,6 +102,21 @@ export async function execute(
       message: `${action} failed: ${why}: ${err instanceof Error ? err.message : String(err)}`,
     };
   }
+}
+
+/**
+ * Sets replicas to 0 through the scale subresource with a JSON patch whose first operation tests
+ * metadata.uid (a Scale carries its object's uid): a new object that took the name is never
+ * scaled, the patch fails as a whole instead.
+ */
+async function scaleToZero(client: KubeClient, path: string, uid: string): Promise<void> {
+  await client.request('PATCH', `${path}/scale`, {
+    body: [
+      { op: 'test', path: '/metadata/uid', value: uid },
+      { op: 'replace', path: '/spec/replicas', value: 0 },
+    ],
+    contentType: 'application/json-patch+json',
+  });
 }
 
 async function deleteSubject(client: KubeClient, path: string, uid: string): Promise<void> {

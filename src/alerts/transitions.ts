@@ -16,14 +16,20 @@ export const ALERT_CONDITIONS = {
   remediated: 'Remediated',
 } as const;
 
-/** Operator-owned status fields to write, or undefined when nothing changes. */
-export type StatusPatch = Pick<AuditAlertStatus, 'history' | 'conditions' | 'observedGeneration'>;
+/**
+ * Operator-owned status fields to write, or undefined when nothing changes. `resolvedAt: null`
+ * removes the field (a merge patch).
+ */
+export type StatusPatch = Pick<AuditAlertStatus, 'history' | 'conditions' | 'observedGeneration'> & {
+  resolvedAt?: string | null;
+};
 
 /**
  * Brings history and conditions in line with the triage fields people wrote: appends one history
  * entry when the state differs from the last recorded one, derives Acknowledged/Resolved, keeps
- * the other conditions, stamps observedGeneration. Pure; `extra` overrides conditions by type
- * (SubjectPresent, Remediated).
+ * the other conditions, stamps observedGeneration, and stamps `resolvedAt` (the operator's clock)
+ * when it first sees the alert Resolved, removing it on reopen. Pure; `extra` overrides conditions
+ * by type (SubjectPresent, Remediated).
  */
 export function reconcileStatus(
   alert: AuditAlert,
@@ -47,7 +53,10 @@ export function reconcileStatus(
   ];
   const conditions = setConditions(st.conditions ?? [], wanted, generation, now);
   const next: StatusPatch = { history, conditions, observedGeneration: generation };
+  const resolvedAt = resolvedAtChange(state, st.resolvedAt, now);
+  if (resolvedAt !== undefined) next.resolvedAt = resolvedAt;
   const same =
+    resolvedAt === undefined &&
     history.length === (st.history ?? []).length &&
     st.observedGeneration === generation &&
     JSON.stringify(conditions) === JSON.stringify(st.conditions ?? []);
@@ -63,7 +72,8 @@ export function touched(alert: AuditAlert): boolean {
     (st.conditions ?? []).length > 0 ||
     st.remediation !== undefined ||
     st.assignee !== undefined ||
-    st.note !== undefined
+    st.note !== undefined ||
+    st.resolvedAt !== undefined
   );
 }
 
@@ -74,11 +84,25 @@ function entry(from: string, to: string, st: AuditAlertStatus, now: Date): Alert
   return e;
 }
 
-/** When a Resolved alert was resolved: its last history entry into Resolved. */
+/**
+ * What `resolvedAt` becomes: now when the alert is Resolved and has none, null (removed) when it
+ * is no longer Resolved, undefined when it stays as it is. It is the operator's own clock, never a
+ * time from the patch people wrote (their history entries or notes): retention keys on it.
+ */
+function resolvedAtChange(state: string, current: string | undefined, now: Date): string | null | undefined {
+  if (state === 'Resolved') return current ? undefined : toRfc3339(now);
+  return current ? null : undefined;
+}
+
+/**
+ * When a Resolved alert was resolved, as the operator observed it (`status.resolvedAt`, written
+ * only by the operator: manifests/policies). Undefined until the operator has stamped it, so a
+ * resolved alert never expires on a time someone else wrote.
+ */
 export function resolvedAt(alert: AuditAlert): Date | undefined {
-  if (alert.status?.state !== 'Resolved') return undefined;
-  const e = [...(alert.status.history ?? [])].reverse().find((h) => h.to === 'Resolved');
-  return e?.time ? new Date(e.time) : undefined;
+  if (alert.status?.state !== 'Resolved' || !alert.status.resolvedAt) return undefined;
+  const at = new Date(alert.status.resolvedAt);
+  return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
 /** Parses a Go-style duration (`720h`, `1h30m`, `90s`, `500ms`) into milliseconds. */

@@ -179,6 +179,10 @@ export interface AuditAlertStatus {
   history?: AlertHistoryEntry[];
   observedGeneration?: number;
   /**
+   * When the operator observed the alert become Resolved (operator clock; cleared on reopen). Retention counts the TTL from here, never from a time people can write.
+   */
+  resolvedAt?: string;
+  /**
    * Live aggregates of a traffic alert (event TrafficAnomaly), kept by the operator while the alert is not Resolved. spec.evidence holds the window that raised the alert; this holds what came after: counts while the condition held, the busiest sources, status codes and the latest window.
    */
   traffic?: {
@@ -252,8 +256,18 @@ export interface AuditAlertStatus {
  */
 export interface AlertRemediation {
   action?: 'DeleteSubject' | 'ScaleToZero' | 'RevokeClusterRole';
+  /**
+   * Written by the operator.
+   */
   result?: 'Succeeded' | 'Failed' | 'Rejected';
+  /**
+   * Written by the operator.
+   */
   message?: string;
+  /**
+   * Who asked for the action, written by the operator when it acts: the user the admission webhook saw, else "manager:" and the field manager of the status patch that set the action.
+   */
+  requestedBy?: string;
 }
 export interface Condition {
   type: string;

@@ -436,6 +436,10 @@ export interface DetectionRemediation {
    * @maxItems 3
    */
   allowedActions?: ('DeleteSubject' | 'ScaleToZero' | 'RevokeClusterRole')[];
+  /**
+   * Lets remediation act on system objects: the namespaces kube-system, kube-public, kube-node-lease, tripline-system and default (and anything in the first four), the ClusterRoles and ClusterRoleBindings named system:* and the default roles cluster-admin, admin, edit and view. Default false: such requests are Rejected.
+   */
+  allowSystemObjects?: boolean;
 }
 export interface DetectionRetention {
   /**

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { pendingAction, rejection } from '../../../src/alerts/remediation.js';
 import { expiresAt } from '../../../src/alerts/retention.js';
 import { parseDuration, reconcileStatus } from '../../../src/alerts/transitions.js';
 import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
@@ -62,7 +61,8 @@ describe('status reconcile', () => {
   it('is a fixed point: reconciling its own output changes nothing', () => {
     const a = alert({ state: 'Acknowledged', assignee: 'alice' });
     const p = reconcileStatus(a, now);
-    assert.equal(reconcileStatus(alert({ ...a.status, ...p }), new Date('2027-01-01T00:00:00Z')), undefined);
+    const next = { ...a.status, ...p } as AuditAlert['status'];
+    assert.equal(reconcileStatus(alert(next), new Date('2027-01-01T00:00:00Z')), undefined);
   });
   it('keeps at most 100 history entries, dropping the oldest', () => {
     const history = Array.from({ length: 100 }, (_, i) => ({
@@ -77,62 +77,56 @@ describe('status reconcile', () => {
   });
 });
 
-describe('remediation decisions', () => {
-  const cases = [
+describe("resolvedAt: the operator's own time of resolution", () => {
+  const cases: { name: string; status: AuditAlert['status']; want: string | null | undefined }[] = [
     {
-      name: 'allowed action on a fitting kind',
-      a: alert({ remediation: { action: 'ScaleToZero' } }),
-      d: detection(['ScaleToZero']),
+      name: 'stamped with the operator clock when first seen Resolved',
+      status: { state: 'Resolved', reason: 'Expected' },
+      want: '2026-11-23T12:00:00Z',
+    },
+    {
+      name: 'stamped with the operator clock, not a backdated history entry people wrote',
+      status: {
+        state: 'Resolved',
+        reason: 'Expected',
+        history: [{ time: '2020-01-01T00:00:00Z', from: 'Open', to: 'Resolved' }],
+      },
+      want: '2026-11-23T12:00:00Z',
+    },
+    {
+      name: 'kept once stamped',
+      status: { state: 'Resolved', reason: 'Expected', resolvedAt: '2026-11-20T00:00:00Z' },
       want: undefined,
     },
     {
-      name: 'action not listed by the detection',
-      a: alert({ remediation: { action: 'DeleteSubject' } }),
-      d: detection(['ScaleToZero']),
-      want: /not allowed by AuditDetection d/,
+      name: 'removed on reopen',
+      status: { state: 'Open', resolvedAt: '2026-11-20T00:00:00Z' },
+      want: null,
     },
-    {
-      name: 'ScaleToZero on a Pod',
-      a: alert({ remediation: { action: 'ScaleToZero' } }, 'Pod'),
-      d: detection(['ScaleToZero']),
-      want: /applies to Deployment, StatefulSet, ReplicaSet/,
-    },
-    {
-      name: 'RevokeClusterRole on a Deployment',
-      a: alert({ remediation: { action: 'RevokeClusterRole' } }),
-      d: detection(['RevokeClusterRole']),
-      want: /applies to ClusterRole/,
-    },
-    {
-      name: 'detection deleted',
-      a: alert({ remediation: { action: 'DeleteSubject' } }),
-      d: undefined,
-      want: /no longer exists/,
-    },
+    { name: 'absent while never resolved', status: { state: 'Acknowledged' }, want: undefined },
   ];
   for (const c of cases) {
-    it(c.name, () => {
-      const r = rejection(c.a, pendingAction(c.a) as string, c.d);
-      if (c.want === undefined) assert.equal(r, undefined);
-      else assert.match(r ?? '', c.want);
-    });
+    it(c.name, () => assert.equal(reconcileStatus(alert(c.status), now)?.resolvedAt, c.want));
   }
-  it('a request with a result is not pending', () => {
-    assert.equal(
-      pendingAction(alert({ remediation: { action: 'DeleteSubject', result: 'Failed' } })),
-      undefined,
-    );
-  });
 });
 
 describe('retention', () => {
   const resolved = alert({
     state: 'Resolved',
     reason: 'Expected',
-    history: [{ time: '2026-11-01T00:00:00Z', from: 'Open', to: 'Resolved' }],
+    resolvedAt: '2026-11-01T00:00:00Z',
+    history: [{ time: '2020-01-01T00:00:00Z', from: 'Open', to: 'Resolved' }],
   });
-  it('expires resolvedTTL after the resolution', () => {
+  it('expires resolvedTTL after the operator saw the resolution, whatever history says', () => {
     assert.equal(expiresAt(resolved, detection([], '24h'))?.toISOString(), '2026-11-02T00:00:00.000Z');
+  });
+  it('never expires a resolved alert the operator has not stamped yet', () => {
+    const unstamped = alert({
+      state: 'Resolved',
+      reason: 'Expected',
+      history: [{ time: '2020-01-01T00:00:00Z', from: 'Open', to: 'Resolved' }],
+    });
+    assert.equal(expiresAt(unstamped, detection([], '1s')), undefined);
   });
   it('defaults to 30 days', () =>
     assert.equal(expiresAt(resolved, undefined)?.toISOString(), '2026-12-01T00:00:00.000Z'));
