@@ -5,7 +5,9 @@
  * A body that does not fit may take the room of bodies that have been uploading for longer than
  * `preemptAfterMs` (oldest first): they are aborted (their client gets 503 and retries), so stalled
  * or trickling uploads cannot keep the shipper out for longer than that. Without such a body to
- * pre-empt, the newcomer is refused (503). See docs/adr/0010-access-log-endpoint-budget.md.
+ * pre-empt, the newcomer is refused (503). One peer address may hold at most `perPeer` bytes, so a
+ * single client (one pod, one node) cannot take the room the other shippers need. See
+ * docs/adr/0010-access-log-endpoint-budget.md.
  */
 
 /** One body being read: what it holds and how to abort it. */
@@ -20,6 +22,7 @@ export interface BodyClaim {
 
 interface Claim extends BodyClaim {
   held: number;
+  peer: string;
   startedMs: number;
   abort(): void;
 }
@@ -27,15 +30,19 @@ interface Claim extends BodyClaim {
 /** A shared byte budget for request bodies, with pre-emption of old uploads. */
 export class BodyBudget {
   readonly #limit: number;
+  readonly #perPeer: number;
   readonly #preemptAfterMs: number;
   readonly #now: () => number;
   readonly #claims = new Set<Claim>();
+  /** Bytes held by each peer address (entries removed at 0: bounded by the connections). */
+  readonly #byPeer = new Map<string, number>();
   #used = 0;
   /** Bodies aborted to make room (metrics and tests). */
   preempted = 0;
 
-  constructor(limit: number, preemptAfterMs: number, now: () => number = Date.now) {
+  constructor(limit: number, perPeer: number, preemptAfterMs: number, now: () => number = Date.now) {
     this.#limit = limit;
+    this.#perPeer = perPeer;
     this.#preemptAfterMs = preemptAfterMs;
     this.#now = now;
   }
@@ -45,10 +52,11 @@ export class BodyBudget {
     return this.#used;
   }
 
-  /** Opens a claim for one body; `abort` is called (once) when it is pre-empted. */
-  open(abort: () => void): BodyClaim {
+  /** Opens a claim for one body from `peer`; `abort` is called (once) when it is pre-empted. */
+  open(peer: string, abort: () => void): BodyClaim {
     const claim: Claim = {
       held: 0,
+      peer,
       startedMs: this.#now(),
       abort,
       take: (n) => this.#take(claim, n),
@@ -60,18 +68,22 @@ export class BodyBudget {
 
   #take(c: Claim, n: number): boolean {
     if (!this.#claims.has(c)) return false;
-    if (this.#used + n > this.#limit) this.#preempt(c, this.#used + n - this.#limit);
-    if (this.#used + n > this.#limit) return false;
+    const over = (this.#byPeer.get(c.peer) ?? 0) + n - this.#perPeer;
+    if (over > 0) this.#preempt(c, over, (o) => o.peer === c.peer);
+    if (this.#used + n > this.#limit) this.#preempt(c, this.#used + n - this.#limit, () => true);
+    const peerHeld = this.#byPeer.get(c.peer) ?? 0;
+    if (peerHeld + n > this.#perPeer || this.#used + n > this.#limit) return false;
     this.#used += n;
+    this.#byPeer.set(c.peer, peerHeld + n);
     c.held += n;
     return true;
   }
 
-  /** Aborts uploads older than the threshold, oldest first, until `need` bytes are free. */
-  #preempt(self: Claim, need: number): void {
+  /** Aborts uploads (of those `which` picks) older than the threshold, oldest first, until `need` bytes are free. */
+  #preempt(self: Claim, need: number, which: (c: Claim) => boolean): void {
     const cutoff = this.#now() - this.#preemptAfterMs;
     const old = [...this.#claims]
-      .filter((c) => c !== self && c.held > 0 && c.startedMs <= cutoff)
+      .filter((c) => c !== self && c.held > 0 && c.startedMs <= cutoff && which(c))
       .sort((a, b) => a.startedMs - b.startedMs);
     let freed = 0;
     for (const c of old) {
@@ -86,6 +98,9 @@ export class BodyBudget {
   #release(c: Claim): void {
     if (!this.#claims.delete(c)) return;
     this.#used -= c.held;
+    const left = (this.#byPeer.get(c.peer) ?? 0) - c.held;
+    if (left > 0) this.#byPeer.set(c.peer, left);
+    else this.#byPeer.delete(c.peer);
     c.held = 0;
   }
 }

@@ -69,6 +69,8 @@ export const DEFAULT_DEADLINES: Deadlines = {
 
 /** Bodies held at once, in multiples of the body limit (decompressed bytes): beyond it, 503. */
 const BUFFER_BUDGET_BODIES = 4;
+/** Of which one peer address may hold this many (Fluent Bit posts with a few workers at most). */
+const PEER_BUDGET_BODIES = 2;
 
 class TooLarge extends Error {}
 class NoRoom extends Error {}
@@ -105,7 +107,7 @@ async function withBody<T>(
     });
     stream = req.pipe(gunzip);
   } else if (enc !== 'identity') throw new TypeError(`unsupported content-encoding ${enc}`);
-  const claim = budget.open(() => stream.destroy(new NoRoom()));
+  const claim = budget.open(req.socket.remoteAddress ?? '', () => stream.destroy(new NoRoom()));
   try {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -175,7 +177,11 @@ export async function startHttpInput(
   if (!opts.token) throw new Error('the access-log endpoint needs a bearer token');
   const expected = digest(opts.token);
   const dl = { ...DEFAULT_DEADLINES, ...opts.deadlines };
-  const budget = new BodyBudget(opts.maxBodyBytes * BUFFER_BUDGET_BODIES, dl.preemptAfterMs);
+  const budget = new BodyBudget(
+    opts.maxBodyBytes * BUFFER_BUDGET_BODIES,
+    opts.maxBodyBytes * PEER_BUDGET_BODIES,
+    dl.preemptAfterMs,
+  );
   const reply = (
     res: http.ServerResponse,
     code: number,

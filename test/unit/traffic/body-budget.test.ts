@@ -3,9 +3,9 @@ import { BodyBudget } from '../../../src/traffic/body-budget.js';
 
 describe('traffic/body-budget BodyBudget', () => {
   it('counts bytes held, refuses beyond the limit, gives back on release', () => {
-    const b = new BodyBudget(100, 1000, () => 0);
-    const a = b.open(() => {});
-    const c = b.open(() => {});
+    const b = new BodyBudget(100, 100, 1000, () => 0);
+    const a = b.open('p', () => {});
+    const c = b.open('p', () => {});
     assert.equal(a.take(60), true);
     assert.equal(c.take(41), false, 'does not fit while the first body is young');
     assert.equal(c.take(40), true);
@@ -17,9 +17,19 @@ describe('traffic/body-budget BodyBudget', () => {
   });
 
   it('an idle claim (an upload that declared much and sent nothing) holds nothing', () => {
-    const b = new BodyBudget(100, 1000, () => 0);
-    for (let i = 0; i < 50; i++) b.open(() => {});
-    assert.equal(b.open(() => {}).take(100), true);
+    const b = new BodyBudget(100, 100, 1000, () => 0);
+    for (let i = 0; i < 50; i++) b.open('p', () => {});
+    assert.equal(b.open('p', () => {}).take(100), true);
+  });
+
+  it('one peer holds at most its share: another peer still gets in', () => {
+    const b = new BodyBudget(100, 50, 1000, () => 0);
+    const greedy = [b.open('10.0.0.66', () => {}), b.open('10.0.0.66', () => {})];
+    assert.equal(greedy[0]?.take(50), true);
+    assert.equal(greedy[1]?.take(1), false, 'over its share');
+    assert.equal(b.open('10.0.0.7', () => {}).take(50), true, 'the shipper fits');
+    greedy[0]?.release();
+    assert.equal(greedy[1]?.take(50), true, 'its share is free again');
   });
 
   const cases = [
@@ -35,15 +45,15 @@ describe('traffic/body-budget BodyBudget', () => {
   for (const c of cases)
     it(c.name, () => {
       let now = 0;
-      const b = new BodyBudget(100, 2000, () => now);
+      const b = new BodyBudget(100, 100, 2000, () => now);
       const aborted: string[] = [];
-      const a = b.open(() => aborted.push('a'));
+      const a = b.open('p', () => aborted.push('a'));
       now = 1000;
-      const bb = b.open(() => aborted.push('b'));
+      const bb = b.open('p', () => aborted.push('b'));
       assert.equal(a.take(50), true);
       assert.equal(bb.take(50), true);
       now = c.at;
-      const fresh = b.open(() => aborted.push('fresh'));
+      const fresh = b.open('p', () => aborted.push('fresh'));
       assert.equal(fresh.take(c.need ?? 40), c.fits);
       assert.deepEqual(aborted, c.want);
       assert.equal(b.preempted, c.want.length);
