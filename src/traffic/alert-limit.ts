@@ -30,7 +30,7 @@ export type LimitDecision =
       episodeMs?: number;
     };
 
-/** Token buckets, one per detection: `perMinute` alerts, refilled continuously, burst of the same size. */
+/** Token buckets, one per detection (as many as the cluster's traffic detections): `perMinute` alerts, refilled continuously, burst of the same size. */
 export class AlertRateLimit {
   readonly #perMinute: number;
   readonly #buckets = new Map<string, Bucket>();
@@ -58,11 +58,6 @@ export class AlertRateLimit {
     if (b.episodeMs !== undefined) return { allowed: false };
     b.episodeMs = nowMs;
     return { allowed: false, episodeMs: nowMs };
-  }
-
-  /** Forgets detections no longer configured (the map stays bounded by the detections). */
-  retain(names: ReadonlySet<string>): void {
-    for (const k of this.#buckets.keys()) if (!names.has(k)) this.#buckets.delete(k);
   }
 }
 
