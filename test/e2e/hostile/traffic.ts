@@ -364,6 +364,38 @@ export function trafficAttacks(): void {
     );
   });
 
+  it('a token holder opening idle uploads that declare large bodies does not keep the shipper out', async () => {
+    const idle = Array.from({ length: 8 }, () => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        path: '/ingest',
+        method: 'POST',
+        localAddress: BOMBER,
+        agent: false,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-length': (4 << 20) - 1 },
+      });
+      req.on('error', () => {});
+      req.flushHeaders();
+      return req;
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const shipped = forwarder.shipped;
+      assert.deepEqual(await requests(nginx.ports[nsHttp] as number, '/shop/', ALLOWED, 3), [200, 200, 200]);
+      await waitFor(
+        async () => {
+          await forwarder.flush();
+          return forwarder.shipped >= shipped + 3;
+        },
+        30_000,
+        'the shipper posting while idle uploads are open',
+      );
+    } finally {
+      for (const r of idle) r.destroy();
+    }
+  });
+
   it('a token holder uploading stalled gzip bombs: the operator stays under the Deployment memory limit and the shipper still gets through', async () => {
     const limit = deploymentMemoryLimit();
     const pid = op.proc.pid as number;
