@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { silentLogger } from '../../../src/observability/logger.js';
 import {
@@ -165,5 +166,15 @@ describe('traffic/http-input startHttpInput (on loopback)', () => {
     );
     assert.equal(await send(Buffer.from(line.repeat(200)), auth).status, 200);
     for (const s of idle) s.req.destroy();
+  });
+
+  it('holds at most maxConnections sockets: the next one is closed at once', async () => {
+    const idle = Array.from({ length: 8 }, () => net.connect(input.port, '127.0.0.1'));
+    await Promise.all(idle.map((sock) => new Promise((r) => sock.once('connect', r))));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await send(Buffer.from(line), auth).status, -1, 'refused beyond the cap');
+    for (const sock of idle) sock.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await send(Buffer.from(line), auth).status, 200);
   });
 });
