@@ -64,6 +64,11 @@ const CROSS_CHECKS: ReadonlyArray<[(s: Settings) => boolean, string]> = [
     (s) => s.leaseDurationSeconds > s.renewDeadlineSeconds && s.renewDeadlineSeconds > s.retryPeriodSeconds,
     'leader election needs leaseDurationSeconds > renewDeadlineSeconds > retryPeriodSeconds',
   ],
+  [
+    // Fail closed: an endpoint anyone who reaches the port could feed would let them forge traffic.
+    (s) => s.trafficListenAddress === 'off' || s.trafficTokenFile !== '',
+    '--traffic-listen-address needs --traffic-token-file: the access-log endpoint does not run without authentication',
+  ],
 ];
 
 function readFile(path: string | undefined): Record<string, unknown> {

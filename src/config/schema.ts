@@ -250,7 +250,7 @@ export const SETTINGS_SCHEMA = {
       type: 'string',
       default: '',
       description:
-        'File holding the bearer token the access-log endpoint requires (read at start). Empty: no token required.',
+        'File holding the bearer token the access-log endpoint requires (read at start). Required with trafficListenAddress: the endpoint never runs unauthenticated.',
     },
     trafficLogFiles: {
       type: 'string',
@@ -284,6 +284,28 @@ export const SETTINGS_SCHEMA = {
       maximum: 1048576,
       default: 16384,
       description: 'Longest access-log line; longer ones are dropped and counted as oversized.',
+    },
+    trafficMaxConnections: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 10000,
+      default: 128,
+      description:
+        'Connections the access-log endpoint holds at once; beyond it new ones are closed (the shipper retries).',
+    },
+    trafficTrustedProxies: {
+      type: 'string',
+      default: '',
+      description:
+        'Comma-separated CIDR ranges of proxies in front of the ingress controller, for clientAddress: ForwardedFor: the client is the rightmost X-Forwarded-For address not in them. Empty: only the connecting peer is trusted (the rightmost entry is the client).',
+    },
+    trafficMaxAlertsPerMinute: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 10000,
+      default: 20,
+      description:
+        'New traffic alerts one detection may create per minute (burst of the same size); beyond it one aggregate alert is raised instead and the rest are counted.',
     },
     trafficMaxIngresses: {
       type: 'integer',
@@ -472,6 +494,9 @@ export interface Settings {
   trafficPollMs: number;
   trafficMaxBodyBytes: number;
   trafficMaxLineBytes: number;
+  trafficMaxConnections: number;
+  trafficTrustedProxies: string;
+  trafficMaxAlertsPerMinute: number;
   trafficMaxIngresses: number;
   trafficMaxSources: number;
   leaderElect: boolean;

@@ -28,6 +28,7 @@ export interface Metrics {
   trafficAlertsTracked: Gauge;
   trafficEvictions: Counter<'what'>;
   trafficAlerts: Counter<'detection' | 'rule' | 'action'>;
+  trafficForwardedFallbacks: Counter;
   actorRecords: Counter<'source' | 'outcome'>;
   actorRejected: Counter<'endpoint' | 'reason'>;
   actorCompletions: Counter<'outcome'>;
@@ -153,7 +154,7 @@ export function createMetrics(): Metrics {
     // Traffic ingestion (src/traffic/, README "Traffic anomalies from ingress access logs").
     trafficLines: new Counter({
       name: 'tripline_traffic_lines_total',
-      help: 'Access-log lines read, by input (http, file) and result: accepted, late (older than the window), malformed, oversized.',
+      help: 'Access-log lines read, by input (http, file) and result: accepted, late (older than the window), unmatched (Host of no Ingress: counted here only), malformed, oversized.',
       labelNames: ['input', 'result'],
       registers: r,
     }),
@@ -181,8 +182,13 @@ export function createMetrics(): Metrics {
     }),
     trafficAlerts: new Counter({
       name: 'tripline_traffic_alerts_total',
-      help: 'Traffic AuditAlert writes, by detection, rule and action: created, updated (status.traffic).',
+      help: 'Traffic AuditAlert writes, by detection, rule and action: created, updated (status.traffic), suppressed (held back by trafficMaxAlertsPerMinute).',
       labelNames: ['detection', 'rule', 'action'],
+      registers: r,
+    }),
+    trafficForwardedFallbacks: new Counter({
+      name: 'tripline_traffic_forwarded_for_fallbacks_total',
+      help: 'Lines whose X-Forwarded-For held no address at the client position (clientAddress: ForwardedFor): the connecting peer was taken.',
       registers: r,
     }),
     actorRecords: new Counter({

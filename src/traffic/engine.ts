@@ -1,4 +1,6 @@
-import type { SourceVerdict } from './address.js';
+import type { Cidr, SourceVerdict } from './address.js';
+import { forwardedClient } from './forwarded.js';
+import { type HostLookup, NO_HOSTS } from './host-index.js';
 import { Lru } from './lru.js';
 import type { AccessRecord } from './record.js';
 import { type Finding, type HoldState, RULES, type RuleDef, stepHold } from './rules.js';
@@ -50,6 +52,8 @@ export interface EngineLimits {
   maxIngresses: number;
   /** Source addresses tracked per summary (per window generation, per open alert). */
   maxSources: number;
+  /** Proxies whose X-Forwarded-For entries are skipped (clientAddress: ForwardedFor); none by default. */
+  trustedProxies?: readonly Cidr[];
 }
 
 /** Counters for metrics. */
@@ -57,10 +61,15 @@ export interface EngineStats {
   windows: number;
   evictedIngresses: number;
   evictedSources: number;
+  /** X-Forwarded-For entries that were no address (the peer was taken instead). */
+  forwardedFallbacks: number;
 }
 
-/** What happened to one record. */
-export type IngestOutcome = 'accepted' | 'late';
+/**
+ * What happened to one record: counted in a window; older than every window; or its Host maps to
+ * no Ingress, so it was only counted in the unmatched-host aggregate (no window, no alert).
+ */
+export type IngestOutcome = 'accepted' | 'late' | 'unmatched';
 
 /** Lines dated this far in the future (clock skew) count as now. */
 const FUTURE_SKEW_MS = 5000;
@@ -100,12 +109,16 @@ function emptyDelta(capacity: number, atMs: number): EpisodeDelta {
  */
 export class TrafficEngine {
   readonly #limits: EngineLimits;
+  readonly #hosts: HostLookup;
   #detections: DetectionState[] = [];
   #evictedIngresses = 0;
   #evictedSourcesGone = 0;
+  #forwardedFallbacks = 0;
 
-  constructor(limits: EngineLimits) {
+  /** `hosts` maps the Host of a line that names no Ingress; by default it maps none. */
+  constructor(limits: EngineLimits, hosts: HostLookup = NO_HOSTS) {
     this.#limits = limits;
+    this.#hosts = hosts;
   }
 
   /**
@@ -141,23 +154,58 @@ export class TrafficEngine {
     return this.#detections.map((d) => d.settings.name);
   }
 
-  /** Counts one request in every detection's window for its Ingress. */
+  /**
+   * Counts one request in every detection's window for its Ingress. A line that names no Ingress
+   * is counted under the Ingress its Host maps to; when none does, it opens no window (a client
+   * picks the Host header: per-Host windows would let it evict real ones and raise alerts at will).
+   */
   ingest(rec: AccessRecord, nowMs: number): IngestOutcome {
-    let late = this.#detections.length > 0;
-    for (const d of this.#detections) if (this.#count(d, rec, nowMs)) late = false;
-    return late ? 'late' : 'accepted';
+    if (this.#detections.length === 0) return 'accepted';
+    const target = this.#target(rec);
+    let outcome: IngestOutcome = 'late';
+    for (const d of this.#detections) {
+      const r = this.#count(d, rec, target, nowMs);
+      if (r === 'accepted' || outcome === 'late') outcome = r;
+    }
+    return outcome;
   }
 
-  #count(d: DetectionState, rec: AccessRecord, nowMs: number): boolean {
+  /** The record's Ingress: as logged, or by its Host; undefined when the Host maps to none. */
+  #target(rec: AccessRecord): AccessRecord | undefined {
+    if (rec.namespace !== undefined && rec.ingress !== undefined) return rec;
+    const hit = rec.host !== undefined ? this.#hosts.lookup(rec.host) : undefined;
+    if (!hit) return undefined;
+    return {
+      ...rec,
+      key: `ingress/${hit.namespace}/${hit.name}`,
+      namespace: hit.namespace,
+      ingress: hit.name,
+    };
+  }
+
+  #source(s: TrafficSettings, rec: AccessRecord): string {
+    if (s.clientAddress !== 'ForwardedFor') return rec.remoteAddr;
+    const c = forwardedClient(rec.forwardedFor, rec.remoteAddr, this.#limits.trustedProxies ?? []);
+    if (c.fellBack) this.#forwardedFallbacks++;
+    return c.address;
+  }
+
+  #count(
+    d: DetectionState,
+    rec: AccessRecord,
+    target: AccessRecord | undefined,
+    nowMs: number,
+  ): IngestOutcome {
     const s = d.settings;
     let t = rec.timeMs ?? nowMs;
     if (t > nowMs + FUTURE_SKEW_MS) t = nowMs;
-    if (t <= nowMs - s.windowMs) return false;
-    const k = this.#key(d, rec, nowMs);
-    if (!k.window) return true;
-    const source = (s.clientAddress === 'ForwardedFor' ? rec.forwardedFor : undefined) ?? rec.remoteAddr;
+    if (t <= nowMs - s.windowMs) return 'late';
+    if (!target) return 'unmatched';
+    const k = this.#key(d, target, nowMs);
+    if (!k.window) return 'accepted';
+    const source = this.#source(s, rec);
     const verdict: SourceVerdict | undefined = s.allow?.check(source);
-    if (!k.window.record(t, rec.status, source, verdict)) return false;
+    if (!k.window.record(t, rec.status, source, verdict)) return 'late';
     if (rec.service !== undefined) k.ref.service = rec.service;
     if (t > k.lastSeenMs) k.lastSeenMs = t;
     for (let i = 0; i < RULES.length; i++) {
@@ -170,7 +218,7 @@ export class TrafficEngine {
       acc.sources.add(source);
       if (t > acc.lastSeenMs) acc.lastSeenMs = t;
     }
-    return true;
+    return 'accepted';
   }
 
   /** The state of the record's Ingress, created (and the oldest evicted) when new. */
@@ -304,6 +352,7 @@ export class TrafficEngine {
       windows,
       evictedIngresses: this.#evictedIngresses,
       evictedSources: this.#evictedSourcesGone + live,
+      forwardedFallbacks: this.#forwardedFallbacks,
     };
   }
 }

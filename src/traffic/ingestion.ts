@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { Settings } from '../config/schema.js';
 import type { KubeClient } from '../kube/client.js';
@@ -7,8 +6,12 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
+import { every, type Periodic } from '../runtime/periodic.js';
+import { AlertRateLimit } from './alert-limit.js';
+import { type TrafficConfig, trafficConfig } from './config.js';
 import { TrafficDetections } from './detections.js';
 import { type EngineLimits, TrafficEngine } from './engine.js';
+import { HostIndex, type HostLookup } from './host-index.js';
 import { type HttpInput, startHttpInput } from './http-input.js';
 import { type MalformedReason, type ParseResult, parseLine, parseRecord, TimeParser } from './record.js';
 import { FileTailer } from './tailer.js';
@@ -17,55 +20,15 @@ import { TrafficAlertWriter } from './writer.js';
 /** Where a line came from (the `input` label of the lines metric). */
 export type TrafficInput = 'http' | 'file';
 /** What became of a line (the `result` label). */
-export type LineResult = 'accepted' | 'late' | 'malformed' | 'oversized';
+export type LineResult = 'accepted' | 'late' | 'unmatched' | 'malformed' | 'oversized';
 
-/** The operator settings of traffic ingestion, resolved. */
-export interface TrafficConfig {
-  /** `host:port` of the HTTP endpoint, or undefined when it is off. */
-  listenAddress: string | undefined;
-  token: string | undefined;
-  logFiles: string[];
-  fromStart: boolean;
-  pollMs: number;
-  maxBodyBytes: number;
-  maxLineBytes: number;
-  limits: EngineLimits;
-}
+export { type TrafficConfig, trafficConfig };
+
+/** How often the Host → Ingress index is listed again. */
+export const HOST_INDEX_REFRESH_MS = 30_000;
 
 /** How often windows are evaluated and alerts written. */
 export const TICK_MS = 1000;
-
-/**
- * The traffic settings, or undefined when no input is configured (no endpoint, no file): then the
- * operator does not even watch detections for traffic. The token file is read here, once.
- */
-export function trafficConfig(s: Settings): TrafficConfig | undefined {
-  const listenAddress = s.trafficListenAddress === 'off' ? undefined : s.trafficListenAddress;
-  const logFiles = s.trafficLogFiles
-    .split(',')
-    .map((f) => f.trim())
-    .filter(Boolean);
-  if (!listenAddress && logFiles.length === 0) return undefined;
-  let token: string | undefined;
-  if (s.trafficTokenFile) {
-    try {
-      token = readFileSync(s.trafficTokenFile, 'utf8').trim();
-    } catch (err: unknown) {
-      throw new Error(`cannot read trafficTokenFile ${s.trafficTokenFile}`, { cause: err });
-    }
-    if (!token) throw new Error(`trafficTokenFile ${s.trafficTokenFile} is empty`);
-  }
-  return {
-    listenAddress,
-    token,
-    logFiles,
-    fromStart: s.trafficLogFromStart,
-    pollMs: s.trafficPollMs,
-    maxBodyBytes: s.trafficMaxBodyBytes,
-    maxLineBytes: s.trafficMaxLineBytes,
-    limits: { maxIngresses: s.trafficMaxIngresses, maxSources: s.trafficMaxSources },
-  };
-}
 
 /** Line counts by input and result, flushed to the metrics once per tick (not per line). */
 class LineCounts {
@@ -96,8 +59,8 @@ export class AccessLogIngest {
   readonly #times = new TimeParser();
   readonly #now: () => number;
 
-  constructor(limits: EngineLimits, now: () => number) {
-    this.engine = new TrafficEngine(limits);
+  constructor(limits: EngineLimits, now: () => number, hosts?: HostLookup) {
+    this.engine = new TrafficEngine(limits, hosts);
     this.#now = now;
   }
 
@@ -157,15 +120,18 @@ export class TrafficIngestion {
   readonly #writer: TrafficAlertWriter;
   readonly #detections: TrafficDetections;
   readonly #tailers: FileTailer[];
+  readonly #hosts = new HostIndex();
+  #hostRefresh: Periodic | undefined;
   #http: HttpInput | undefined;
   #timer: NodeJS.Timeout | undefined;
   #evicted = { ingresses: 0, sources: 0 };
+  #fallbacks = 0;
 
   constructor(cfg: TrafficConfig, deps: TrafficDeps) {
     this.#cfg = cfg;
     this.#deps = deps;
     this.#log = deps.log.child({ component: 'traffic' });
-    this.#ingest = new AccessLogIngest(cfg.limits, () => deps.clock.now().getTime());
+    this.#ingest = new AccessLogIngest(cfg.limits, () => deps.clock.now().getTime(), this.#hosts);
     const m = deps.metrics;
     this.#writer = new TrafficAlertWriter({
       client: deps.client,
@@ -179,6 +145,9 @@ export class TrafficIngestion {
         m.alertsRaised.inc({ detection, severity });
       },
       updated: (detection, rule) => m.trafficAlerts.inc({ detection, rule, action: 'updated' }),
+      suppressed: (detection, rule) => m.trafficAlerts.inc({ detection, rule, action: 'suppressed' }),
+      limit: { perMinute: cfg.maxAlertsPerMinute, buckets: new AlertRateLimit(cfg.maxAlertsPerMinute) },
+      hosts: this.#hosts,
       ...(deps.onRaised ? { onRaised: deps.onRaised } : {}),
     });
     this.#detections = new TrafficDetections(deps.client, deps.watch, this.#log, (list) =>
@@ -202,13 +171,21 @@ export class TrafficIngestion {
   /** Starts the detection watch, the endpoint, the tailers and the evaluation tick. */
   async start(): Promise<void> {
     this.#detections.start();
-    if (this.#cfg.listenAddress) {
+    await this.#refreshHosts();
+    this.#hostRefresh = every(
+      HOST_INDEX_REFRESH_MS,
+      () => this.#refreshHosts(),
+      this.#log,
+      'traffic host index',
+    );
+    if (this.#cfg.listenAddress && this.#cfg.token) {
       const ingest = this.#ingest;
       this.#http = await startHttpInput(
         {
           bind: this.#cfg.listenAddress,
           token: this.#cfg.token,
           maxBodyBytes: this.#cfg.maxBodyBytes,
+          maxConnections: this.#cfg.maxConnections,
           maxLineBytes: this.#cfg.maxLineBytes,
           active: this.#deps.active,
           answered: (code) => this.#deps.metrics.trafficHttpRequests.inc({ code: String(code) }),
@@ -230,9 +207,19 @@ export class TrafficIngestion {
     });
   }
 
+  /** Lists the Ingresses into the host index; on failure the old index stays (lines still count). */
+  async #refreshHosts(): Promise<void> {
+    try {
+      await this.#hosts.refresh(this.#deps.client);
+    } catch (err: unknown) {
+      this.#log.warn('Listing Ingresses for the traffic host index failed', { err });
+    }
+  }
+
   /** Stops inputs first, then the tick, then waits for alert writes in flight. */
   async stop(): Promise<void> {
     await this.#http?.close();
+    await this.#hostRefresh?.stop();
     await Promise.all(this.#tailers.map((t) => t.stop()));
     clearInterval(this.#timer);
     this.#tick();
@@ -261,6 +248,9 @@ export class TrafficIngestion {
       m.trafficEvictions.inc({ what: 'ingress' }, st.evictedIngresses - this.#evicted.ingresses);
     if (st.evictedSources > this.#evicted.sources)
       m.trafficEvictions.inc({ what: 'source' }, st.evictedSources - this.#evicted.sources);
+    if (st.forwardedFallbacks > this.#fallbacks)
+      m.trafficForwardedFallbacks.inc(st.forwardedFallbacks - this.#fallbacks);
+    this.#fallbacks = st.forwardedFallbacks;
     this.#evicted = {
       ingresses: st.evictedIngresses,
       sources: Math.max(this.#evicted.sources, st.evictedSources),

@@ -9,6 +9,7 @@
  * Request paths and query strings are deliberately not read: they can carry tokens, and nothing
  * read here may end up in an alert unless it is safe to show.
  */
+import { MAX_FORWARDED_CHARS } from './forwarded.js';
 
 /** The facts of one request that the windows use. */
 export interface AccessRecord {
@@ -16,7 +17,7 @@ export interface AccessRecord {
   timeMs: number | undefined;
   /** The connecting address (`remote_addr`). */
   remoteAddr: string;
-  /** The first address of `X-Forwarded-For`, when logged. */
+  /** `X-Forwarded-For` as logged (its right end, at most MAX_FORWARDED_CHARS), when present. */
   forwardedFor: string | undefined;
   /** Window key: `ingress/<namespace>/<name>`, or `host/<host>` when the Ingress is not logged. */
   key: string;
@@ -77,12 +78,10 @@ function statusOf(obj: Json): number | undefined {
   return Number.isInteger(n) && n >= 100 && n <= 599 ? n : undefined;
 }
 
-/** `"1.2.3.4, 10.0.0.1"` → `1.2.3.4`. */
-function firstAddress(list: string | undefined): string | undefined {
+/** The right end of the header: where the proxies you run appended (see forwarded.ts). */
+function forwardedList(list: string | undefined): string | undefined {
   if (list === undefined) return undefined;
-  const comma = list.indexOf(',');
-  const first = (comma < 0 ? list : list.slice(0, comma)).trim();
-  return first === '' || first === EMPTY ? undefined : first;
+  return list.length > MAX_FORWARDED_CHARS + 1 ? list.slice(-(MAX_FORWARDED_CHARS + 1)) : list;
 }
 
 /** `Shop.Example.com:443` → `shop.example.com` (hosts compare case-insensitively, without the port). */
@@ -155,7 +154,7 @@ export function parseRecord(value: unknown, times: TimeParser): ParseResult {
     record: {
       timeMs: times.parse(obj),
       remoteAddr,
-      forwardedFor: firstAddress(text(obj, FIELD_ALIASES.forwardedFor)),
+      forwardedFor: forwardedList(text(obj, FIELD_ALIASES.forwardedFor)),
       key,
       namespace,
       ingress,

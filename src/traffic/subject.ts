@@ -4,16 +4,15 @@ import type { KubeClient } from '../kube/client.js';
 import { truncateUtf8 } from '../subjects/read.js';
 import { INGRESS_API_VERSION, type ResolvedSubject } from './alert.js';
 import type { IngressRef } from './engine.js';
+import type { HostIndex } from './host-index.js';
 
 interface IngressList {
-  metadata?: { continue?: string };
   items: KubeObject[] | null;
 }
 
 const INGRESSES = `/apis/${INGRESS_API_VERSION}`;
-/** Pages read when looking an Ingress up by host (an alert is rare; a huge cluster is not read whole). */
-const MAX_PAGES = 20;
-const PAGE = 500;
+/** Ingresses read for the notes of an alert whose line named only a host. */
+const MAX_HOST_MATCHES = 10;
 
 /** The AlertSubject of an Ingress as stored. */
 function subjectOf(obj: KubeObject): AlertSubject {
@@ -30,19 +29,6 @@ function subjectOf(obj: KubeObject): AlertSubject {
   return s;
 }
 
-/** True when the Ingress routes `host` (exactly, or by a `*.` wildcard covering one label). */
-export function routesHost(ing: KubeObject, host: string): boolean {
-  const rules = (ing as { spec?: { rules?: Array<{ host?: unknown }> } }).spec?.rules;
-  if (!Array.isArray(rules)) return false;
-  return rules.some((r) => {
-    const h = typeof r?.host === 'string' ? r.host.toLowerCase() : '';
-    if (h === host) return true;
-    if (!h.startsWith('*.')) return false;
-    const dot = host.indexOf('.');
-    return dot > 0 && host.slice(dot) === h.slice(1);
-  });
-}
-
 async function byName(client: KubeClient, namespace: string, name: string): Promise<KubeObject | undefined> {
   const list = await client.request<IngressList>(
     'GET',
@@ -52,16 +38,12 @@ async function byName(client: KubeClient, namespace: string, name: string): Prom
   return list.items?.[0];
 }
 
-async function byHost(client: KubeClient, host: string): Promise<KubeObject[]> {
+/** The Ingresses routing `host`, from the index (never a LIST per alert), read by name. */
+async function byHost(client: KubeClient, hosts: HostIndex | undefined, host: string): Promise<KubeObject[]> {
   const found: KubeObject[] = [];
-  let cont: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const list = await client.request<IngressList>('GET', `${INGRESSES}/ingresses`, {
-      query: { limit: PAGE, continue: cont },
-    });
-    for (const ing of list.items ?? []) if (routesHost(ing, host)) found.push(ing);
-    cont = list.metadata?.continue;
-    if (!cont) break;
+  for (const ref of (hosts?.all(host) ?? []).slice(0, MAX_HOST_MATCHES)) {
+    const ing = await byName(client, ref.namespace, ref.name);
+    if (ing) found.push(ing);
   }
   return found;
 }
@@ -69,11 +51,15 @@ async function byHost(client: KubeClient, host: string): Promise<KubeObject[]> {
 /**
  * The Ingress an access log names, as an alert subject. Looked up by namespace and name (a list
  * with a field selector, so `list` on Ingresses is all the RBAC it takes), or by host when the log
- * names no Ingress. When it is not found (deleted, or log fields that name no real Ingress) or
+ * names no Ingress (through the host index). When it is not found (deleted, or log fields that name no real Ingress) or
  * cannot be read, the alert is still raised with the names from the log and a note saying so:
  * traffic happened whatever the cluster holds now.
  */
-export async function resolveIngress(client: KubeClient, ref: IngressRef): Promise<ResolvedSubject> {
+export async function resolveIngress(
+  client: KubeClient,
+  ref: IngressRef,
+  hosts?: HostIndex,
+): Promise<ResolvedSubject> {
   const fallback: AlertSubject = {
     apiVersion: INGRESS_API_VERSION,
     kind: 'Ingress',
@@ -92,7 +78,7 @@ export async function resolveIngress(client: KubeClient, ref: IngressRef): Promi
       };
     }
     const host = ref.host ?? '';
-    const matches = await byHost(client, host);
+    const matches = await byHost(client, hosts, host);
     const first = matches[0];
     if (!first) {
       return {

@@ -8,7 +8,9 @@ import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { buildTrafficAlert, describeTarget, episodeSelector, TRAFFIC_LABELS } from './alert.js';
+import { type AlertRateLimit, buildRateLimitedAlert } from './alert-limit.js';
 import type { EpisodeDelta, TrafficEvent } from './engine.js';
+import type { HostIndex } from './host-index.js';
 import type { Finding } from './rules.js';
 import { mergeTrafficStatus, type StatusUpdate } from './status.js';
 import { resolveIngress } from './subject.js';
@@ -30,6 +32,12 @@ export interface TrafficWriterDeps {
   /** A new alert was created (notification sinks), as the object raiser reports its alerts. */
   onRaised?(alert: AuditAlert): void;
   updated?(detection: string, rule: string): void;
+  /** A new alert was held back by the rate limit. */
+  suppressed?(detection: string, rule: string): void;
+  /** New alerts per detection and minute; undefined: unlimited (tests). */
+  limit?: { perMinute: number; buckets: AlertRateLimit };
+  /** Host → Ingress, for alerts whose lines named only a host. */
+  hosts?: HostIndex;
 }
 
 /** The alert of one (detection, Ingress, rule) and what is waiting to be written to it. */
@@ -192,8 +200,12 @@ export class TrafficAlertWriter {
       log.info('Found open traffic AuditAlert', { alert: p.alert });
       return;
     }
+    if (!(await this.#admit(fire))) {
+      p.fire = undefined;
+      return;
+    }
     const episode = Math.max(0, ...episodes.map(episodeOf)) + 1;
-    const subject = await resolveIngress(this.#deps.client, fire.target);
+    const subject = await resolveIngress(this.#deps.client, fire.target, this.#deps.hosts);
     const alert = buildTrafficAlert({
       event: fire,
       finding: fire.finding,
@@ -209,6 +221,34 @@ export class TrafficAlertWriter {
       this.#deps.onRaised?.(alert);
       log.info('Created AuditAlert', { alert: p.alert, ingress: describeTarget(fire.target), episode });
     }
+  }
+
+  /**
+   * Whether the rate limit lets this detection create another alert. When it first bites in an
+   * episode, the one aggregate alert of that episode is created instead.
+   */
+  async #admit(fire: TrafficEvent): Promise<boolean> {
+    const limit = this.#deps.limit;
+    if (!limit) return true;
+    const d = fire.detection;
+    const now = this.#deps.clock.now();
+    const decision = limit.buckets.take(d.name, now.getTime());
+    if (decision.allowed) return true;
+    this.#deps.suppressed?.(d.name, fire.rule.id);
+    if (decision.episodeMs === undefined) return false;
+    const alert = buildRateLimitedAlert(d, limit.perMinute, decision.episodeMs, now);
+    const log = this.#deps.log.child({ detection: d.name });
+    try {
+      if ((await createAlert(this.#deps.client, alert, log)) === 'created') {
+        this.#deps.raised?.(d.name, 'alert-rate-limit', alert.spec.severity);
+        this.#deps.onRaised?.(alert);
+        log.info('Created AuditAlert', { alert: alert.metadata?.name, reason: 'alert rate limit' });
+      }
+    } catch (err: unknown) {
+      // The held-back alerts are still counted in the metric; the aggregate is not retried.
+      log.error('Creating the alert-rate-limit AuditAlert failed', { err });
+    }
+    return false;
   }
 
   async #episodes(detection: string, e: TrafficEvent): Promise<AuditAlert[]> {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parseCidr } from '../../../src/traffic/address.js';
 import { TrafficEngine, type TrafficEvent } from '../../../src/traffic/engine.js';
 import type { AccessRecord } from '../../../src/traffic/record.js';
 import type { TrafficSpec } from '../../../src/traffic/settings.js';
@@ -225,10 +226,97 @@ describe('traffic/engine TrafficEngine', () => {
     assert.equal(engine.ingest(rec({ timeMs: T0 }), T0), 'accepted');
   });
 
-  it('keys by host when the log names no Ingress', () => {
-    const h = harness({ ...ALL_OFF, requestRate: { maxRequests: 1, baseline: { enabled: false } } });
-    h.send(0, 2, { key: 'host/a.example', namespace: undefined, ingress: undefined, host: 'a.example' });
-    const [f] = h.tick(1);
-    assert.deepEqual(f?.target, { key: 'host/a.example', host: 'a.example', service: 'web-svc' });
+  it('counts a line that names no Ingress under the Ingress its Host maps to', () => {
+    const hosts = {
+      lookup: (h: string) => (h === 'a.example' ? { namespace: 'shop', name: 'web' } : undefined),
+    };
+    const engine = new TrafficEngine({ maxIngresses: 10, maxSources: 4 }, hosts);
+    engine.configure([
+      settingsOf({
+        ...ALL_OFF,
+        window: '10s',
+        requestRate: { maxRequests: 1, baseline: { enabled: false } },
+      }),
+    ]);
+    const hostOnly = { key: 'host/a.example', namespace: undefined, ingress: undefined, host: 'a.example' };
+    assert.equal(engine.ingest(rec({ timeMs: T0, ...hostOnly }), T0), 'accepted');
+    assert.equal(engine.ingest(rec({ timeMs: T0 }), T0), 'accepted');
+    const [f] = engine.tick(T0 + S);
+    assert.deepEqual(f?.target, {
+      key: 'ingress/shop/web',
+      namespace: 'shop',
+      ingress: 'web',
+      host: 'a.example',
+      service: 'web-svc',
+    });
+    assert.equal(engine.stats().windows, 1);
+  });
+
+  it('a flood of Hosts that map to no Ingress opens no window, raises nothing and evicts no real window', () => {
+    const engine = new TrafficEngine({ maxIngresses: 2, maxSources: 4 });
+    engine.configure([
+      settingsOf({ ...ALL_OFF, window: '10s', disallowedSource: { allowedCIDRs: ['10.0.0.0/8'] } }),
+    ]);
+    engine.ingest(rec({ timeMs: T0 }), T0);
+    const cases = [
+      { name: 'random host', over: { host: 'x1.attacker.example' } },
+      { name: 'ip host', over: { host: '203.0.113.9' } },
+      { name: 'no host at all', over: { host: undefined } },
+    ];
+    for (const c of cases)
+      for (let i = 0; i < 50; i++) {
+        const r = rec({
+          timeMs: T0,
+          key: `host/${i}`,
+          namespace: undefined,
+          ingress: undefined,
+          remoteAddr: '198.51.100.7',
+          ...c.over,
+        });
+        assert.equal(engine.ingest(r, T0), 'unmatched', c.name);
+      }
+    assert.equal(engine.stats().windows, 1, 'only the real Ingress has a window');
+    assert.equal(engine.stats().evictedIngresses, 0);
+    assert.deepEqual(engine.tick(T0 + S), []);
+    // A disallowed source on the real Ingress still fires during the flood.
+    engine.ingest(rec({ timeMs: T0 + S, remoteAddr: '198.51.100.7' }), T0 + S);
+    assert.deepEqual(engine.tick(T0 + 2 * S).map(brief), ['fired disallowed-source ingress/shop/web']);
+  });
+
+  it('clientAddress ForwardedFor: the client is the rightmost untrusted entry, never the spoofed first one', () => {
+    const cases = [
+      { name: 'spoofed first entry', xff: '127.0.0.2, 198.51.100.7', trusted: [], fires: true, fallbacks: 0 },
+      { name: 'allowed client behind the peer', xff: '127.0.0.2', trusted: [], fires: false, fallbacks: 0 },
+      {
+        name: 'junk at the client position',
+        xff: '127.0.0.2, not-an-ip',
+        trusted: [],
+        fires: true,
+        fallbacks: 1,
+      },
+      {
+        name: 'trusted proxy hop skipped',
+        xff: '198.51.100.7, 10.1.1.1',
+        trusted: ['10.0.0.0/8'],
+        fires: true,
+        fallbacks: 0,
+      },
+    ];
+    for (const c of cases) {
+      const trustedProxies = c.trusted.map((t) => parseCidr(t) as NonNullable<ReturnType<typeof parseCidr>>);
+      const engine = new TrafficEngine({ maxIngresses: 10, maxSources: 4, trustedProxies });
+      engine.configure([
+        settingsOf({
+          ...ALL_OFF,
+          window: '10s',
+          clientAddress: 'ForwardedFor',
+          disallowedSource: { allowedCIDRs: ['127.0.0.2/32'] },
+        }),
+      ]);
+      // The peer is the load balancer (10.9.9.9, inside the trusted range when there is one).
+      engine.ingest(rec({ timeMs: T0, remoteAddr: '10.9.9.9', forwardedFor: c.xff }), T0);
+      assert.equal(engine.tick(T0 + S).length > 0, c.fires, c.name);
+      assert.equal(engine.stats().forwardedFallbacks, c.fallbacks, c.name);
+    }
   });
 });

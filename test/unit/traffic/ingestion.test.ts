@@ -43,7 +43,9 @@ describe('traffic/ingestion', () => {
         pollMs: 250,
         maxBodyBytes: 4194304,
         maxLineBytes: 16384,
-        limits: { maxIngresses: 10, maxSources: 64 },
+        maxConnections: 128,
+        maxAlertsPerMinute: 20,
+        limits: { maxIngresses: 10, maxSources: 64, trustedProxies: [] },
       });
     });
 
@@ -69,6 +71,35 @@ describe('traffic/ingestion', () => {
       );
     });
 
+    it('refuses to run the endpoint without a token file (fails closed, naming the flag)', () => {
+      assert.throws(
+        () => trafficConfig(loadSettings(['--traffic-listen-address', ':8090'], {})),
+        /--traffic-listen-address needs --traffic-token-file/,
+      );
+      // Files alone need no token: nothing listens.
+      assert.equal(trafficConfig(loadSettings(['--traffic-log-files', '/a.log'], {}))?.token, undefined);
+    });
+
+    it('parses the trusted proxies, refusing what is not a range', () => {
+      const cfg = trafficConfig(
+        loadSettings(
+          ['--traffic-log-files', '/a.log', '--traffic-trusted-proxies', '10.0.0.0/8, 192.0.2.1'],
+          {},
+        ),
+      );
+      assert.deepEqual(
+        cfg?.limits.trustedProxies?.map((c) => c.text),
+        ['10.0.0.0/8', '192.0.2.1/32'],
+      );
+      assert.throws(
+        () =>
+          trafficConfig(
+            loadSettings(['--traffic-log-files', '/a.log', '--traffic-trusted-proxies', 'x'], {}),
+          ),
+        /--traffic-trusted-proxies: "x"/,
+      );
+    });
+
     it('refuses bounds outside the schema', () => {
       assert.throws(() => loadSettings(['--traffic-max-line-bytes', '10'], {}), /trafficMaxLineBytes/);
     });
@@ -82,6 +113,8 @@ describe('traffic/ingestion', () => {
       const good = {
         time: new Date(now).toISOString(),
         remote_addr: '10.0.0.1',
+        namespace: 'shop',
+        ingress_name: 'web',
         host: 'a.example',
         status: 200,
       };
@@ -93,6 +126,9 @@ describe('traffic/ingestion', () => {
       assert.equal(ingest.line('garbage', 'http'), false);
       assert.equal(ingest.value({ ...good, status: '-' }, 'http'), false);
       assert.equal(ingest.value(good, 'http'), true);
+      // A Host that maps to no Ingress: counted in the aggregate only.
+      const { namespace: _n, ingress_name: _i, ...hostOnly } = good;
+      assert.equal(ingest.value({ ...hostOnly, host: 'random.example' }, 'http'), true);
       ingest.oversized('file');
       const counts: Record<string, number> = {};
       ingest.counts.drain((input, result, n) => {
@@ -103,6 +139,7 @@ describe('traffic/ingestion', () => {
         'file/late': 1,
         'http/malformed': 2,
         'http/accepted': 1,
+        'http/unmatched': 1,
         'file/oversized': 1,
       });
       assert.deepEqual(

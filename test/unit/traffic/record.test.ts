@@ -43,9 +43,14 @@ describe('traffic/record parseLine', () => {
       expect: { status: 503 },
     },
     {
-      name: 'x_forwarded_for: the first address',
+      name: 'x_forwarded_for: kept as logged (forwarded.ts picks the client from its right end)',
       line: { ...NGINX, x_forwarded_for: '198.51.100.1, 10.0.0.1' },
-      expect: { forwardedFor: '198.51.100.1' },
+      expect: { forwardedFor: '198.51.100.1, 10.0.0.1' },
+    },
+    {
+      name: 'x_forwarded_for: only its right end is kept',
+      line: { ...NGINX, x_forwarded_for: `${'9.9.9.9, '.repeat(1000)}10.0.0.1` },
+      expect: { forwardedFor: `${'9.9.9.9, '.repeat(1000)}10.0.0.1`.slice(-1025) },
     },
     {
       name: 'no Ingress named: keyed by host, port and case dropped',

@@ -4,6 +4,7 @@ import type { KubeClient, RequestOptions } from '../../../src/kube/client.js';
 import { ApiError } from '../../../src/kube/errors.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { TRAFFIC_LABELS, trafficAlertName } from '../../../src/traffic/alert.js';
+import { AlertRateLimit } from '../../../src/traffic/alert-limit.js';
 import { TrafficEngine } from '../../../src/traffic/engine.js';
 import { TrafficAlertWriter } from '../../../src/traffic/writer.js';
 import { ALL_OFF, rec, settingsOf } from './fixtures.js';
@@ -80,7 +81,7 @@ class FakeApi {
 
 const T0 = 1_800_000_000_000;
 
-function harness() {
+function harness(perMinute?: number) {
   const api = new FakeApi();
   const clock = { t: T0, now: () => new Date(clock.t) };
   let active = true;
@@ -93,7 +94,10 @@ function harness() {
     maxSources: 8,
     active: () => active,
     onRaised: (a) => raised.push(a.metadata?.name as string),
+    suppressed: () => suppressed.n++,
+    ...(perMinute ? { limit: { perMinute, buckets: new AlertRateLimit(perMinute) } } : {}),
   });
+  const suppressed = { n: 0 };
   const engine = new TrafficEngine({ maxIngresses: 10, maxSources: 8 });
   engine.configure([
     settingsOf({
@@ -107,6 +111,18 @@ function harness() {
     api,
     writer,
     raised,
+    suppressed,
+    /** A disallowed request on each of `n` distinct Ingresses at second `s`, then a tick and the writes. */
+    spread: async (s: number, n: number) => {
+      clock.t = T0 + s * 1000;
+      for (let i = 0; i < n; i++)
+        engine.ingest(
+          rec({ timeMs: clock.t, remoteAddr: '192.0.2.9', key: `ingress/shop/w${i}`, ingress: `w${i}` }),
+          clock.t,
+        );
+      writer.handle(engine.tick(clock.t));
+      await writer.idle();
+    },
     setActive: (v: boolean) => {
       active = v;
     },
@@ -127,6 +143,36 @@ const episode = (n: number) =>
   trafficAlertName('ingress-traffic-anomaly', 'ingress/shop/web', 'disallowed-source', n);
 
 describe('traffic/writer TrafficAlertWriter', () => {
+  const limitCases = [
+    {
+      name: 'under the limit: every alert, no aggregate',
+      perMinute: 10,
+      ingresses: 4,
+      alerts: 4,
+      aggregate: 0,
+      held: 0,
+    },
+    {
+      name: 'over it: the limit, then ONE aggregate alert',
+      perMinute: 3,
+      ingresses: 8,
+      alerts: 3,
+      aggregate: 1,
+      held: 5,
+    },
+  ];
+  for (const c of limitCases)
+    it(`alert rate limit: ${c.name}`, async () => {
+      const h = harness(c.perMinute);
+      await h.spread(0, c.ingresses);
+      const all = [...h.api.alerts.values()];
+      const agg = all.filter((a) => a.metadata?.labels?.[TRAFFIC_LABELS.rule] === 'alert-rate-limit');
+      assert.equal(all.length - agg.length, c.alerts);
+      assert.equal(agg.length, c.aggregate);
+      assert.equal(h.suppressed.n, c.held);
+      if (agg[0]) assert.equal(agg[0].spec.subject.kind, 'AuditDetection');
+    });
+
   it('raises one alert, adds the counts to its status, marks the clear; after a resolve the recurrence is episode 2', async () => {
     const h = harness();
     await h.step(0, 2, 3);
