@@ -7,7 +7,7 @@
  * or trickling uploads cannot keep the shipper out for longer than that. Without such a body to
  * pre-empt, the newcomer is refused (503). One peer address may hold at most `perPeer` bytes, so a
  * single client (one pod, one node) cannot take the room the other shippers need. See
- * docs/adr/0010-access-log-endpoint-trust.md.
+ * docs/adr/0011-access-log-endpoint-trust.md.
  */
 
 /** One body being read: what it holds and how to abort it. */
