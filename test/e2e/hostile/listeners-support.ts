@@ -95,17 +95,17 @@ export function holdBody(
 }
 
 /** Opens a TCP connection and writes `prefix` (a request cut short); `closed()` tells whether the server closed it. */
-export function stalledConnection(
-  port: number,
-  prefix: string,
-): { closed: Promise<void>; socket: net.Socket } {
+export function stalledConnection(port: number, prefix: string): { closed(): boolean; socket: net.Socket } {
   const socket = net.connect(port, '127.0.0.1', () => socket.write(prefix));
   socket.on('data', () => {
     // An answer to nothing: ignore it, only the close matters.
   });
-  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  let closed = false;
+  socket.on('close', () => {
+    closed = true;
+  });
   socket.on('error', () => socket.destroy());
-  return { closed, socket };
+  return { closed: () => closed, socket };
 }
 
 /** Peak resident memory of a process (VmHWM), in bytes. */
