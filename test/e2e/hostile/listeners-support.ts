@@ -78,6 +78,8 @@ export function holdBody(
       held.outcome ??= { error: err.message };
       resolve(held);
     });
+    // Closed by the server after an early answer (413, 503), with or without an error.
+    req.on('close', () => resolve(held));
     let left = bytes - 1;
     const pump = (): void => {
       while (left > 0) {
