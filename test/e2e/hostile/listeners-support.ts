@@ -206,3 +206,42 @@ export function forgedAuditEvents(ns: string, name: string, username: string): o
     ],
   };
 }
+
+/** A detection of Created and Updated Ingresses in `ns` whose exception names tenant-dev. */
+export function exceptionDetection(name: string, ns: string): object {
+  return {
+    apiVersion: 'tripline.dev/v1alpha1',
+    kind: 'AuditDetection',
+    metadata: { name },
+    spec: {
+      title: 'Ingress created or changed, except by tenant-dev',
+      severity: 'Medium',
+      category: 'Exposure',
+      events: ['Created', 'Updated'],
+      resources: [{ group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' }],
+      match: { namespaces: { include: [ns] } },
+      exceptions: [{ description: 'tenant-dev ships its own ingresses', users: ['tenant-dev'] }],
+    },
+  };
+}
+
+/** An Ingress routing `host` to the Service shop. */
+export function ingress(name: string, host: string) {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name },
+    spec: {
+      rules: [
+        {
+          host,
+          http: {
+            paths: [
+              { path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}

@@ -27,10 +27,12 @@ import {
 import {
   type Client,
   deploymentMemoryLimit,
+  exceptionDetection,
   forgedAuditEvents,
   forgedReview,
   forgedStatusReview,
   holdBody,
+  ingress,
   type Outcome,
   peakRss,
   post,
@@ -291,6 +293,7 @@ export function listenerAttacks(): void {
       // Let the server read what the kernel still buffers; the high-water mark only ever grows.
       await new Promise((r) => setTimeout(r, 5_000));
       const peak = await peakRss(op.proc.pid as number);
+      process.stderr.write(`        operator peak RSS ${Math.round(peak / MiB)} MiB\n`);
       assert.ok(peak < limit, `peak RSS ${Math.round(peak / MiB)} MiB, limit ${limit / MiB} MiB`);
       assert.ok(op.running(), 'the operator is running');
       assert.equal((await op.probe('/healthz')).status, 200);
@@ -329,41 +332,4 @@ export function listenerAttacks(): void {
     }
     assert.equal((await op.probe('/healthz')).status, 200);
   });
-}
-
-function exceptionDetection(name: string, ns: string): object {
-  return {
-    apiVersion: 'tripline.dev/v1alpha1',
-    kind: 'AuditDetection',
-    metadata: { name },
-    spec: {
-      title: 'Ingress created or changed, except by tenant-dev',
-      severity: 'Medium',
-      category: 'Exposure',
-      events: ['Created', 'Updated'],
-      resources: [{ group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' }],
-      match: { namespaces: { include: [ns] } },
-      exceptions: [{ description: 'tenant-dev ships its own ingresses', users: ['tenant-dev'] }],
-    },
-  };
-}
-
-function ingress(name: string, host: string) {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: { name },
-    spec: {
-      rules: [
-        {
-          host,
-          http: {
-            paths: [
-              { path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } },
-            ],
-          },
-        },
-      ],
-    },
-  };
 }
