@@ -42,6 +42,10 @@ interface Rendered {
   metadata: { name: string; annotations?: Record<string, string> };
   spec?: { template?: { spec?: { containers?: Array<{ args?: string[] }> } } };
 }
+/** A rendered NetworkPolicy, as far as these tests read it. */
+interface NetworkPolicy {
+  spec: { ingress: Array<{ from?: object[]; ports: Array<{ port: number }> }> };
+}
 const SECRET = 'tripline-webhook-certs';
 const WEBHOOK_CONFIG = 'tripline-attribution';
 
@@ -516,8 +520,24 @@ describe('actors: who did it (admission and audit webhooks)', function () {
         '--audit-bind-address=:9444',
         '--attribution-cert-dir=/etc/tripline/webhook-tls',
         '--admission-webhook-configuration=',
+        '--admission-client-ca-file=/etc/tripline/admission-client-ca/ca.crt',
+        `--admission-client-names=${APISERVER_CLIENT}`,
+        '--audit-client-ca-file=/etc/tripline/audit-client-ca/ca.crt',
+        `--audit-client-names=${APISERVER_CLIENT}`,
       ])
         assert.ok(container?.args?.includes(arg), `${arg} in ${container?.args}`);
+      // The receiver ports are open to an ipBlock (the control plane) only, never to every Pod.
+      const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as unknown as NetworkPolicy[];
+      const open = policies.flatMap((p) =>
+        p.spec.ingress.flatMap((r) => r.ports.map((port) => ({ port: port.port, from: r.from ?? [] }))),
+      );
+      assert.deepEqual(
+        open.filter((o) => o.port !== 8080).map((o) => [o.port, o.from.map((f) => Object.keys(f))]),
+        [
+          [9443, [['ipBlock']]],
+          [9444, [['ipBlock']]],
+        ],
+      );
       const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
       assert.ok(names.includes('Certificate/tripline-webhook'));
       assert.ok(!names.includes('Role/tripline-webhook-certs'), 'Secret access with cert-manager');
