@@ -9,7 +9,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterAccess } from '../../src/kube/access.js';
 import { adminTls, startApiServer as spawnApiServer, waitApiServerReady } from './apiserver.js';
 import { type Binaries, obtainBinaries } from './binaries.js';
-import { ADMIN_USER, createPki, issueCert, type Pki } from './certs.js';
+import { ADMIN_USER, type CertPair, createPki, issueCert, type Pki } from './certs.js';
 import { compactEtcd, type EtcdPorts, etcdRevision, startEtcd, waitEtcdHealthy } from './etcd.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { type KubectlResult, runKubectl } from './kubectl.js';
@@ -20,8 +20,10 @@ import {
   ownDirectory,
   stopProcessGroup,
 } from './processes.js';
+import { type WebhookClient, writeWebhookClientConfig } from './webhook-client.js';
 
 export type { KubectlResult } from './kubectl.js';
+export type { WebhookClient } from './webhook-client.js';
 
 /** Options of {@link startControlPlane}. */
 export interface ControlPlaneOptions {
@@ -33,6 +35,11 @@ export interface ControlPlaneOptions {
   log?: (msg: string) => void;
   /** Directory for certs, kubeconfigs, etcd data and logs; kept on stop. Default: a fresh temp dir, removed on stop. */
   dir?: string;
+  /**
+   * The identity kube-apiserver presents to admission webhooks (an AdmissionConfiguration with a
+   * client certificate signed by the cluster CA, or a token). Default: none, webhooks are called anonymously.
+   */
+  webhookClient?: WebhookClient;
 }
 
 /** A user identity created by {@link ControlPlane.addUser}. */
@@ -51,6 +58,10 @@ export interface ControlPlane {
   readonly access: ClusterAccess;
   /** Admin kubeconfig file with embedded certificates, for kubectl and the operator's `--kubeconfig`. */
   readonly kubeconfigPath: string;
+  /** The cluster CA certificate file (it signs the API server's, users' and the webhook client's certificates). */
+  readonly caPath: string;
+  /** The client certificate kube-apiserver presents to admission webhooks, when `webhookClient` named one. */
+  readonly webhookClientCert: CertPair | undefined;
   /** Directory of the pinned kube-apiserver, kubectl and etcd binaries. */
   readonly binDir: string;
   /** etcd client URL, `http://127.0.0.1:<port>`. */
@@ -90,6 +101,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const server = `https://127.0.0.1:${apiPort}`;
   const kubeconfigPath = path.join(dir, 'admin.kubeconfig');
   const kubeConfig = await writeKubeconfig(kubeconfigPath, server, pki.ca.cert, ADMIN_USER, pki.admin);
+  const webhookClient = opts.webhookClient
+    ? await writeWebhookClientConfig(dir, pki.ca, opts.webhookClient)
+    : { args: [] };
   const cp = new LocalControlPlane({
     server,
     kubeConfig,
@@ -101,7 +115,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     apiPort,
     etcdPorts: { client: etcdClient, peer: etcdPeer },
     watchCache: opts.watchCache ?? true,
-    extraArgs: opts.extraApiServerArgs ?? [],
+    extraArgs: [...webhookClient.args, ...(opts.extraApiServerArgs ?? [])],
+    webhookClientCert: webhookClient.cert,
   });
   try {
     await cp.boot();
@@ -127,6 +142,7 @@ interface Setup {
   etcdPorts: EtcdPorts;
   watchCache: boolean;
   extraArgs: string[];
+  webhookClientCert: CertPair | undefined;
 }
 
 class LocalControlPlane implements ControlPlane {
@@ -137,6 +153,8 @@ class LocalControlPlane implements ControlPlane {
   readonly binDir: string;
   readonly etcdUrl: string;
   readonly dir: string;
+  readonly caPath: string;
+  readonly webhookClientCert: CertPair | undefined;
   private etcd: ManagedProcess | undefined;
   private apiServer: ManagedProcess | undefined;
   private stopping: Promise<void> | undefined;
@@ -147,6 +165,8 @@ class LocalControlPlane implements ControlPlane {
     this.dir = setup.dir;
     this.etcdUrl = `http://127.0.0.1:${setup.etcdPorts.client}`;
     this.binDir = setup.bins.binDir;
+    this.caPath = setup.pki.ca.certPath;
+    this.webhookClientCert = setup.webhookClientCert;
     const { ca, cert, key } = adminTls(setup.pki);
     this.access = { server: this.server, ca, cert, key, headers: async () => ({}) };
   }

@@ -4,10 +4,8 @@
  * store; an enricher reads it before each alert is written, a completer patches `spec.actor` once
  * when audit facts arrive later, and the lifecycle controller asks it who moved an alert's state.
  */
-import { readFile } from 'node:fs/promises';
 import type { Enricher } from '../alerts/enrich.js';
 import { ENRICH_TIMEOUT_MS } from '../alerts/enrich.js';
-import { SettingsError } from '../config/load.js';
 import type { Settings } from '../config/schema.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../observability/logger.js';
@@ -17,10 +15,11 @@ import { readCertDir } from './cert-dir.js';
 import { GeneratedCerts } from './cert-secret.js';
 import type { KeyPair } from './certs.js';
 import { ActorCompleter } from './completer.js';
+import { ENDPOINTS, endpointOf } from './endpoints.js';
 import { ActorEnricher } from './enricher.js';
-import { admissionHandler, auditHandler, type RecordCounter } from './handlers.js';
+import type { RecordCounter } from './handlers.js';
 import { AttributionStore } from './store.js';
-import { type Reply, type RunningEndpoint, startTlsEndpoint, type TlsEndpoint } from './tls-server.js';
+import { type RunningEndpoint, startTlsEndpoint, type TlsEndpoint } from './tls-server.js';
 
 /** What the rest of the operator uses. */
 export interface Attribution {
@@ -40,54 +39,6 @@ export interface AttributionDeps {
   log: Logger;
   metrics: Metrics;
 }
-
-interface EndpointContext {
-  store: AttributionStore;
-  clock: Clock;
-  count: RecordCounter;
-}
-
-/** One receiver: where it listens, how callers authenticate, what it does with a body. */
-interface EndpointSpec {
-  name: 'admission' | 'audit';
-  path: string;
-  maxBodyBytes: number;
-  bind(s: Settings): string;
-  clientCaFile(s: Settings): string;
-  tokenFile(s: Settings): string;
-  /** Anyone who can reach an unauthenticated receiver could forge attribution. */
-  requiresAuth: boolean;
-  handler(c: EndpointContext): (body: unknown) => Reply;
-}
-
-const MiB = 1024 * 1024;
-/** The receivers, wired by table. */
-const ENDPOINTS: readonly EndpointSpec[] = [
-  {
-    name: 'admission',
-    path: '/admission',
-    // An AdmissionReview holds the object and the old object (each up to the API server's ~3 MiB).
-    maxBodyBytes: 8 * MiB,
-    bind: (s) => s.admissionBindAddress,
-    clientCaFile: (s) => s.admissionClientCaFile,
-    tokenFile: () => '',
-    // The API server calls admission webhooks without credentials unless configured to; a forged
-    // review cannot displace the real one for a create (the first record of a uid wins).
-    requiresAuth: false,
-    handler: (c) => admissionHandler(c.store, c.clock, c.count),
-  },
-  {
-    name: 'audit',
-    path: '/audit',
-    // A batch of up to 400 events; Metadata-level events are ~2 KiB each.
-    maxBodyBytes: 32 * MiB,
-    bind: (s) => s.auditBindAddress,
-    clientCaFile: (s) => s.auditClientCaFile,
-    tokenFile: (s) => s.auditTokenFile,
-    requiresAuth: true,
-    handler: (c) => auditHandler(c.store, c.count),
-  },
-];
 
 /** Where the serving certificate comes from: a mounted directory (cert-manager) or generated. */
 interface CertSource {
@@ -203,40 +154,6 @@ async function listenAll(endpoints: TlsEndpoint[], log: Logger): Promise<Running
     throw new Error('listening for attribution', { cause: err });
   }
   return running;
-}
-
-async function endpointOf(
-  spec: EndpointSpec,
-  s: Settings,
-  ctx: EndpointContext,
-  m: Metrics,
-): Promise<TlsEndpoint> {
-  const caFile = spec.clientCaFile(s);
-  const tokenFile = spec.tokenFile(s);
-  if (spec.requiresAuth && !caFile && !tokenFile) {
-    throw new SettingsError(
-      `${spec.name}: set a client CA file or a token file; without one anyone who can reach the receiver could forge attribution`,
-    );
-  }
-  const ep: TlsEndpoint = {
-    name: spec.name,
-    bind: spec.bind(s),
-    path: spec.path,
-    maxBodyBytes: spec.maxBodyBytes,
-    handle: spec.handler(ctx),
-    onRejected: (reason) => m.actorRejected.inc({ endpoint: spec.name, reason }),
-  };
-  if (caFile) ep.clientCa = await readSetting(caFile, `${spec.name} client CA`);
-  if (tokenFile) ep.token = (await readSetting(tokenFile, `${spec.name} token`)).trim();
-  return ep;
-}
-
-async function readSetting(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err: unknown) {
-    throw new SettingsError(`cannot read the ${what} file ${file}`, { cause: err });
-  }
 }
 
 /**

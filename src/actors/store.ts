@@ -23,6 +23,16 @@ interface Entry<V> {
   values: Array<{ at: number; value: V }>;
 }
 
+/**
+ * Which value of a full list to drop for a new one: the oldest, unless it is pinned (the first
+ * value `pinned` accepts, e.g. an object's CREATE), which is never displaced by later ones.
+ */
+export function evictionIndex<V>(values: readonly V[], pinned?: (v: V) => boolean): number {
+  if (!pinned) return 0;
+  const first = values.findIndex(pinned);
+  return first === 0 ? 1 : 0;
+}
+
 /** A map of short lists with LRU eviction by key and a TTL per value. Insertion order is recency order. */
 class BoundedIndex<V> {
   readonly #map = new Map<string, Entry<V>>();
@@ -30,6 +40,8 @@ class BoundedIndex<V> {
   constructor(
     private readonly limits: StoreLimits,
     private readonly clock: Clock,
+    /** A value of this kind is kept over later ones when a key's list is full (the first only). */
+    private readonly pinned?: (v: V) => boolean,
   ) {}
 
   add(key: string, value: V): void {
@@ -38,9 +50,17 @@ class BoundedIndex<V> {
     this.#map.delete(key);
     entry.touched = now;
     entry.values.push({ at: now, value });
-    if (entry.values.length > PER_KEY) entry.values.shift();
+    if (entry.values.length > PER_KEY) {
+      const pinned = this.pinned;
+      entry.values.splice(evictionIndex(entry.values, pinned && ((v) => pinned(v.value))), 1);
+    }
     this.#map.set(key, entry);
     this.#evict(now);
+  }
+
+  /** True when some value under `key` satisfies `test` (expired ones included). */
+  has(key: string, test: (v: V) => boolean): boolean {
+    return this.#map.get(key)?.values.some((v) => test(v.value)) ?? false;
   }
 
   get(key: string): V[] {
@@ -63,6 +83,8 @@ class BoundedIndex<V> {
   }
 }
 
+const isCreate = (r: AdmissionRecord): boolean => r.operation === 'CREATE';
+
 /** Topic of a store change: an object uid (admission) or `group/resource/namespace` (audit). */
 export type Topic = `uid:${string}` | `at:${string}`;
 
@@ -81,7 +103,7 @@ export class AttributionStore {
   readonly #listeners = new Set<StoreListener>();
 
   constructor(limits: StoreLimits, clock: Clock) {
-    this.#objects = new BoundedIndex(limits, clock);
+    this.#objects = new BoundedIndex(limits, clock, isCreate);
     this.#status = new BoundedIndex(limits, clock);
     this.#audit = new BoundedIndex(limits, clock);
   }
@@ -91,7 +113,12 @@ export class AttributionStore {
     return { objects: this.#objects.size, status: this.#status.size, audit: this.#audit.size };
   }
 
+  /**
+   * Keeps a write of an object. The first CREATE of a uid is its creator: a uid is created once,
+   * so a second CREATE is dropped, and later writes never push the creator out of the list.
+   */
   recordAdmission(r: AdmissionRecord): void {
+    if (isCreate(r) && this.#objects.has(r.objectUid, isCreate)) return;
     this.#objects.add(r.objectUid, r);
     this.#notify(new Set<Topic>([`uid:${r.objectUid}`]));
   }

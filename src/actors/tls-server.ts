@@ -2,8 +2,11 @@ import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../observability/logger.js';
 import type { KeyPair } from './certs.js';
+import { identityAllowed } from './client-identity.js';
+import { ByteBudget, readBody } from './request-body.js';
 
 /** A handler's answer: status and a JSON body. */
 export interface Reply {
@@ -19,13 +22,17 @@ export interface TlsEndpoint {
   bind: string;
   path: string;
   maxBodyBytes: number;
+  /** Body bytes held at once across all requests of this endpoint; more answers 503. */
+  maxInFlightBytes: number;
   /** PEM CA: the client must present a certificate it signed (mutual TLS). */
   clientCa?: string;
+  /** With `clientCa`: the certificate must also name one of these (CN or DNS/URI SAN). */
+  clientNames?: readonly string[];
   /** The client must send `Authorization: Bearer <token>`. */
   token?: string;
   /** Handles the parsed body; must be fast and must not throw. */
   handle(body: unknown): Reply;
-  /** A request refused before the handler (`unauthenticated`, `too-large`, `bad-request`, `not-found`). */
+  /** A request refused before the handler (`unauthenticated`, `too-large`, `busy`, `bad-request`, `not-found`). */
   onRejected?(reason: string): void;
 }
 
@@ -38,33 +45,72 @@ export interface RunningEndpoint {
 }
 
 /**
+ * Limits of every endpoint. The API server answers within its webhook timeout (2 s for admission)
+ * and keeps a handful of connections alive; anything slower or more numerous is not the API server.
+ */
+export const ENDPOINT_LIMITS = {
+  /** Open connections per endpoint; more are closed at once. */
+  maxConnections: 32,
+  /** The TLS handshake, client certificate included. */
+  handshakeTimeoutMs: 5_000,
+  /** Request line and headers. */
+  headersTimeoutMs: 5_000,
+  /** The whole request, body included. */
+  requestTimeoutMs: 10_000,
+  /** An idle keep-alive connection. */
+  keepAliveTimeoutMs: 5_000,
+  /** Any socket with no traffic at all. */
+  idleTimeoutMs: 15_000,
+  maxHeaderBytes: 16 * 1024,
+} as const;
+
+/**
  * Serves an endpoint over TLS only (there is no plain-HTTP listener, so a plain request never
- * reaches a handler), TLS 1.2 or newer, with optional client authentication by certificate or
- * bearer token and a bound on the request body. It listens at once, so a bad bind address fails
- * the start; until {@link RunningEndpoint.setCertificate} is called every handshake fails (the
- * API server then ignores the webhook, by its failurePolicy).
+ * reaches a handler), TLS 1.2 or newer, with client authentication by certificate (CA-verified and
+ * name-pinned) or bearer token, a bound on each body and on the body bytes held at once, a
+ * connection cap and deadlines for the handshake, headers, request and idle time. A client whose
+ * certificate names nobody allowed is disconnected before it can send a byte of HTTP. It listens
+ * at once, so a bad bind address fails the start; until {@link RunningEndpoint.setCertificate} is
+ * called every handshake fails (the API server then ignores the webhook, by its failurePolicy).
  */
 export async function startTlsEndpoint(ep: TlsEndpoint, log: Logger): Promise<RunningEndpoint> {
   const { host, port } = parseBind(ep.bind);
   const clientCa = ep.clientCa ? { ca: ep.clientCa } : {};
+  const L = ENDPOINT_LIMITS;
+  const budget = new ByteBudget(ep.maxInFlightBytes);
   const server = https.createServer(
     {
       ...clientCa,
       minVersion: 'TLSv1.2',
       requestCert: Boolean(ep.clientCa),
       rejectUnauthorized: Boolean(ep.clientCa),
+      handshakeTimeout: L.handshakeTimeoutMs,
+      headersTimeout: L.headersTimeoutMs,
+      requestTimeout: L.requestTimeoutMs,
+      keepAliveTimeout: L.keepAliveTimeoutMs,
+      maxHeaderSize: L.maxHeaderBytes,
+      // Deadlines are enforced on this tick; Node's default of 30 s would let them overrun.
+      connectionsCheckingInterval: 1_000,
     },
     (req, res) => {
-      serve(ep, req, res, log).catch((err: unknown) => {
+      serve(ep, budget, req, res, log).catch((err: unknown) => {
         // The client went away mid-request; there is nobody to answer.
         log.debug('Webhook request aborted', { endpoint: ep.name, err });
         res.destroy();
       });
     },
   );
-  // A slow or stalled client must not hold a socket for long: webhooks answer in milliseconds.
-  server.requestTimeout = 10_000;
-  server.headersTimeout = 5_000;
+  server.maxConnections = L.maxConnections;
+  server.timeout = L.idleTimeoutMs;
+  if (ep.clientCa) {
+    // Before the HTTP parser reads anything: a certificate the CA signed for someone else (a
+    // kubelet, a user) gets no further than the handshake.
+    server.prependListener('secureConnection', (socket: TLSSocket) => {
+      if (identityAllowed(socket.getPeerCertificate(), ep.clientNames ?? [])) return;
+      ep.onRejected?.('unauthenticated');
+      socket.destroy();
+    });
+  }
   server.on('tlsClientError', (err) => log.debug('TLS handshake failed', { endpoint: ep.name, err }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -97,56 +143,56 @@ export function parseBind(bind: string): { host: string | undefined; port: numbe
 
 async function serve(
   ep: TlsEndpoint,
+  budget: ByteBudget,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   log: Logger,
 ): Promise<void> {
-  const refuse = (status: number, reason: string): void => {
+  const refuse = (status: number, reason: string, close = false): void => {
     ep.onRejected?.(reason);
+    // An unread body is never drained: the connection closes after the answer.
+    if (close) res.setHeader('connection', 'close');
     send(res, { status, body: { message: reason } });
   };
-  if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== ep.path) return refuse(404, 'not-found');
-  if (ep.token !== undefined && !bearerMatches(req.headers.authorization, ep.token)) {
-    return refuse(401, 'unauthenticated');
-  }
-  const body = await readBody(req, ep.maxBodyBytes);
-  if (body === 'too-large') return refuse(413, 'too-large');
-  let parsed: unknown;
+  if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== ep.path)
+    return refuse(404, 'not-found', true);
+  if (!authenticated(ep, req)) return refuse(401, 'unauthenticated', true);
+  const read = await readBody(req, ep.maxBodyBytes, budget);
+  if (read === 'too-large') return refuse(413, 'too-large', true);
+  if (read === 'busy') return refuse(503, 'busy', true);
   try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return refuse(400, 'bad-request');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(read.body.toString('utf8'));
+    } catch {
+      return refuse(400, 'bad-request');
+    }
+    try {
+      send(res, ep.handle(parsed));
+    } catch (err: unknown) {
+      log.error('Webhook handler failed', { endpoint: ep.name, err });
+      send(res, { status: 500, body: { message: 'internal error' } });
+    }
+  } finally {
+    read.release();
   }
-  try {
-    send(res, ep.handle(parsed));
-  } catch (err: unknown) {
-    log.error('Webhook handler failed', { endpoint: ep.name, err });
-    send(res, { status: 500, body: { message: 'internal error' } });
+}
+
+/** Records come only from authenticated requests: the pinned certificate (checked again here) or the token. */
+function authenticated(ep: TlsEndpoint, req: http.IncomingMessage): boolean {
+  if (ep.clientCa !== undefined) {
+    const socket = req.socket as TLSSocket;
+    if (!socket.authorized || !identityAllowed(socket.getPeerCertificate(), ep.clientNames ?? []))
+      return false;
   }
+  if (ep.token !== undefined && !bearerMatches(req.headers.authorization, ep.token)) return false;
+  return ep.clientCa !== undefined || ep.token !== undefined;
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {
   const got = Buffer.from(header ?? '');
   const want = Buffer.from(`Bearer ${token}`);
   return got.length === want.length && timingSafeEqual(got, want);
-}
-
-function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > max) {
-      req.resume(); // drain, so the 413 can still be sent on this connection
-      resolve('too-large');
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= max) chunks.push(c);
-    });
-    req.on('end', () => resolve(size > max ? 'too-large' : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function send(res: http.ServerResponse, reply: Reply): void {

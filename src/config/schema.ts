@@ -375,19 +375,25 @@ export const SETTINGS_SCHEMA = {
       type: 'string',
       default: 'off',
       description:
-        'host:port of the observe-only admission webhook (HTTPS, POST /admission; never denies). "off" disables.',
+        'host:port of the observe-only admission webhook (HTTPS, POST /admission; never denies; needs admissionClientCaFile with admissionClientNames, or admissionTokenFile). "off" disables.',
     },
     auditBindAddress: {
       type: 'string',
       default: 'off',
       description:
-        'host:port of the audit webhook receiver (HTTPS, POST /audit; needs auditClientCaFile or auditTokenFile). "off" disables.',
+        'host:port of the audit webhook receiver (HTTPS, POST /audit; needs auditClientCaFile with auditClientNames, or auditTokenFile). "off" disables.',
     },
     auditClientCaFile: {
       type: 'string',
       default: '',
       description:
-        'PEM CA file: the audit receiver accepts only clients (the API server) with a certificate it signed.',
+        'PEM CA file: the audit receiver accepts only clients with a certificate it signed and named in auditClientNames.',
+    },
+    auditClientNames: {
+      type: 'string',
+      default: '',
+      description:
+        "Comma-separated names (certificate CN or DNS/URI SAN) the audit receiver accepts after the CA check: the API server's client certificate.",
     },
     auditTokenFile: {
       type: 'string',
@@ -399,7 +405,19 @@ export const SETTINGS_SCHEMA = {
       type: 'string',
       default: '',
       description:
-        'PEM CA file: the admission webhook accepts only clients with a certificate it signed. Empty: any client.',
+        'PEM CA file: the admission webhook accepts only clients with a certificate it signed and named in admissionClientNames.',
+    },
+    admissionClientNames: {
+      type: 'string',
+      default: '',
+      description:
+        "Comma-separated names (certificate CN or DNS/URI SAN) the admission webhook accepts after the CA check: the API server's client certificate (AdmissionConfiguration kubeConfigFile).",
+    },
+    admissionTokenFile: {
+      type: 'string',
+      default: '',
+      description:
+        'File holding a bearer token the API server must send to the admission webhook (the token of its AdmissionConfiguration kubeConfigFile).',
     },
     attributionCertDir: {
       type: 'string',
@@ -510,8 +528,11 @@ export interface Settings {
   admissionBindAddress: string;
   auditBindAddress: string;
   auditClientCaFile: string;
+  auditClientNames: string;
   auditTokenFile: string;
   admissionClientCaFile: string;
+  admissionClientNames: string;
+  admissionTokenFile: string;
   attributionCertDir: string;
   attributionCertSecret: string;
   attributionCertHosts: string;

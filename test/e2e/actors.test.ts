@@ -1,8 +1,9 @@
 /**
  * Request attribution end to end (issue 8, DESIGN §4): a kube-apiserver of its own, started with
  * the audit policy of manifests/webhooks and an audit webhook pointing at the operator, and the
- * ValidatingWebhookConfiguration of manifests/webhooks pointing at the operator by URL. Real
- * identities (client certificates) use the real kubectl.
+ * ValidatingWebhookConfiguration of manifests/webhooks pointing at the operator by URL, with an
+ * AdmissionConfiguration that makes it present a client certificate to the webhook (the operator
+ * pins its name). Real identities (client certificates) use the real kubectl.
  *
  * The shared e2e control plane runs without audit flags, so this file starts a second one.
  */
@@ -31,6 +32,8 @@ import {
 } from './support/cluster.js';
 
 const OPERATOR_NS = 'tripline-system';
+/** The name of the client certificates kube-apiserver presents to both receivers (the overlays' default). */
+const APISERVER_CLIENT = 'kube-apiserver';
 
 /** An object of a rendered kustomization, as far as these tests read it. */
 interface Rendered {
@@ -38,6 +41,10 @@ interface Rendered {
   kind: string;
   metadata: { name: string; annotations?: Record<string, string> };
   spec?: { template?: { spec?: { containers?: Array<{ args?: string[] }> } } };
+}
+/** A rendered NetworkPolicy, as far as these tests read it. */
+interface NetworkPolicy {
+  spec: { ingress: Array<{ from?: object[]; ports: Array<{ port: number }> }> };
 }
 const SECRET = 'tripline-webhook-certs';
 const WEBHOOK_CONFIG = 'tripline-attribution';
@@ -94,7 +101,7 @@ async function prepare(): Promise<Setup & { apiServerArgs: string[] }> {
   const [admissionPort, auditPort, gatePort] = (await freePorts(3)) as [number, number, number];
   const clientCa = await createCa(pki);
   const client = await issueCert(clientCa, pki, 'kube-apiserver-audit', {
-    commonName: 'kube-apiserver',
+    commonName: APISERVER_CLIENT,
     usage: 'client',
   });
   // The receiver's CA is the operator's, known only once it made it: a placeholder until then.
@@ -145,13 +152,20 @@ async function webhookConfiguration(port: number): Promise<string> {
   return JSON.stringify(vwc);
 }
 
-const operatorArgs = (s: Setup, extra: string[] = []): string[] => [
+const operatorArgs = (s: Setup, cp: ControlPlane, extra: string[] = []): string[] => [
   '--admission-bind-address',
   `127.0.0.1:${s.admissionPort}`,
+  // The API server's webhook client certificate (its AdmissionConfiguration), signed by the cluster CA.
+  '--admission-client-ca-file',
+  cp.caPath,
+  '--admission-client-names',
+  APISERVER_CLIENT,
   '--audit-bind-address',
   `127.0.0.1:${s.auditPort}`,
   '--audit-client-ca-file',
   s.clientCaPath,
+  '--audit-client-names',
+  APISERVER_CLIENT,
   '--attribution-cert-hosts',
   '127.0.0.1',
   '--pod-namespace',
@@ -242,6 +256,7 @@ describe('actors: who did it (admission and audit webhooks)', function () {
     await gate.open();
     cp = await startControlPlane({
       extraApiServerArgs: prepared.apiServerArgs,
+      webhookClient: { commonName: APISERVER_CLIENT },
       log: (m) => process.stderr.write(`      ${m}\n`),
     });
     c = adminClient(cp);
@@ -250,7 +265,7 @@ describe('actors: who did it (admission and audit webhooks)', function () {
     await kubectlOk(cp, ['create', 'namespace', OPERATOR_NS]);
     await kubectlOk(cp, ['create', 'namespace', ns]);
     await kubectlOk(cp, ['apply', '-f', '-'], await webhookConfiguration(setup.admissionPort));
-    op = await startOperator(cp.kubeconfigPath, operatorArgs(setup));
+    op = await startOperator(cp.kubeconfigPath, operatorArgs(setup, cp));
     await op.waitReady();
     // Real-world order: the operator makes its CA; the API server is then (re)started trusting it.
     await waitFor(
@@ -426,7 +441,7 @@ describe('actors: who did it (admission and audit webhooks)', function () {
     // trusts only the first CA) could not deliver audit events any more.
     const before = await secretData(cp);
     await op?.stop();
-    op = await startOperator(cp.kubeconfigPath, operatorArgs(setup));
+    op = await startOperator(cp.kubeconfigPath, operatorArgs(setup, cp));
     await op.waitReady();
     await gate.close();
     const uid = await createIngressAs(cp, tenant, ns, ingress({ generateName: 'shop-' }));
@@ -505,8 +520,24 @@ describe('actors: who did it (admission and audit webhooks)', function () {
         '--audit-bind-address=:9444',
         '--attribution-cert-dir=/etc/tripline/webhook-tls',
         '--admission-webhook-configuration=',
+        '--admission-client-ca-file=/etc/tripline/admission-client-ca/ca.crt',
+        `--admission-client-names=${APISERVER_CLIENT}`,
+        '--audit-client-ca-file=/etc/tripline/audit-client-ca/ca.crt',
+        `--audit-client-names=${APISERVER_CLIENT}`,
       ])
         assert.ok(container?.args?.includes(arg), `${arg} in ${container?.args}`);
+      // The receiver ports are open to an ipBlock (the control plane) only, never to every Pod.
+      const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as unknown as NetworkPolicy[];
+      const open = policies.flatMap((p) =>
+        p.spec.ingress.flatMap((r) => r.ports.map((port) => ({ port: port.port, from: r.from ?? [] }))),
+      );
+      assert.deepEqual(
+        open.filter((o) => o.port !== 8080).map((o) => [o.port, o.from.map((f) => Object.keys(f))]),
+        [
+          [9443, [['ipBlock']]],
+          [9444, [['ipBlock']]],
+        ],
+      );
       const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
       assert.ok(names.includes('Certificate/tripline-webhook'));
       assert.ok(!names.includes('Role/tripline-webhook-certs'), 'Secret access with cert-manager');

@@ -88,6 +88,7 @@ describe('startAttribution', () => {
     await writeFile(path.join(dir, 'tls.crt'), b.serving.cert);
     await writeFile(path.join(dir, 'tls.key'), b.serving.key);
     await writeFile(path.join(dir, 'ca.crt'), b.ca.cert);
+    await writeFile(path.join(dir, 'token'), 'apiserver-token\n');
   });
   afterEach(async () => {
     await running?.stop();
@@ -102,10 +103,47 @@ describe('startAttribution', () => {
     assert.deepEqual(running.enrichers, []);
   });
 
-  it('refuses to start an audit receiver anyone could post to', async () => {
-    const s = loadSettings(['--audit-bind-address', '127.0.0.1:0'], {});
-    await assert.rejects(startAttribution(s, deps()), /client CA file or a token file/);
-  });
+  const refusals: { name: string; args: string[]; error: RegExp }[] = [
+    {
+      name: 'an audit receiver anyone could post to',
+      args: ['--audit-bind-address', '127.0.0.1:0'],
+      error:
+        /--audit-bind-address needs client authentication: set --audit-client-ca-file and --audit-client-names .* or --audit-token-file/,
+    },
+    {
+      name: 'an admission webhook anyone could post to',
+      args: ['--admission-bind-address', '127.0.0.1:0'],
+      error:
+        /--admission-bind-address needs client authentication: set --admission-client-ca-file and --admission-client-names .* or --admission-token-file/,
+    },
+    {
+      name: 'a client CA without pinned names (the CA may sign kubelets too)',
+      args: ['--admission-bind-address', '127.0.0.1:0', '--admission-client-ca-file', '/dev/null'],
+      error: /--admission-client-ca-file needs --admission-client-names/,
+    },
+    {
+      name: 'pinned names without a client CA',
+      args: [
+        '--audit-bind-address',
+        '127.0.0.1:0',
+        '--audit-client-names',
+        'kube-apiserver',
+        '--audit-token-file',
+        '/dev/null',
+      ],
+      error: /--audit-client-names needs --audit-client-ca-file/,
+    },
+    {
+      name: 'an empty token file',
+      args: ['--admission-bind-address', '127.0.0.1:0', '--admission-token-file', '/dev/null'],
+      error: /--admission-token-file: the file \/dev\/null is empty/,
+    },
+  ];
+  for (const r of refusals) {
+    it(`refuses to start ${r.name}`, async () => {
+      await assert.rejects(startAttribution(loadSettings(r.args, {}), deps()), r.error);
+    });
+  }
 
   it('attributes a create and a state change from reviews posted over TLS', async () => {
     const port = await freePort();
@@ -117,6 +155,8 @@ describe('startAttribution', () => {
         dir,
         '--attribution-wait-ms',
         '0',
+        '--admission-token-file',
+        path.join(dir, 'token'),
       ],
       {},
     );
@@ -179,7 +219,15 @@ async function postWhenReady(port: number, ca: string, body: unknown): Promise<s
     try {
       return await new Promise<string>((resolve, reject) => {
         const req = https.request(
-          { host: '127.0.0.1', port, method: 'POST', path: '/admission', ca, agent: false },
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/admission',
+            ca,
+            agent: false,
+            headers: { authorization: 'Bearer apiserver-token' },
+          },
           (res) => {
             let text = '';
             res.on('data', (c) => {

@@ -177,4 +177,71 @@ describe('attribution manifests', () => {
     assert.ok(kc?.users[0]?.user['client-certificate-data'] && kc.users[0].user['client-key-data']);
     assert.match(text, /--audit-policy-file/);
   });
+
+  const component = (dir: string) =>
+    readFileSync(path.join(ROOT, `manifests/webhooks/${dir}/kustomization.yaml`), 'utf8');
+  const receivers = [
+    { dir: 'admission', flag: 'admission', secret: 'tripline-admission-client-ca' },
+    { dir: 'audit', flag: 'audit', secret: 'tripline-audit-client-ca' },
+  ];
+  for (const r of receivers) {
+    it(`the ${r.dir} component pins the API server: a client CA and the client certificate name`, () => {
+      const text = component(r.dir);
+      assert.match(text, new RegExp(`--${r.flag}-client-ca-file=/etc/tripline/${r.flag}-client-ca/ca.crt`));
+      assert.match(text, new RegExp(`--${r.flag}-client-names=kube-apiserver`));
+      assert.match(text, new RegExp(`secretName: ${r.secret}`));
+      assert.doesNotMatch(
+        text,
+        /kind: NetworkPolicy\n\s+name: tripline-operator/,
+        'never opens the operator policy',
+      );
+    });
+  }
+
+  it('NetworkPolicy: the receiver ports admit an ipBlock only, never every Pod or every address', () => {
+    const [np] = loadAll<{
+      spec: {
+        ingress: Array<{ from?: Array<Record<string, { cidr?: string }>>; ports: Array<{ port: number }> }>;
+      };
+    }>('manifests/webhooks/admission/network-policy.yaml');
+    const rules = np?.spec.ingress ?? [];
+    assert.deepEqual(
+      rules.flatMap((r) => r.ports.map((p) => p.port)),
+      [9443],
+    );
+    for (const rule of rules) {
+      assert.ok(rule.from && rule.from.length > 0, 'a rule without from admits everyone');
+      for (const peer of rule.from) {
+        assert.deepEqual(Object.keys(peer), ['ipBlock'], 'no Pod or namespace selectors');
+        assert.ok(!['0.0.0.0/0', '::/0'].includes(peer.ipBlock?.cidr ?? ''), 'not every address');
+      }
+    }
+    assert.match(
+      component('audit'),
+      /name: tripline-webhook\n\s+patch: \|-\n\s+- op: add\n\s+path: \/spec\/ingress\/0\/ports\/-/,
+    );
+    const [operator] = loadAll<{ spec: { ingress: Array<{ ports: Array<{ port: number }> }> } }>(
+      'manifests/manager/network_policy.yaml',
+    );
+    // The operator's own policy opens the probe port and the access-log port (to its shipper only),
+    // never the receiver ports: those are tripline-webhook's alone.
+    const opened = operator?.spec.ingress.flatMap((r) => r.ports.map((p) => p.port)) ?? [];
+    assert.ok(opened.includes(8080));
+    assert.ok(!opened.includes(9443) && !opened.includes(9444), `operator policy opens ${opened.join(', ')}`);
+  });
+
+  it('the admission example configures kube-apiserver to present a client certificate to the webhook', () => {
+    const [ac] = loadAll<{
+      kind: string;
+      plugins: Array<{ name: string; configuration: { kubeConfigFile: string } }>;
+    }>('manifests/webhooks/admission-control-config.yaml');
+    assert.equal(ac?.kind, 'AdmissionConfiguration');
+    const validating = ac?.plugins.find((p) => p.name === 'ValidatingAdmissionWebhook');
+    assert.match(validating?.configuration.kubeConfigFile ?? '', /admission-webhook-kubeconfig.yaml$/);
+    const [kc] = loadAll<{ users: Array<{ name: string; user: Record<string, string> }> }>(
+      'manifests/webhooks/admission-webhook-kubeconfig.yaml',
+    );
+    assert.equal(kc?.users[0]?.name, `${service?.metadata.name}.${service?.metadata.namespace}.svc`);
+    assert.ok(kc?.users[0]?.user['client-certificate-data'] && kc.users[0].user['client-key-data']);
+  });
 });

@@ -37,6 +37,8 @@ async function clientCert(ca: KeyPair, name: string): Promise<KeyPair> {
   };
 }
 
+const TOKEN = 's3cret';
+
 interface Answer {
   status: number;
   body: string;
@@ -62,7 +64,11 @@ function post(
         path: opts.path ?? '/hook',
         ca,
         ...(opts.client ?? {}),
-        headers: { 'content-type': 'application/json', ...(opts.headers ?? {}) },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${TOKEN}`,
+          ...(opts.headers ?? {}),
+        },
         agent: false,
       },
       (res) => {
@@ -87,6 +93,8 @@ describe('TLS endpoints of the attribution receivers', () => {
     bind: '127.0.0.1:0',
     path: '/hook',
     maxBodyBytes: 1024,
+    maxInFlightBytes: 1500,
+    token: TOKEN,
     handle: (body) => ({ status: 200, body: { echo: body } }),
     onRejected: (r) => rejected.push(r),
     ...o,
@@ -143,7 +151,7 @@ describe('TLS endpoints of the attribution receivers', () => {
 
   it('requires the bearer token when one is set', async () => {
     const ep = await start({ token: 's3cret' });
-    assert.equal((await post(ep.port, bundle.ca.cert)).status, 401);
+    assert.equal((await post(ep.port, bundle.ca.cert, { headers: { authorization: '' } })).status, 401);
     assert.equal(
       (await post(ep.port, bundle.ca.cert, { headers: { authorization: 'Bearer nope' } })).status,
       401,
@@ -155,14 +163,53 @@ describe('TLS endpoints of the attribution receivers', () => {
     assert.deepEqual(rejected, ['unauthenticated', 'unauthenticated']);
   });
 
-  it('requires a client certificate from the client CA when one is set', async () => {
+  it('refuses every request when neither a client CA nor a token is set (fail closed)', async () => {
+    const ep = await start({ token: undefined });
+    assert.equal((await post(ep.port, bundle.ca.cert)).status, 401);
+    assert.deepEqual(rejected, ['unauthenticated']);
+  });
+
+  it('requires a client certificate from the client CA naming a pinned identity', async () => {
     const clientCa = await createBundle(['unused'], new Date());
-    const ep = await start({ clientCa: clientCa.ca.cert });
+    const ep = await start({ clientCa: clientCa.ca.cert, clientNames: ['kube-apiserver'], token: undefined });
     await assert.rejects(post(ep.port, bundle.ca.cert));
     const stranger = await clientCert(bundle.ca, 'kube-apiserver');
     await assert.rejects(post(ep.port, bundle.ca.cert, { client: stranger }));
+    // Same CA, another name: what a kubelet of a cluster whose CA signs both would present.
+    const kubelet = await clientCert(clientCa.ca, 'system:node:worker-1');
+    await assert.rejects(post(ep.port, bundle.ca.cert, { client: kubelet }));
     const apiserver = await clientCert(clientCa.ca, 'kube-apiserver');
     assert.equal((await post(ep.port, bundle.ca.cert, { client: apiserver })).status, 200);
+    assert.deepEqual(rejected, ['unauthenticated']);
+  });
+
+  it('with a client CA and no pinned names, admits nobody', async () => {
+    const clientCa = await createBundle(['unused'], new Date());
+    const ep = await start({ clientCa: clientCa.ca.cert, token: undefined });
+    const apiserver = await clientCert(clientCa.ca, 'kube-apiserver');
+    await assert.rejects(post(ep.port, bundle.ca.cert, { client: apiserver }));
+  });
+
+  it('answers 503 once the body bytes held at once pass the endpoint budget', async () => {
+    const ep = await start();
+    // 1000 bytes held open (no end), then another 1000: together past the 1500-byte budget.
+    const held = https.request({
+      host: '127.0.0.1',
+      port: ep.port,
+      method: 'POST',
+      path: '/hook',
+      ca: bundle.ca.cert,
+      agent: false,
+      headers: { authorization: `Bearer ${TOKEN}`, 'transfer-encoding': 'chunked' },
+    });
+    held.on('error', () => {
+      // Closed by afterEach.
+    });
+    held.write('x'.repeat(1000));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await post(ep.port, bundle.ca.cert, { body: `"${'y'.repeat(998)}"` })).status, 503);
+    assert.deepEqual(rejected, ['busy']);
+    held.destroy();
   });
 
   const refusals: { name: string; opts: Parameters<typeof post>[2]; status: number; reason: string }[] = [
