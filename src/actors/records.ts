@@ -1,3 +1,4 @@
+import { REMEDIATION_REQUEST } from '../api/constants.js';
 /**
  * What Tripline keeps of a request the API server reported: identity and coordinates only. The
  * parsers here read an AdmissionReview or an audit EventList and return small records; the object
@@ -145,12 +146,21 @@ export function parseAdmissionReview(review: unknown, now: number): AdmissionPar
 function statusChange(req: Rec, user: Identity, now: number): AdmissionParse {
   if (req.operation !== 'UPDATE') return { kind: 'ignored', reason: 'alert-status-operation' };
   const stateOf = (o: unknown): string => str(rec(rec(o)?.status)?.state, 32) ?? 'Open';
+  const alert = str(req.name) ?? str(rec(rec(req.object)?.metadata)?.name) ?? '';
   const from = stateOf(req.oldObject);
   const to = stateOf(req.object);
-  // Only state changes become history entries; the operator's own condition writes are not kept.
-  if (from === to) return { kind: 'ignored', reason: 'no-state-change' };
-  const alert = str(req.name) ?? str(rec(rec(req.object)?.metadata)?.name) ?? '';
-  return { kind: 'status', change: { alert, from, to, user, at: now } };
+  if (from !== to) return { kind: 'status', change: { alert, from, to, user, at: now } };
+  // A remediation request is kept as a change to `remediation:<action>`, so the operator can name
+  // the user who asked for it (status.remediation.requestedBy) rather than the client's tool.
+  const actionOf = (o: unknown): string => str(rec(rec(rec(o)?.status)?.remediation)?.action, 64) ?? '';
+  const requested = actionOf(req.object);
+  if (requested && requested !== actionOf(req.oldObject))
+    return {
+      kind: 'status',
+      change: { alert, from: '', to: `${REMEDIATION_REQUEST}${requested}`, user, at: now },
+    };
+  // Neither a state change nor a new request: the operator's own condition writes are not kept.
+  return { kind: 'ignored', reason: 'no-state-change' };
 }
 
 /** Parses an audit.k8s.io/v1 EventList: completed, non-dry-run writes only; everything else is skipped. */

@@ -1,5 +1,5 @@
 import { condition } from '../api/conditions.js';
-import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
+import { API_VERSION, FIELD_MANAGER, REMEDIATION_REQUEST, RESOURCES } from '../api/constants.js';
 import type { AlertHistoryEntry, AuditAlert, Condition } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeClient } from '../kube/client.js';
@@ -134,7 +134,8 @@ export class LifecycleController {
     const name = alert.metadata?.name as string;
     const action = pendingAction(alert);
     const outcome = action ? await this.#remediate(alert, action) : undefined;
-    const working = outcome ? withOutcome(alert, outcome) : alert;
+    const asker = action ? this.#deps.changedBy?.(name, `${REMEDIATION_REQUEST}${action}`) : undefined;
+    const working = outcome ? withOutcome(alert, outcome, asker) : alert;
     const extra = this.#extraConditions(working, name, outcome);
     const patch = reconcileStatus(working, this.#deps.clock.now(), extra);
     if (patch) attributeChange(patch, working, (to, since) => this.#deps.changedBy?.(name, to, since));
@@ -214,9 +215,13 @@ export class LifecycleController {
   }
 }
 
-function withOutcome(alert: AuditAlert, outcome: RemediationOutcome): AuditAlert {
+/**
+ * `alert` with the remediation outcome merged in; the requester is the user the admission webhook
+ * saw asking (`asker`) or, without it, the field manager of the request.
+ */
+function withOutcome(alert: AuditAlert, outcome: RemediationOutcome, asker?: string): AuditAlert {
   const st = { ...(alert.status ?? {}) };
-  const requestedBy = requester(alert);
+  const requestedBy = asker ?? requester(alert);
   st.remediation = { ...st.remediation, ...outcome, ...(requestedBy ? { requestedBy } : {}) };
   if (outcome.result === 'Succeeded') Object.assign(st, { state: 'Resolved', reason: 'Remediated' });
   return { ...alert, status: st };

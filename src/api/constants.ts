@@ -52,3 +52,10 @@ export const REMEDIATION_ACTIONS = ['DeleteSubject', 'ScaleToZero', 'RevokeClust
 export const REMEDIATION_RESULTS = ['Succeeded', 'Failed', 'Rejected'] as const;
 /** Most `status.history` entries the CRD accepts; the operator keeps the newest ones. */
 export const MAX_HISTORY = 100;
+
+/**
+ * Prefix of a recorded status change that is a remediation request (`remediation:DeleteSubject`):
+ * the admission webhook records who asked, and the lifecycle controller names them in
+ * `status.remediation.requestedBy`.
+ */
+export const REMEDIATION_REQUEST = 'remediation:';

@@ -98,6 +98,20 @@ describe('parseAdmissionReview', () => {
         want: { kind: 'ignored', reason: 'no-state-change' },
       },
       {
+        name: 'a remediation request: who asked, as a change to remediation:<action>',
+        review: statusReview('a', 'Open', 'Open', TENANT, { to: 'ScaleToZero' }),
+        check: (got) =>
+          assert.deepEqual(got.kind === 'status' && [got.change.to, got.change.user.username], [
+            'remediation:ScaleToZero',
+            (TENANT as { username: string }).username,
+          ]),
+      },
+      {
+        name: 'a status write that keeps the requested action (the operator recording the result) is not one',
+        review: statusReview('a', 'Open', 'Open', TENANT, { from: 'ScaleToZero', to: 'ScaleToZero' }),
+        want: { kind: 'ignored', reason: 'no-state-change' },
+      },
+      {
         name: "an alert's spec (the operator completing the actor)",
         review: review({
           group: 'tripline.dev',

@@ -68,12 +68,18 @@ export function review(o: ReviewOptions = {}): Record<string, unknown> {
 }
 
 /** A status patch of an AuditAlert from one state to another, as an AdmissionReview. */
-export function statusReview(alert: string, from: string | undefined, to: string | undefined, user: unknown) {
-  const alertObj = (state: string | undefined) => ({
+export function statusReview(
+  alert: string,
+  from: string | undefined,
+  to: string | undefined,
+  user: unknown,
+  actions: { from?: string; to?: string } = {},
+) {
+  const alertObj = (state: string | undefined, action: string | undefined) => ({
     apiVersion: 'tripline.dev/v1alpha1',
     kind: 'AuditAlert',
     metadata: { name: alert, uid: 'alert-uid' },
-    status: state ? { state } : {},
+    status: { ...(state ? { state } : {}), ...(action ? { remediation: { action } } : {}) },
   });
   return review({
     operation: 'UPDATE',
@@ -83,8 +89,8 @@ export function statusReview(alert: string, from: string | undefined, to: string
     namespace: '',
     name: alert,
     user,
-    object: alertObj(to),
-    oldObject: alertObj(from),
+    object: alertObj(to, actions.to),
+    oldObject: alertObj(from, actions.from),
   });
 }
 
