@@ -185,7 +185,9 @@ export const BINDING_RULES: readonly RiskRule<BindingView>[] = [
     check: (v) =>
       v.subjects.flatMap((s) => {
         if (s.kind === 'User' && isFakeSystemUser(s.name)) return [`${subjectText(s)} is no system user`];
-        if (s.kind === 'Group' && isFakeSystemGroup(s.name)) return [`${subjectText(s)} is no system group`];
+        // A Group system:anonymous matches no request, but it is meant as the public: its own rule says so.
+        if (s.kind === 'Group' && isFakeSystemGroup(s.name) && !isUnauthenticated(s))
+          return [`${subjectText(s)} is no system group`];
         const like = s.kind === 'ServiceAccount' ? imitatedServiceAccount(s.namespace, s.name) : undefined;
         return like ? [`${subjectText(s)} imitates kube-system/${like}`] : [];
       }),
