@@ -17,6 +17,9 @@ import {
 import { cis, doc, rbacGoodPractice } from './references.js';
 import type { RiskRule } from './types.js';
 
+/** Subjects named in one item of a message. */
+const NAMED_SUBJECTS = 3;
+
 /** Anyone who reaches the API server, with no credential at all. */
 const isUnauthenticated = (s: BindingSubject): boolean =>
   (s.kind === 'Group' && (s.name === 'system:unauthenticated' || s.name === 'system:anonymous')) ||
@@ -36,10 +39,14 @@ const named =
 const boundToEscalating =
   (pick: (s: BindingSubject) => boolean) =>
   (view: BindingView): string[] => {
-    const who = view.subjects.filter(pick).map(subjectText);
+    const who = view.subjects.filter(pick);
     if (who.length === 0) return [];
     const why = escalation(view);
-    return why.length === 0 ? [] : [`${who.join(', ')} ${scopeText(view)} → ${why.join('; ')}`];
+    if (why.length === 0) return [];
+    // Names a few subjects: a binding may list thousands, and the message is one line.
+    const more = who.length > NAMED_SUBJECTS ? ` (+${who.length - NAMED_SUBJECTS} more)` : '';
+    const names = who.slice(0, NAMED_SUBJECTS).map(subjectText).join(', ');
+    return [`${names}${more} ${scopeText(view)} → ${why.join('; ')}`];
   };
 
 /** The escalating role of a binding whose role is not judged by name (those have their own ids). */

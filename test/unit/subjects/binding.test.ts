@@ -70,6 +70,17 @@ describe('binding analyser', () => {
         );
     });
 
+  it('bounds the messages of a binding with thousands of subjects', () => {
+    const subjects = Array.from({ length: 5000 }, () => ({ kind: 'User', name: 'system:anonymous' }));
+    const got = analyseSubject(binding('ClusterRoleBinding', subjects));
+    const critical = got.risks.find((r) => r.id === 'binding.anonymous-escalating');
+    assert.match(
+      critical?.message ?? '',
+      /User system:anonymous, User system:anonymous, User system:anonymous \(\+4997 more\) cluster-wide/,
+    );
+    for (const r of got.risks) assert.ok(Buffer.byteLength(r.message) <= 2048, r.id);
+  });
+
   it('raises the binding risks in the subject analysis (the operator path without the index)', () => {
     const got = analyseSubject(
       binding('ClusterRoleBinding', [{ kind: 'Group', name: 'system:unauthenticated' }]),
