@@ -11,6 +11,8 @@ export const MAX_GAINED_RULES = 32;
 /** Entries kept per list of a rule (verbs, resources, ...), and bytes per entry. */
 const MAX_LIST = 16;
 const MAX_ENTRY_BYTES = 256;
+/** Bytes of listed rules (as JSON) in one alert; rules past it are counted, not listed. */
+export const MAX_GAINED_BYTES = 16 * 1024;
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const BINDING_RESOURCES = new Set(['clusterrolebindings', 'rolebindings']);
@@ -42,6 +44,19 @@ function ruleEvidence(r: PolicyRule): Record<string, string[]> {
   return out;
 }
 
+/** The first rules as evidence, within {@link MAX_GAINED_RULES} and {@link MAX_GAINED_BYTES}. */
+function listed(rules: PolicyRule[]): { rules: Record<string, string[]>[]; rulesOmitted?: number } {
+  const out: Record<string, string[]>[] = [];
+  let bytes = 0;
+  for (const r of rules.slice(0, MAX_GAINED_RULES)) {
+    const e = ruleEvidence(r);
+    bytes += Buffer.byteLength(JSON.stringify(e));
+    if (bytes > MAX_GAINED_BYTES) break;
+    out.push(e);
+  }
+  return out.length < rules.length ? { rules: out, rulesOmitted: rules.length - out.length } : { rules: out };
+}
+
 /** The role's rules as the RBAC index holds them (aggregation resolved), or undefined if it does not exist. */
 function roleRulesOf(index: RbacView, obj: Json): PolicyRule[] | undefined {
   const ref = asRecord(obj.roleRef);
@@ -53,7 +68,8 @@ function roleRulesOf(index: RbacView, obj: Json): PolicyRule[] | undefined {
 
 /**
  * What a new binding hands out, from the RBAC index: `evidence.gainedPermissions` (the referenced
- * role's effective rules, at most {@link MAX_GAINED_RULES}, and where they hold) and the binding
+ * role's effective rules, at most {@link MAX_GAINED_RULES} and {@link MAX_GAINED_BYTES}, and where
+ * they hold) and the binding
  * risks that need the role's rules to be seen (a custom role that reads Secrets bound to
  * system:anonymous), leaving out ids the subject analysis already raised by the role's name.
  */
@@ -85,8 +101,7 @@ export function bindingEnricher(deps: BindingEnricherDeps): Enricher {
             scope,
             roleExists: true,
             ruleCount: rules.length,
-            rules: rules.slice(0, MAX_GAINED_RULES).map(ruleEvidence),
-            ...(rules.length > MAX_GAINED_RULES ? { rulesOmitted: rules.length - MAX_GAINED_RULES } : {}),
+            ...listed(rules),
           },
         },
         risks,

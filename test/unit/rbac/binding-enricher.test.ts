@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { EnrichInput } from '../../../src/alerts/enrich.js';
 import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
 import type { KubeObject } from '../../../src/api/kube-object.js';
-import { bindingEnricher, MAX_GAINED_RULES } from '../../../src/rbac/binding-enricher.js';
+import { bindingEnricher, MAX_GAINED_BYTES, MAX_GAINED_RULES } from '../../../src/rbac/binding-enricher.js';
 import type { RbacView } from '../../../src/rbac/rbac-index.js';
 import { analyseSubject } from '../../../src/subjects/index.js';
 import {
@@ -24,7 +24,14 @@ const many = Array.from({ length: MAX_GAINED_RULES + 8 }, (_, i) => ({
   resources: [`r${i}`],
   verbs: ['get'],
 }));
+const long = (i: number): string => `${i}`.padEnd(400, 'x');
+const huge = Array.from({ length: 20 }, (_, i) => ({
+  apiGroups: [''],
+  resources: Array.from({ length: 40 }, (_, j) => long(i * 100 + j)),
+  verbs: ['get'],
+}));
 const STATE = stateOf([
+  clusterRole('huge', huge),
   ...bootstrap(),
   clusterRole('backup-reader', [{ apiGroups: [''], resources: ['secrets'], verbs: ['list'] }]),
   clusterRole('wide', many),
@@ -80,6 +87,13 @@ describe('binding enricher: what the subjects gain, from the RBAC index', () => 
       gained: { ruleCount: MAX_GAINED_RULES + 8, rulesOmitted: 8 },
     },
     {
+      name: 'a role with long rules: bounded in bytes, lists and entries, the rest counted',
+      subject: clusterRoleBinding('huge', 'huge', [group('sre')]),
+      resource: CRBS,
+      risks: [],
+      gained: { ruleCount: 20, rulesOmitted: 17 },
+    },
+    {
       name: 'a role that does not exist yet: noted, nothing gained',
       subject: clusterRoleBinding('later', 'not-yet', [group('system:anonymous')]),
       resource: CRBS,
@@ -93,7 +107,9 @@ describe('binding enricher: what the subjects gain, from the RBAC index', () => 
       assert.deepEqual((out?.risks ?? []).map((r) => r.id).sort(), [...c.risks].sort());
       const gained = out?.evidence?.gainedPermissions as Gained;
       for (const [k, v] of Object.entries(c.gained)) assert.deepEqual(gained[k as keyof Gained], v, k);
-      assert.equal(gained.rules.length, Math.min(gained.ruleCount, MAX_GAINED_RULES));
+      assert.ok(gained.rules.length <= MAX_GAINED_RULES);
+      assert.equal(gained.rules.length + (gained.rulesOmitted ?? 0), gained.ruleCount);
+      assert.ok(Buffer.byteLength(JSON.stringify(gained.rules)) <= MAX_GAINED_BYTES + 64);
     });
 
   const skipped = [
