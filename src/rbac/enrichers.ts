@@ -6,6 +6,7 @@ import { isForbidden, isNotFound } from '../kube/errors.js';
 import { qualifiedResource } from '../kube/resources.js';
 import { truncateUtf8 } from '../subjects/read.js';
 import { WORKLOAD_KINDS } from '../subjects/workload.js';
+import { bindingEnricher } from './binding-enricher.js';
 import { describeBinding } from './describe.js';
 import type { RbacView } from './rbac-index.js';
 import { analyseServiceAccount, type ServiceAccountRef, tokenMount } from './service-account.js';
@@ -224,8 +225,9 @@ export function serviceAccountEnricher(deps: RbacEnricherDeps): Enricher {
   };
 }
 
-/** Both RBAC enrichers, in the order they appear in alerts. */
+/** The RBAC enrichers, in the order they appear in alerts. */
 export const rbacEnrichers = (deps: RbacEnricherDeps): Enricher[] => [
   whoCanEnricher(deps),
   serviceAccountEnricher(deps),
+  bindingEnricher({ index: deps.index, syncWaitMs: deps.syncWaitMs, notSyncedNote: NOT_SYNCED_NOTE }),
 ];

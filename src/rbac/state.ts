@@ -190,6 +190,11 @@ export class RbacState {
     return this.#roles.get(nsKey(binding.namespace, binding.roleRef.name)) ?? [];
   }
 
+  /** A Role's rules; undefined when it does not exist. */
+  roleRules(namespace: string, name: string): PolicyRule[] | undefined {
+    return this.#roles.get(nsKey(namespace, name));
+  }
+
   /** A ClusterRole's effective rules, aggregation included; undefined when it does not exist. */
   clusterRoleRules(name: string): PolicyRule[] | undefined {
     const cached = this.#effective.get(name);

@@ -1,6 +1,17 @@
 import { subjectRef } from './generic.js';
 import { few } from './ingress.js';
-import { asRecord, compact, type Json, list, type Notes, rec, records, strings, unique } from './read.js';
+import {
+  asRecord,
+  asString,
+  compact,
+  type Json,
+  list,
+  type Notes,
+  rec,
+  records,
+  strings,
+  unique,
+} from './read.js';
 import type { KindAnalysis } from './types.js';
 
 /** Label prefix that aggregates a ClusterRole into another (e.g. `...aggregate-to-admin: "true"`). */
@@ -50,8 +61,9 @@ function roleSummary(
   aggregated: boolean,
 ): string {
   const kind = typeof obj.kind === 'string' ? obj.kind : 'ClusterRole';
+  const ns = kind === 'Role' ? asString(asRecord(obj.metadata)?.namespace) : undefined;
   const parts = [
-    `${kind} ${subjectRef(obj)} grants ${ruleList.length} rule${ruleList.length === 1 ? '' : 's'}`,
+    `${kind} ${subjectRef(obj)} grants ${ruleList.length} rule${ruleList.length === 1 ? '' : 's'}${ns ? ` in namespace ${ns}` : ''}`,
   ];
   if (verbs.length > 0) parts.push(`verbs ${few(verbs)}`);
   if (resources.length > 0) parts.push(`resources ${few(resources)}`);

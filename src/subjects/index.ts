@@ -1,3 +1,4 @@
+import { analyseBinding } from './binding.js';
 import { analyseClusterRole } from './clusterrole.js';
 import { analyseGeneric, readMetadata } from './generic.js';
 import { analyseIngress } from './ingress.js';
@@ -29,6 +30,8 @@ const ANALYSERS: Readonly<Record<string, KindAnalyser>> = {
   'batch/CronJob': analyseWorkload,
   'rbac.authorization.k8s.io/ClusterRole': analyseClusterRole,
   'rbac.authorization.k8s.io/Role': analyseClusterRole,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': analyseBinding,
+  'rbac.authorization.k8s.io/RoleBinding': analyseBinding,
   '/Namespace': analyseNamespace,
   '/Secret': analyseSecret,
 };

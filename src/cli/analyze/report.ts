@@ -1,6 +1,7 @@
 import { SEVERITIES, type Severity } from '../../detections/severity.js';
 import { asRecord, asString, type Json } from '../../subjects/read.js';
-import { type AlertRisk, analyseRisks, hasRiskRules } from '../../subjects/risks/index.js';
+import { type LooseRule, looseRules } from '../../subjects/risks/binding-view.js';
+import { type AlertRisk, analyseRisks, hasRiskRules, type RoleRulesOf } from '../../subjects/risks/index.js';
 import { checkBackends, type ServiceExists } from '../../subjects/risks/ingress-backends.js';
 import { removedApi } from './api-versions.js';
 import type { DocumentError, InputObject, Location, NotAnObject } from './documents.js';
@@ -79,6 +80,27 @@ export function servicesIn(objects: InputObject[]): ServiceExists {
   };
 }
 
+/**
+ * Answers "what does the role a binding refers to grant" from the Roles and ClusterRoles of the
+ * input (a Role in the binding's namespace). A role not in the input is unknown (`undefined`):
+ * bindings to it are judged by the role's name only. Aggregated ClusterRoles count with their own
+ * rules (what the aggregation collects is only known in a cluster).
+ */
+export function rolesIn(objects: InputObject[]): RoleRulesOf {
+  const roles = new Map<string, LooseRule[]>();
+  const key = (kind: string, namespace: string | undefined, name: string): string =>
+    `${kind}/${kind === 'Role' ? (namespace ?? '') : ''}/${name}`;
+  for (const { obj } of objects) {
+    if (groupOf(asString(obj.apiVersion) ?? '') !== RBAC_GROUP) continue;
+    if (obj.kind !== 'Role' && obj.kind !== 'ClusterRole') continue;
+    const ref = refOf(obj);
+    roles.set(key(obj.kind, ref.namespace, ref.name), looseRules(obj.rules));
+  }
+  return (kind, name, namespace) => roles.get(key(kind, namespace, name));
+}
+
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
 const severityRank = (s: string): number => SEVERITIES.indexOf(s as Severity);
 
 function compareFindings(a: Finding, b: Finding): number {
@@ -98,6 +120,7 @@ export function buildReport(
   notObjects: NotAnObject[],
 ): Report {
   const serviceExists = servicesIn(objects);
+  const roleRules = rolesIn(objects);
   const report: Report = {
     objects: objects.length,
     analysed: 0,
@@ -121,7 +144,7 @@ export function buildReport(
       continue;
     }
     report.analysed++;
-    const risks = analyseRisks(obj, { serviceExists });
+    const risks = analyseRisks(obj, { serviceExists, roleRules });
     for (const risk of risks) report.findings.push({ object, location, risk });
     const unknown = object.kind === 'Ingress' ? checkBackends(obj, serviceExists).unknown : [];
     if (unknown.length > 0) {

@@ -1,5 +1,7 @@
 import { SEVERITIES } from '../../detections/severity.js';
 import { asRecord, asString, type Json } from '../read.js';
+import { BINDING_RULES } from './binding.js';
+import { type LooseRule, readBindingView } from './binding-view.js';
 import { ROLE_RULES, readRole } from './clusterrole.js';
 import { INGRESS_RULES, type IngressView, readIngress } from './ingress.js';
 import { NAMESPACE_RULES, readNamespace } from './namespace.js';
@@ -16,7 +18,20 @@ export interface RiskContext {
    * Services in its input, and by the operator's backend enricher from the API server.
    */
   serviceExists?: IngressView['serviceExists'];
+  /**
+   * The rules of the role a binding refers to (`undefined`: unknown, then the role is judged by
+   * its name). Given by `tripline analyze` from the roles in its input; the operator's binding
+   * enricher judges by the RBAC index instead.
+   */
+  roleRules?: RoleRulesOf;
 }
+
+/** The rules of a Role (in `namespace`) or ClusterRole, or `undefined` when unknown. */
+export type RoleRulesOf = (
+  kind: string,
+  name: string,
+  namespace: string | undefined,
+) => LooseRule[] | undefined;
 
 /** Most risks one object yields (the AuditAlert CRD's limit). */
 export const MAX_RISKS = 128;
@@ -29,7 +44,17 @@ const workloadRisks: KindRisks = (obj) => {
   const pod = readPod(obj);
   return pod ? evaluate(WORKLOAD_RULES, pod) : [];
 };
-const roleRisks: KindRisks = (obj) => evaluate(ROLE_RULES, readRole(obj));
+const roleRisks: KindRisks = (obj) => {
+  // A Role's rules hold in its namespace only: every message says which.
+  const ns = obj.kind === 'Role' ? asString(asRecord(obj.metadata)?.namespace) : undefined;
+  return evaluate(ROLE_RULES, readRole(obj), ns ? `in namespace ${ns}` : undefined);
+};
+const bindingRisks: KindRisks = (obj, ctx) => {
+  const ref = asRecord(obj.roleRef);
+  const ns = obj.kind === 'RoleBinding' ? asString(asRecord(obj.metadata)?.namespace) : undefined;
+  const rules = ctx.roleRules?.(asString(ref?.kind) ?? '', asString(ref?.name) ?? '', ns);
+  return evaluate(BINDING_RULES, readBindingView(obj, rules));
+};
 const namespaceRisks: KindRisks = (obj) => evaluate(NAMESPACE_RULES, readNamespace(obj));
 
 /**
@@ -51,6 +76,8 @@ const BY_KIND: Readonly<Record<string, KindRisks>> = {
   'batch/CronJob': workloadRisks,
   'rbac.authorization.k8s.io/ClusterRole': roleRisks,
   'rbac.authorization.k8s.io/Role': roleRisks,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': bindingRisks,
+  'rbac.authorization.k8s.io/RoleBinding': bindingRisks,
   '/Namespace': namespaceRisks,
 };
 
@@ -60,6 +87,7 @@ export const RULES: readonly RuleInfo[] = [
   ...describeRules('Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob', WORKLOAD_RULES),
   ...describeRules('Ingress', INGRESS_RULES),
   ...describeRules('Namespace', NAMESPACE_RULES),
+  ...describeRules('ClusterRoleBinding, RoleBinding', BINDING_RULES),
 ];
 
 const groupOf = (apiVersion: string): string => {

@@ -55,9 +55,10 @@ function itemsText(items: string[]): string {
 /**
  * Runs every rule over one subject and returns one risk per rule that matched, in rule order. A
  * rule that throws on an odd shape is skipped rather than stopping the others (the analysers
- * already note what they could not read).
+ * already note what they could not read). `scope`, when given, follows each title (`in namespace
+ * shop`): the same rule reads differently for a Role than for a ClusterRole.
  */
-export function evaluate<T>(rules: readonly RiskRule<T>[], subject: T): AlertRisk[] {
+export function evaluate<T>(rules: readonly RiskRule<T>[], subject: T, scope?: string): AlertRisk[] {
   const out: AlertRisk[] = [];
   for (const rule of rules) {
     let items: string[];
@@ -71,7 +72,10 @@ export function evaluate<T>(rules: readonly RiskRule<T>[], subject: T): AlertRis
     out.push({
       id: rule.id,
       severity: rule.severity,
-      message: truncateUtf8(printable(`${rule.title}: ${itemsText([...new Set(items)])}`), MAX_MESSAGE_BYTES),
+      message: truncateUtf8(
+        printable(`${rule.title}${scope ? ` ${scope}` : ''}: ${itemsText([...new Set(items)])}`),
+        MAX_MESSAGE_BYTES,
+      ),
       reference: referenceText(rule.reference),
     });
   }

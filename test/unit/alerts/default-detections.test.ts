@@ -8,8 +8,9 @@ describe('default detections (manifests/detections)', () => {
   const detections = defaultDetections();
   const validate = crdValidator('tripline.dev_auditdetections.yaml');
 
-  it('ships the six default detections', () => {
+  it('ships the seven default detections', () => {
     assert.deepEqual([...detections.keys()].sort(), [
+      'binding-created',
       'clusterrole-created',
       'ingress-changed',
       'ingress-created',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { parseAnalyzeArgs, UsageError } from '../../../src/cli/analyze/args.js';
 import { parseSource } from '../../../src/cli/analyze/documents.js';
 import { type AnalyzeIo, runAnalyze } from '../../../src/cli/analyze/index.js';
-import { buildReport, servicesIn } from '../../../src/cli/analyze/report.js';
+import { buildReport, rolesIn, servicesIn } from '../../../src/cli/analyze/report.js';
 import { artifactUri } from '../../../src/cli/analyze/sarif.js';
 import { SEVERITIES } from '../../../src/detections/severity.js';
 import { RULES } from '../../../src/subjects/risks/index.js';
@@ -364,5 +364,65 @@ describe('tripline analyze: runs', () => {
     const r = await analyze(['--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /kustomize build overlays\/prod \| tripline analyze -f - --fail-on High/);
+  });
+});
+
+describe('tripline analyze: bindings and Roles (issue 17)', () => {
+  const ANON_ADMIN = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: kube-system-ops}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: system:anonymous}
+`;
+  const ROLE_AND_BINDING = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: backup, namespace: shop}
+rules:
+- {apiGroups: [""], resources: [secrets], verbs: [list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: backup, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: backup}
+subjects:
+- {kind: Group, name: system:unauthenticated}
+`;
+  const ids = (stdout: string): string[] =>
+    JSON.parse(stdout).findings.map((f: { id: string; severity: string }) => `${f.severity} ${f.id}`);
+
+  it('exits 1 with --fail-on High for system:anonymous bound to cluster-admin', async () => {
+    const r = await analyze(['-f', '-', '--fail-on', 'High'], ANON_ADMIN);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Critical\s+binding\.anonymous-escalating\s+ClusterRoleBinding kube-system-ops/);
+  });
+
+  it('judges a binding by the Role of the same input, and says the Role namespace', async () => {
+    const r = await analyze(['-f', '-', '-o', 'json'], ROLE_AND_BINDING);
+    assert.deepEqual(ids(r.stdout), [
+      'Critical binding.anonymous-escalating',
+      'High clusterrole.secrets-read',
+      'High binding.anonymous-subject',
+      'Medium binding.escalating-role-in-namespace',
+    ]);
+    const out = JSON.parse(r.stdout);
+    assert.match(
+      out.findings.find((f: { id: string }) => f.id === 'clusterrole.secrets-read').message,
+      /in namespace shop/,
+    );
+    assert.deepEqual(out.notAnalysed, {});
+  });
+
+  it('judges the binding alone when its role is not in the input (by the role name only)', async () => {
+    const r = await analyze(['-f', '-', '-o', 'json'], ROLE_AND_BINDING.split('---\n')[1]);
+    assert.deepEqual(ids(r.stdout), ['High binding.anonymous-subject']);
+  });
+
+  it('finds the Role only in the binding namespace', () => {
+    const objects = parse(ROLE_AND_BINDING).objects;
+    const roles = rolesIn(objects);
+    assert.equal(roles('Role', 'backup', 'shop')?.length, 1);
+    assert.equal(roles('Role', 'backup', 'other'), undefined);
+    assert.equal(roles('ClusterRole', 'backup', undefined), undefined);
   });
 });

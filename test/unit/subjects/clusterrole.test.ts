@@ -41,7 +41,7 @@ describe('clusterrole analyser', () => {
         rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
       },
       want: { verbs: ['*'], resources: ['*'] },
-      summary: /^Role ns\/r grants 1 rule; verbs \*; resources \*$/,
+      summary: /^Role ns\/r grants 1 rule in namespace ns; verbs \*; resources \*$/,
     },
   ];
   for (const c of cases) {
@@ -52,4 +52,30 @@ describe('clusterrole analyser', () => {
       assert.deepEqual(got.notes, []);
     });
   }
+});
+
+describe('Role risks are scoped to the Role namespace (issue 17)', () => {
+  const secretReader = (kind: string, namespace?: string) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind,
+    metadata: { name: 'reader', ...(namespace ? { namespace } : {}) },
+    rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }],
+  });
+  const cases = [
+    {
+      name: 'a Role that reads Secrets says in which namespace',
+      obj: secretReader('Role', 'shop'),
+      want: /^Can read Secrets in namespace shop: rules\[0\]: get on secrets$/,
+    },
+    {
+      name: 'a ClusterRole that reads Secrets names no namespace',
+      obj: secretReader('ClusterRole'),
+      want: /^Can read Secrets: rules\[0\]: get on secrets$/,
+    },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const risk = analyseSubject(c.obj).risks.find((r) => r.id === 'clusterrole.secrets-read');
+      assert.match(risk?.message ?? '', c.want);
+    });
 });

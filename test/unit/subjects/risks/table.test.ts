@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { SEVERITIES } from '../../../../src/detections/severity.js';
 import { analyseRisks, RULES } from '../../../../src/subjects/risks/index.js';
+import { BINDING_CASES } from './cases/binding.js';
 import type { Case } from './cases/case.js';
 import { ROLE_CASES } from './cases/clusterrole.js';
 import { INGRESS_CASES } from './cases/ingress.js';
@@ -8,7 +9,13 @@ import { NAMESPACE_CASES } from './cases/namespace.js';
 import { WORKLOAD_CASES } from './cases/workload.js';
 import { cleanContainer, cleanPodSpec, pod } from './fixtures.js';
 
-const CASES: Case[] = [...ROLE_CASES, ...WORKLOAD_CASES, ...INGRESS_CASES, ...NAMESPACE_CASES];
+const CASES: Case[] = [
+  ...ROLE_CASES,
+  ...WORKLOAD_CASES,
+  ...INGRESS_CASES,
+  ...NAMESPACE_CASES,
+  ...BINDING_CASES,
+];
 
 describe('risk rules (table)', () => {
   for (const c of CASES) {
@@ -42,7 +49,7 @@ describe('risk rules (table)', () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, 'ids are unique');
     for (const r of RULES) {
-      assert.match(r.id, /^(clusterrole|workload|ingress|namespace)\.[a-z0-9]+(-[a-z0-9]+)*$/);
+      assert.match(r.id, /^(clusterrole|workload|ingress|namespace|binding)\.[a-z0-9]+(-[a-z0-9]+)*$/);
       assert.ok(SEVERITIES.includes(r.severity));
       assert.match(r.reference.url, /^https:\/\//);
     }
