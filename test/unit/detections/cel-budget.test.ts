@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
+import * as cel from '@bufbuild/cel';
+import * as ext from '@bufbuild/cel/ext';
 import type { KubeObject } from '../../../src/api/kube-object.js';
 import { compileCel } from '../../../src/detections/cel.js';
-import { type CelBudget, CelMeter, DEFAULT_CEL_BUDGET, metered } from '../../../src/detections/cel-budget.js';
+import {
+  type CelBudget,
+  CelMeter,
+  DEFAULT_CEL_BUDGET,
+  linearReplace,
+  metered,
+} from '../../../src/detections/cel-budget.js';
 
 const pod = (annotations: Record<string, string>, meta: Record<string, string> = {}): KubeObject => ({
   apiVersion: 'v1',
@@ -135,6 +143,20 @@ describe('CEL evaluation budget', () => {
   for (const c of replaces)
     it(`linear replace keeps the extension's results: ${c.expr} == '${c.want}'`, () =>
       assert.deepEqual(evaluate(`${c.expr} == '${c.want}'`, pod({})), { ok: true, value: true }));
+
+  it("linear replace agrees with the strings extension's on every small target, search, replacement and count", () => {
+    const shipped = cel.celEnv({ funcs: ext.strings });
+    const linear = cel.celEnv({ funcs: [...ext.strings, ...linearReplace(cel)] });
+    const run = (env: cel.CelEnv, e: string) => cel.plan(env, cel.parse(e))({});
+    const pieces = ['', 'a', 'b', 'ab', 'aa', 'ba'];
+    for (const t of ['', 'a', 'ab', 'aab', 'abab', 'baaab', 'aaaa'])
+      for (const sub of pieces)
+        for (const repl of pieces)
+          for (const n of ['', ', -1', ', 0', ', 1', ', 2', ', 5']) {
+            const e = `'${t}'.replace('${sub}', '${repl}'${n})`;
+            assert.equal(run(linear, e), run(shipped, e), e);
+          }
+  });
 
   it('a meter refuses once the units are spent and stays spent', () => {
     const m = new CelMeter(units(10));
