@@ -1,4 +1,4 @@
-import { condition } from '../api/conditions.js';
+import { condition, setConditions } from '../api/conditions.js';
 import type { KubeObject } from '../api/kube-object.js';
 import type { Condition } from './status.js';
 
@@ -65,5 +65,16 @@ export class BudgetOverruns {
       'WithinBudget',
       'No CEL evaluation of this generation ran out of budget recently',
     );
+  }
+
+  /**
+   * `current` with the EvaluationBudgetExceeded condition brought up to date, or undefined when
+   * that changes nothing (most status writes: then the conditions are left alone).
+   */
+  updated(name: string, generation: number, current: Condition[], now: Date): Condition[] | undefined {
+    const wanted = this.conditionFor(name, generation, current, now.getTime());
+    if (!wanted) return undefined;
+    const next = setConditions(current, [wanted], generation, now);
+    return JSON.stringify(next) === JSON.stringify(current) ? undefined : next;
   }
 }

@@ -1,4 +1,3 @@
-import { setConditions } from '../api/conditions.js';
 import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeClient } from '../kube/client.js';
@@ -172,7 +171,7 @@ export class DetectionController {
       if (this.#states.get(name) !== 'ready') continue;
       const delta = this.#suppressed.pending(name);
       const patch = flushPatch(d.status, this.#feeds.lowWater(d), delta) ?? {};
-      const conditions = this.#budgetConditions(name, d);
+      const conditions = this.#budgetConditions(d);
       if (conditions) patch.conditions = conditions;
       if (Object.keys(patch).length === 0) continue;
       try {
@@ -182,21 +181,6 @@ export class DetectionController {
         this.#log.warn('Detection status not persisted', { detection: name, ...patch, err });
       }
     }
-  }
-
-  /**
-   * The detection's conditions with its EvaluationBudgetExceeded condition brought up to date, or
-   * undefined when that changes nothing (most flushes: then no conditions are written).
-   */
-  #budgetConditions(name: string, d: AuditDetection, cur?: Condition[]): Condition[] | undefined {
-    const prev = cur ?? ((d.status?.conditions ?? []) as Condition[]);
-    const generation = d.metadata?.generation ?? 0;
-    const now = this.#deps.clock.now();
-    const wanted = this.#overruns.conditionFor(name, generation, prev, now.getTime());
-    if (!wanted) return undefined;
-    const next = setConditions(prev, [wanted], generation, now);
-    const same = (a: Condition[]) => JSON.stringify(a);
-    return same(next) === same(prev) ? undefined : next;
   }
 
   async #releaseFeedsWhenSettled(): Promise<void> {
@@ -273,6 +257,13 @@ export class DetectionController {
     };
   }
 
+  /** The conditions with EvaluationBudgetExceeded brought up to date; undefined when unchanged. */
+  #budgetConditions(d: AuditDetection, cur?: Condition[]): Condition[] | undefined {
+    const prev = cur ?? ((d.status?.conditions ?? []) as Condition[]);
+    const name = d.metadata?.name as string;
+    return this.#overruns.updated(name, d.metadata?.generation ?? 0, prev, this.#deps.clock.now());
+  }
+
   #setState(name: string, kind: DetectionState['kind'] | undefined): void {
     if (kind) this.#states.set(name, kind);
     else this.#states.delete(name);
@@ -286,7 +277,7 @@ export class DetectionController {
     const generation = d.metadata?.generation ?? 0;
     const prev = (d.status?.conditions ?? []) as Condition[];
     const base = conditionsFor(state, generation, prev, this.#deps.clock.now());
-    const conditions = (state.kind === 'ready' && this.#budgetConditions(name, d, base)) || base;
+    const conditions = (state.kind === 'ready' && this.#budgetConditions(d, base)) || base;
     const activeSince = state.kind === 'ready' ? state.activeSince : undefined;
     const next = { observedGeneration: generation, conditions, activeSince };
     if (statusUnchanged(d.status, next)) return;

@@ -164,6 +164,9 @@ export function celAndGlobAttacks(): void {
       if (op.running()) await Promise.race([op.stop(), new Promise((r) => setTimeout(r, 15_000))]);
       if (op.running()) await op.kill();
     }
+    // Other modules' operators share this control plane: leave them no costly objects or detections.
+    await kubectlOk(cp, ['delete', 'auditdetection', ...Object.values(det), '--ignore-not-found']);
+    await kubectlOk(cp, ['delete', 'namespace', ns, '--wait=false']);
     c?.close();
   });
 

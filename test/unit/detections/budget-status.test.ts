@@ -67,4 +67,17 @@ describe('BudgetOverruns', () => {
       /^spec\.match\.condition .*cost limit.* Pod team\/bomb;/,
     );
   });
+
+  it('updated() changes the conditions only when the budget condition changes', () => {
+    const o = new BudgetOverruns(QUIET);
+    const now = new Date(2000);
+    assert.equal(o.updated('d', 1, [], now), undefined, 'nothing to say');
+    o.record('d', 1, 'spec.match.condition', 'cost limit', pod, 1000);
+    const set = o.updated('d', 1, [], now);
+    assert.deepEqual(
+      set?.map((c) => [c.type, c.status, c.observedGeneration]),
+      [[BUDGET_CONDITION, 'True', 1]],
+    );
+    assert.equal(o.updated('d', 1, set ?? [], now), undefined, 'already up to date');
+  });
 });
