@@ -34,7 +34,7 @@ const RANGE_UNITS = 20;
 /** The clock is read every this many charges (reading it costs more than most charges). */
 const CLOCK_EVERY = 16;
 
-/** Thrown inside the evaluator (and turned into a CEL error by it) when the budget is spent. */
+/** The message of the CEL error every metered call returns once the budget is spent. */
 const OVER = 'evaluation budget exceeded';
 
 /**
