@@ -32,6 +32,8 @@ export interface BuildAlertInput {
   changes?: FieldChange[];
   /** For updates without `changes`: why the previous version is unknown (becomes a note). */
   changesUnknown?: string;
+  /** What the detection could not fully evaluate for this subject (ADR 0010), as notes. */
+  evaluationNotes?: readonly string[];
 }
 
 /** The `fieldManager` template value when managedFields name nobody. */
@@ -140,6 +142,7 @@ export function buildAlert(input: BuildAlertInput): AuditAlert {
     labels: stringLabels(subject),
   };
   if (input.changesUnknown) notes.push(input.changesUnknown);
+  notes.push(...(input.evaluationNotes ?? []));
   const spec: AuditAlertSpec = {
     detection: { name: detectionName, generation: detection.metadata?.generation ?? 0 },
     // Risks found in the subject raise the severity, never lower it (as enrichers' risks do).

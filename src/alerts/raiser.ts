@@ -142,13 +142,16 @@ async function raiseOne(
   ev: RaisedEvent,
   referrers?: Referrers,
 ): Promise<string> {
+  const severity = sub.detection.severity(obj);
   const fromSubject = buildAlert({
     detection: sub.detection.source,
     subject: obj,
     resource: feed.info,
     event: ev.event,
-    severity: sub.detection.severity(obj),
+    severity,
     detectedAt: deps.clock.now(),
+    // After severity(): the notes of every expression evaluated for this object, overrides included.
+    evaluationNotes: sub.detection.notes(obj),
     ...changeInput(ev),
   });
   const built = withEventContext(fromSubject, { writer: ev.change?.writer, referrers });

@@ -1,5 +1,14 @@
 import type { CelEnv } from '@bufbuild/cel';
 import type { KubeObject } from '../api/kube-object.js';
+import {
+  type CelBudget,
+  CelMeter,
+  DEFAULT_CEL_BUDGET,
+  linearReplace,
+  metered,
+  meteredEnv,
+  tickComprehensions,
+} from './cel-budget.js';
 
 type CelLib = typeof import('@bufbuild/cel');
 let lib: CelLib | undefined;
@@ -13,32 +22,44 @@ let env: CelEnv | undefined;
 export async function loadCel(): Promise<void> {
   if (lib) return;
   const [cel, ext] = await Promise.all([import('@bufbuild/cel'), import('@bufbuild/cel/ext')]);
-  // One environment for every expression: the standard library plus the strings extension (as Kubernetes).
-  env = cel.celEnv({ funcs: ext.strings });
+  // One environment for every expression: the standard library plus the strings extension (as
+  // Kubernetes), with `replace` in linear time, and every call metered (ADR 0010).
+  env = meteredEnv(cel.celEnv({ funcs: [...ext.strings, ...linearReplace(cel)] }), cel);
   lib = cel;
 }
 
 /** The variables a detection's CEL expressions may use. */
 export const CEL_VARIABLES = ['object', 'oldObject'] as const;
 
-/** The outcome of evaluating a condition for one object. */
-export type CelOutcome = { ok: true; value: boolean } | { ok: false; error: string };
+/**
+ * The outcome of evaluating a condition for one object. `overBudget` marks an evaluation stopped
+ * by its budget (ADR 0010): the expression's value is unknown, not false.
+ */
+export type CelOutcome = { ok: true; value: boolean } | { ok: false; error: string; overBudget?: true };
 
 /** A compiled CEL expression: parsed and planned once, evaluated per object. */
 export interface CelCondition {
   readonly source: string;
-  /** Evaluates against an object (and its previous state for updates); never throws. */
+  /**
+   * Evaluates against an object (and its previous state for updates) within the budget; never
+   * throws. The outcome for one version of an object is remembered, so the feed's look and the
+   * alert worker's look at the same object cost one evaluation.
+   */
   evaluate(object: KubeObject, oldObject?: KubeObject): CelOutcome;
 }
 
 /** The outcome of {@link compileCel}. */
 export type CelCompileResult = { ok: true; condition: CelCondition } | { ok: false; error: string };
 
+/** Outcomes remembered per condition (versions of objects; the oldest is forgotten first). */
+const REMEMBERED_OUTCOMES = 1024;
+
 /**
  * Parses and plans a CEL expression once. Syntax errors, references to variables other than
  * `object`/`oldObject` and unknown functions are compile errors, reported with the parser's message.
+ * Each evaluation runs within `budget` (ADR 0010).
  */
-export function compileCel(source: string): CelCompileResult {
+export function compileCel(source: string, budget: CelBudget = DEFAULT_CEL_BUDGET): CelCompileResult {
   if (!lib || !env) throw new Error('compileCel called before loadCel');
   const { isCelError, parse, plan } = lib;
   let parsed: ReturnType<CelLib['parse']>;
@@ -49,25 +70,53 @@ export function compileCel(source: string): CelCompileResult {
   }
   const unknown = undeclared(parsed.expr);
   if (unknown) return { ok: false, error: unknown };
+  tickComprehensions(parsed.expr as unknown as Parameters<typeof tickComprehensions>[0]);
   const program = plan(env, parsed);
+  const run = (object: KubeObject, oldObject?: KubeObject): CelOutcome => {
+    const vars = { object: celInput(object), oldObject: oldObject ? celInput(oldObject) : null };
+    const meter = new CelMeter(budget);
+    let r: unknown;
+    try {
+      r = metered(meter, () => program(vars));
+    } catch (err: unknown) {
+      // The evaluator promises not to throw; an object it cannot represent is still only a non-match.
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+    // Checked first: `||` and `&&` can absorb the error that stopped the evaluation.
+    if (meter.exceeded)
+      return { ok: false, overBudget: true, error: `evaluation budget exceeded (${meter.exceeded})` };
+    if (isCelError(r)) return { ok: false, error: r.message };
+    if (typeof r !== 'boolean') return { ok: false, error: `expression yields ${typeof r}, not bool` };
+    return { ok: true, value: r };
+  };
+  const outcomes = new Map<string, CelOutcome>();
   return {
     ok: true,
     condition: {
       source,
       evaluate(object, oldObject) {
-        let r: unknown;
-        try {
-          r = program({ object: celInput(object), oldObject: oldObject ? celInput(oldObject) : null });
-        } catch (err: unknown) {
-          // The evaluator promises not to throw; an object it cannot represent is still only a non-match.
-          return { ok: false, error: err instanceof Error ? err.message : String(err) };
-        }
-        if (isCelError(r)) return { ok: false, error: r.message };
-        if (typeof r !== 'boolean') return { ok: false, error: `expression yields ${typeof r}, not bool` };
-        return { ok: true, value: r };
+        const key = versionKey(object, oldObject);
+        const known = key === undefined ? undefined : outcomes.get(key);
+        if (known) return known;
+        const outcome = run(object, oldObject);
+        if (key === undefined) return outcome;
+        outcomes.set(key, outcome);
+        if (outcomes.size > REMEMBERED_OUTCOMES) outcomes.delete(outcomes.keys().next().value as string);
+        return outcome;
       },
     },
   };
+}
+
+/**
+ * Identifies the input of an evaluation: the object's uid and resourceVersion (a version's content
+ * never changes), and the previous state's resourceVersion. Undefined when either is missing.
+ */
+function versionKey(object: KubeObject, oldObject?: KubeObject): string | undefined {
+  const { uid, resourceVersion } = object.metadata ?? {};
+  if (!uid || !resourceVersion) return undefined;
+  const old = oldObject ? `old:${oldObject.metadata?.resourceVersion ?? ''}` : 'none';
+  return `${uid}/${resourceVersion}/${old}`;
 }
 
 /** A node of the parsed expression tree, as far as the walk below needs it. */

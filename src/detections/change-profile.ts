@@ -10,7 +10,7 @@ import type { AuditDetectionSpec } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
 import { relevantState, stableJson } from '../subjects/changes.js';
 import { writeName, writesTo } from '../subjects/writes.js';
-import { globToRegExp } from './selectors.js';
+import { compileGlob, type Glob } from './glob.js';
 
 /** `spec.changes` of an AuditDetection. */
 export type ChangesSpec = NonNullable<AuditDetectionSpec['changes']>;
@@ -67,7 +67,7 @@ export function changesErrors(spec: ChangesSpec | undefined): string[] {
 export function changeProfile(spec: ChangesSpec | undefined): ChangeProfile {
   if (!spec) return DEFAULT_PROFILE;
   const id = `changes:${createHash('sha256').update(stableJson(spec)).digest('hex').slice(0, 12)}`;
-  const ignore = (spec.ignoreAnnotations ?? []).map(globToRegExp);
+  const ignore = (spec.ignoreAnnotations ?? []).map(compileGlob);
   const fields = spec.fields;
   const written = spec.writtenFields ?? [];
   return {
@@ -88,7 +88,10 @@ export function changeProfile(spec: ChangesSpec | undefined): ChangeProfile {
 }
 
 /** `state` with the annotations matching `ignore` left out (a copy; the input is not changed). */
-function withoutAnnotations(state: Record<string, unknown>, ignore: RegExp[]): Record<string, unknown> {
+function withoutAnnotations(
+  state: Record<string, unknown>,
+  ignore: readonly Glob[],
+): Record<string, unknown> {
   const meta = state.metadata as Record<string, unknown> | undefined;
   const annotations = meta?.annotations as Record<string, unknown> | undefined;
   if (!meta || !annotations || ignore.length === 0) return state;

@@ -10,8 +10,9 @@ import {
   exceptionErrors,
   type KnownActor,
 } from './exceptions.js';
+import { compileGlob } from './glob.js';
 import { compileReference, type ReferenceRule } from './references.js';
-import { globToRegExp, type LabelSelector, matchesSelector, selectorErrors } from './selectors.js';
+import { type LabelSelector, matchesSelector, selectorErrors } from './selectors.js';
 import { compileSeverity, type Severity } from './severity.js';
 
 /** Events the operator raises from watches. */
@@ -56,10 +57,21 @@ export interface CompiledDetection {
   exception(obj: KubeObject): number | undefined;
   /** The alert severity for the object: the base, raised by the first matching override. */
   severity(obj: KubeObject): Severity;
+  /**
+   * Notes for the alert of this very object (the same JS object {@link filter} and
+   * {@link severity} saw): CEL evaluations its budget stopped, which were taken as a match.
+   */
+  notes(obj: KubeObject): string[];
 }
 
 /** Called when a CEL expression fails for an object (a non-match); `where` names the field. */
 export type CelErrorHandler = (where: string, message: string, obj: KubeObject) => void;
+
+/**
+ * Called each time a CEL evaluation is stopped by its budget (ADR 0010); `where` names the field.
+ * The detection then fails open: the condition counts as matched and the alert carries a note.
+ */
+export type CelBudgetHandler = (where: string, message: string, obj: KubeObject) => void;
 
 /** The outcome of {@link compileDetection}: a detection or the reasons it cannot run. */
 export type CompileResult = { ok: true; detection: CompiledDetection } | { ok: false; errors: string[] };
@@ -77,6 +89,7 @@ export function compileDetection(
   d: AuditDetection,
   onCelError?: CelErrorHandler,
   actorOf?: ActorLookup,
+  onBudget?: CelBudgetHandler,
 ): CompileResult {
   const spec = d.spec;
   const match = spec.match ?? {};
@@ -98,6 +111,7 @@ export function compileDetection(
   errors.push(...validateTemplates([...(spec.investigation ?? []), ...(spec.resolution ?? [])]));
   if (errors.length > 0 || (condition && !condition.ok) || !severity.ok) return { ok: false, errors };
   const report = reportOnce(onCelError);
+  const budget = budgetNotes(onBudget);
   const exceptions: CompiledExceptions = compileExceptions(spec.exceptions, { actorsKnown: !!actorOf });
   return {
     ok: true,
@@ -117,9 +131,10 @@ export function compileDetection(
       ...(reference.rule ? { referencedBy: reference.rule } : {}),
       usesNamespaceSelector: nsSelector !== undefined,
       warnings: [...exceptions.warnings, ...changesWarnings(spec, events)],
-      filter: makeFilter(match, condition?.condition, report),
+      filter: makeFilter(match, condition?.condition, report, budget),
       exception: (obj) => exceptions.match(obj, actorOf?.(obj)),
-      severity: (obj) => severity.severityFor(obj, report),
+      severity: (obj) => severity.severityFor(obj, report, budget.exceeded),
+      notes: (obj) => budget.notes(obj),
     },
   };
 }
@@ -140,15 +155,35 @@ function reportOnce(handler: CelErrorHandler | undefined): CelErrorHandler {
   };
 }
 
+/** Budget overruns of one compiled detection: notes per object, and the handler told of each. */
+interface BudgetNotes {
+  exceeded: CelBudgetHandler;
+  notes(obj: KubeObject): string[];
+}
+
+function budgetNotes(handler: CelBudgetHandler | undefined): BudgetNotes {
+  const byObject = new WeakMap<KubeObject, string[]>();
+  return {
+    exceeded(where, message, obj) {
+      const notes = byObject.get(obj) ?? [];
+      const note = `${where}: ${message}; taken as a match (fail open)`;
+      if (!notes.includes(note)) byObject.set(obj, [...notes, note]);
+      handler?.(where, message, obj);
+    },
+    notes: (obj) => byObject.get(obj) ?? [],
+  };
+}
+
 type MatchSpec = NonNullable<AuditDetection['spec']['match']>;
 
 function makeFilter(
   match: MatchSpec,
   condition: CelCondition | undefined,
   report: CelErrorHandler,
+  budget: BudgetNotes,
 ): CompiledDetection['filter'] {
-  const include = (match.namespaces?.include ?? []).map(globToRegExp);
-  const exclude = (match.namespaces?.exclude ?? []).map(globToRegExp);
+  const include = (match.namespaces?.include ?? []).map(compileGlob);
+  const exclude = (match.namespaces?.exclude ?? []).map(compileGlob);
   const objSelector = match.objectSelector as LabelSelector | undefined;
   const nsSelector = match.namespaceSelector as LabelSelector | undefined;
   return (obj, nsLabels, oldObject) => {
@@ -166,7 +201,11 @@ function makeFilter(
     }
     if (!condition) return true;
     const r = condition.evaluate(obj, oldObject);
-    if (!r.ok) report('spec.match.condition', r.error, obj);
-    return r.ok && r.value;
+    if (r.ok) return r.value;
+    // Fail open: an expression stopped by its budget may have matched (a tenant can make any
+    // object costly), so the object counts and its alert says why.
+    if (r.overBudget) budget.exceeded('spec.match.condition', r.error, obj);
+    else report('spec.match.condition', r.error, obj);
+    return r.overBudget === true;
   };
 }

@@ -1,6 +1,16 @@
 import type { AuditDetection } from '../api/generated/audit-detection.js';
+import type { KubeObject } from '../api/kube-object.js';
 import type { Logger } from '../observability/logger.js';
 import { type ActorLookup, type CompileResult, compileDetection } from './compile.js';
+
+/** Told each time a CEL evaluation of a detection's generation runs out of budget (ADR 0010). */
+export type BudgetListener = (
+  name: string,
+  generation: number,
+  where: string,
+  why: string,
+  obj: KubeObject,
+) => void;
 
 /**
  * Compiles each detection once per generation: status writes re-deliver the same spec many times,
@@ -11,10 +21,12 @@ export class DetectionCompiler {
   readonly #log: Logger;
   readonly #cache = new Map<string, { key: string; result: CompileResult }>();
   readonly #actorOf: ActorLookup | undefined;
+  readonly #onBudget: BudgetListener | undefined;
 
-  constructor(log: Logger, actorOf?: ActorLookup) {
+  constructor(log: Logger, actorOf?: ActorLookup, onBudget?: BudgetListener) {
     this.#log = log;
     this.#actorOf = actorOf;
+    this.#onBudget = onBudget;
   }
 
   /** The compiled detection for this uid and generation, compiling it on first sight. */
@@ -22,7 +34,9 @@ export class DetectionCompiler {
     const key = `${d.metadata?.uid}/${d.metadata?.generation}`;
     const cached = this.#cache.get(name);
     if (cached?.key === key) return cached.result;
-    const log = this.#log.child({ detection: name, generation: d.metadata?.generation });
+    const generation = d.metadata?.generation ?? 0;
+    const log = this.#log.child({ detection: name, generation });
+    let logged = false;
     const result = compileDetection(
       d,
       (field, message, obj) =>
@@ -34,6 +48,19 @@ export class DetectionCompiler {
           name: obj.metadata.name,
         }),
       this.#actorOf,
+      (field, why, obj) => {
+        // Logged once per generation: a tenant can make every object of theirs overrun.
+        if (!logged)
+          log.warn('CEL evaluation ran out of budget, taken as a match', {
+            field,
+            why,
+            kind: obj.kind,
+            namespace: obj.metadata.namespace,
+            name: obj.metadata.name,
+          });
+        logged = true;
+        this.#onBudget?.(name, generation, field, why, obj);
+      },
     );
     this.#cache.set(name, { key, result });
     return result;

@@ -10,6 +10,7 @@ import type { Clock } from '../runtime/clock.js';
 import { every, type Periodic } from '../runtime/periodic.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { compileTraffic } from '../traffic/settings.js';
+import { BudgetOverruns } from './budget-status.js';
 import { loadCel } from './cel.js';
 import { type ActorLookup, TRAFFIC_EVENT } from './compile.js';
 import { DetectionCompiler } from './compiler.js';
@@ -67,6 +68,7 @@ export class DetectionController {
   readonly #feeds: FeedRegistry;
   readonly #states = new Map<string, DetectionState['kind']>();
   readonly #compiler: DetectionCompiler;
+  readonly #overruns = new BudgetOverruns();
   readonly #suppressed = new SuppressionCounter();
   readonly #namespaces: NamespaceLabelsOnDemand;
   readonly #watch: ResilientWatch;
@@ -77,7 +79,9 @@ export class DetectionController {
     this.#opts = opts;
     this.#deps = deps;
     this.#log = deps.log.child({ controller: 'detections' });
-    this.#compiler = new DetectionCompiler(this.#log, deps.actorOf);
+    this.#compiler = new DetectionCompiler(this.#log, deps.actorOf, (name, generation, where, why, obj) =>
+      this.#overruns.record(name, generation, where, why, obj, deps.clock.now().getTime()),
+    );
     this.#feeds = new FeedRegistry({
       feedDeps: {
         ...deps.feedDeps,
@@ -166,8 +170,10 @@ export class DetectionController {
     for (const [name, d] of this.#store) {
       if (this.#states.get(name) !== 'ready') continue;
       const delta = this.#suppressed.pending(name);
-      const patch = flushPatch(d.status, this.#feeds.lowWater(d), delta);
-      if (!patch) continue;
+      const patch = flushPatch(d.status, this.#feeds.lowWater(d), delta) ?? {};
+      const conditions = this.#budgetConditions(d);
+      if (conditions) patch.conditions = conditions;
+      if (Object.keys(patch).length === 0) continue;
       try {
         this.#store.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
         this.#suppressed.settle(name, delta);
@@ -189,6 +195,7 @@ export class DetectionController {
     if (!d) {
       this.#feeds.unsubscribe(name);
       this.#compiler.forget(name);
+      this.#overruns.forget(name);
       void this.#namespaces.release(this.#feeds.usesNamespaceSelector());
       this.#suppressed.forget(name);
       this.#setState(name, undefined);
@@ -250,6 +257,13 @@ export class DetectionController {
     };
   }
 
+  /** The conditions with EvaluationBudgetExceeded brought up to date; undefined when unchanged. */
+  #budgetConditions(d: AuditDetection, cur?: Condition[]): Condition[] | undefined {
+    const prev = cur ?? ((d.status?.conditions ?? []) as Condition[]);
+    const name = d.metadata?.name as string;
+    return this.#overruns.updated(name, d.metadata?.generation ?? 0, prev, this.#deps.clock.now());
+  }
+
   #setState(name: string, kind: DetectionState['kind'] | undefined): void {
     if (kind) this.#states.set(name, kind);
     else this.#states.delete(name);
@@ -262,7 +276,8 @@ export class DetectionController {
     const name = d.metadata?.name as string;
     const generation = d.metadata?.generation ?? 0;
     const prev = (d.status?.conditions ?? []) as Condition[];
-    const conditions = conditionsFor(state, generation, prev, this.#deps.clock.now());
+    const base = conditionsFor(state, generation, prev, this.#deps.clock.now());
+    const conditions = (state.kind === 'ready' && this.#budgetConditions(d, base)) || base;
     const activeSince = state.kind === 'ready' ? state.activeSince : undefined;
     const next = { observedGeneration: generation, conditions, activeSince };
     if (statusUnchanged(d.status, next)) return;

@@ -1,7 +1,7 @@
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
 import { actorFromManagedFields } from '../subjects/actor.js';
-import { globToRegExp } from './selectors.js';
+import { compileGlob } from './glob.js';
 
 /** An entry of `spec.exceptions`. */
 export type ExceptionSpec = NonNullable<AuditDetection['spec']['exceptions']>[number];
@@ -30,7 +30,7 @@ type Test = (obj: KubeObject, actor: () => KnownActor) => boolean;
 function entryTests(e: ExceptionSpec): Test[] {
   const tests: Test[] = [];
   const anyGlob = (globs: string[]) => {
-    const res = globs.map(globToRegExp);
+    const res = globs.map(compileGlob);
     return (s: string) => res.some((r) => r.test(s));
   };
   if (e.namespaces?.length) {

@@ -1,3 +1,5 @@
+import { compileGlob, type Glob } from './glob.js';
+
 /** A metav1.LabelSelector. */
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
@@ -51,11 +53,10 @@ export function selectorErrors(sel: LabelSelector | undefined, path: string): st
   return errs;
 }
 
-/** Shell-style glob (`*`, `?`) to an anchored regular expression. */
-export function globToRegExp(glob: string): RegExp {
-  const escaped = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
+/**
+ * Shell-style glob (`*`, `?`) to a matcher with a `test` method, as the regular expression it used
+ * to return had; kept for callers outside detections/. New code uses {@link compileGlob}.
+ */
+export function globToRegExp(glob: string): Glob {
+  return compileGlob(glob);
 }

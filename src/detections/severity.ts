@@ -18,15 +18,19 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
   return SEVERITIES.indexOf(a) <= SEVERITIES.indexOf(b) ? a : b;
 }
 
+/** Told about an expression that failed (or ran out of budget) for an object. */
+type Reporter = (where: string, message: string, obj: KubeObject) => void;
+
 /** Severity overrides compiled once per detection generation. */
 export type CompiledSeverity =
   | {
       ok: true;
-      /** The base severity raised by the first override whose condition holds; never lower than the base. */
-      severityFor(
-        obj: KubeObject,
-        report: (where: string, message: string, obj: KubeObject) => void,
-      ): Severity;
+      /**
+       * The base severity raised by the first override whose condition holds; never lower than
+       * the base. An override whose evaluation its budget stopped applies (told to `overBudget`):
+       * a tenant must not be able to lower an alert's severity by making its object costly.
+       */
+      severityFor(obj: KubeObject, report: Reporter, overBudget?: Reporter): Severity;
     }
   | { ok: false; errors: string[] };
 
@@ -48,11 +52,16 @@ export function compileSeverity(base: Severity, overrides: readonly SeverityOver
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    severityFor(obj, report) {
+    severityFor(obj, report, overBudget) {
       for (const o of compiled) {
         const r = o.cond.evaluate(obj);
-        if (!r.ok) report(o.where, r.error, obj);
-        else if (r.value) return maxSeverity(base, o.severity);
+        if (r.ok && r.value) return maxSeverity(base, o.severity);
+        if (r.ok) continue;
+        if (!r.overBudget) report(o.where, r.error, obj);
+        else {
+          overBudget?.(o.where, r.error, obj);
+          return maxSeverity(base, o.severity);
+        }
       }
       return base;
     },

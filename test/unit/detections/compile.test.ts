@@ -198,3 +198,69 @@ describe('compileDetection: Updated and Deleted', () => {
     assert.equal(d.filter(dep('a')), false);
   });
 });
+
+describe('compileDetection: CEL budget (fail open)', () => {
+  const HEAVY =
+    "object.metadata.annotations.exists(k, object.metadata.annotations[k].replace('a', 'bb').replace('b', 'cc').replace('c', 'dd').contains('x'))";
+  const costly = (): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'bomb', namespace: 'team', annotations: { payload: 'a'.repeat(150 * 1024) } },
+  });
+  const plain = (): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'ok', namespace: 'team', annotations: { note: 'abc' } },
+  });
+  const cases: {
+    name: string;
+    spec: Partial<Spec>;
+    obj: () => KubeObject;
+    want: { filter: boolean; severity: string; notes: RegExp[]; overruns: string[] };
+  }[] = [
+    {
+      name: 'a condition stopped by its budget matches, with a note, and is reported',
+      spec: { match: { condition: HEAVY } },
+      obj: costly,
+      want: {
+        filter: true,
+        severity: 'Medium',
+        notes: [
+          /^spec\.match\.condition: evaluation budget exceeded \((cost|time) limit\); taken as a match \(fail open\)$/,
+        ],
+        overruns: ['spec.match.condition'],
+      },
+    },
+    {
+      name: 'the same condition within budget decides as written, without notes',
+      spec: { match: { condition: HEAVY } },
+      obj: plain,
+      want: { filter: false, severity: 'Medium', notes: [], overruns: [] },
+    },
+    {
+      name: 'a severity override stopped by its budget applies (a tenant cannot lower the severity)',
+      spec: { severityOverrides: [{ condition: HEAVY, severity: 'Critical' }] },
+      obj: costly,
+      want: {
+        filter: true,
+        severity: 'Critical',
+        notes: [/^spec\.severityOverrides\[0\]\.condition: evaluation budget exceeded/],
+        overruns: ['spec.severityOverrides[0].condition'],
+      },
+    },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const overruns: string[] = [];
+      const r = compileDetection(detection(c.spec), undefined, undefined, (where) => overruns.push(where));
+      assert.ok(r.ok);
+      const obj = c.obj();
+      assert.equal(r.detection.filter(obj), c.want.filter);
+      assert.equal(r.detection.severity(obj), c.want.severity);
+      const notes = r.detection.notes(obj);
+      assert.equal(notes.length, c.want.notes.length, JSON.stringify(notes));
+      for (const [i, re] of c.want.notes.entries()) assert.match(notes[i] ?? '', re);
+      assert.deepEqual(overruns, c.want.overruns);
+      assert.deepEqual(r.detection.notes(c.obj()), [], 'notes belong to the object evaluated');
+    });
+});

@@ -26,6 +26,7 @@ const detection = (over: Partial<CompiledDetection> = {}): CompiledDetection => 
   filter: () => true,
   exception: () => undefined,
   severity: () => 'Low',
+  notes: () => [],
   ...over,
 });
 const sub = (over: Partial<CompiledDetection> = {}): Subscription => ({
