@@ -21,13 +21,16 @@ export interface OperatorProcess {
   waitReady(timeoutMs?: number): Promise<void>;
   /** Resolves once the alert queue is empty and stays empty for a moment. */
   waitIdle(timeoutMs?: number): Promise<void>;
-  /** SIGTERM and wait for exit. */
+  /** SIGTERM and wait for exit (SIGKILL after a grace period). */
   stop(): Promise<number | null>;
   /** SIGKILL and wait for exit. */
   kill(): Promise<void>;
   /** True while the process runs. */
   running(): boolean;
 }
+
+/** How long {@link OperatorProcess.stop} waits after SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 30_000;
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -122,7 +125,14 @@ function makeHandle(
     },
     stop: async () => {
       proc.kill('SIGTERM');
-      return await exited;
+      // A process whose event loop is stuck never handles SIGTERM: after a grace period it is
+      // killed, so no test's `after` hook hangs on it (the hostile tests make such processes).
+      const grace = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(grace);
+      }
     },
     kill: async () => {
       proc.kill('SIGKILL');

@@ -110,26 +110,6 @@ export function stalledConnection(port: number, prefix: string): { closed(): boo
   return { closed: () => closed, socket };
 }
 
-/** Peak resident memory of a process (VmHWM), in bytes. */
-export async function peakRss(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (!kib) throw new Error(`no VmHWM in /proc/${pid}/status`);
-  return Number(kib) * 1024;
-}
-
-/** The operator container's memory limit in manifests/manager/deployment.yaml, in bytes. */
-export async function deploymentMemoryLimit(): Promise<number> {
-  const text = await readFile(path.join(repoRoot(), 'manifests/manager/deployment.yaml'), 'utf8');
-  const d = parse(text) as {
-    spec: { template: { spec: { containers: Array<{ resources: { limits: { memory: string } } }> } } };
-  };
-  const limit = d.spec.template.spec.containers[0]?.resources.limits.memory ?? '';
-  const m = /^(\d+)Mi$/.exec(limit);
-  if (!m) throw new Error(`unexpected memory limit ${limit}`);
-  return Number(m[1]) * 1024 * 1024;
-}
-
 /** The ValidatingWebhookConfiguration of manifests/webhooks, reaching the operator by URL. */
 export async function webhookConfiguration(port: number): Promise<string> {
   const file = path.join(repoRoot(), 'manifests/webhooks/admission/validating-webhook.yaml');

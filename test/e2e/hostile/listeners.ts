@@ -26,7 +26,6 @@ import {
 } from '../support/cluster.js';
 import {
   type Client,
-  deploymentMemoryLimit,
   exceptionDetection,
   forgedAuditEvents,
   forgedReview,
@@ -34,12 +33,12 @@ import {
   holdBody,
   ingress,
   type Outcome,
-  peakRss,
   post,
   refused,
   stalledConnection,
   webhookConfiguration,
 } from './listeners-support.js';
+import { deploymentMemoryLimit, peakRss } from './memory.js';
 
 const OPERATOR_NS = 'tripline-system';
 const APISERVER = 'kube-apiserver';

@@ -6,14 +6,12 @@
  * client holding the token that uploads gzip bombs and stalls.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { repoRoot } from '../../../hack/controlplane/binaries.js';
 import { type OperatorProcess, startOperator, waitFor } from '../../../hack/operator-process.js';
 import { createIngress, createNamespace } from '../../../hack/samples.js';
 import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
@@ -21,6 +19,7 @@ import type { KubeClient } from '../../../src/kube/client.js';
 import { controlPlane } from '../setup.js';
 import { adminClient, installCrds, kubectlOk, suffix } from '../support/cluster.js';
 import { Forwarder, type Nginx, post, requests, startNginx } from '../traffic-nginx.js';
+import { deploymentMemoryLimit, peakRss } from './memory.js';
 
 const ALLOWED = '127.0.0.2';
 const DISALLOWED = '127.0.0.3';
@@ -60,20 +59,6 @@ spec:
     clientErrorRatio: {enabled: false}
     serverErrorRatio: {enabled: false}
 `;
-}
-
-/** The memory limit of the shipped Deployment, in bytes (manifests/manager/deployment.yaml). */
-function deploymentMemoryLimit(): number {
-  const text = readFileSync(path.join(repoRoot(), 'manifests/manager/deployment.yaml'), 'utf8');
-  const m = /limits:\s*\n(?:[ \t]+\w+:.*\n)*?[ \t]+memory:\s*(\d+)Mi\b/.exec(text);
-  assert.ok(m, 'a memory limit in Mi in manifests/manager/deployment.yaml');
-  return Number(m[1]) * 1024 * 1024;
-}
-
-/** Peak resident memory of a process (VmHWM), in bytes. */
-function peakRss(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) * 1024;
 }
 
 /** GET `/` with a chosen Host from a chosen local address; resolves with the status. */
@@ -397,7 +382,7 @@ export function trafficAttacks(): void {
   });
 
   it('a token holder uploading stalled gzip bombs: the operator stays under the Deployment memory limit and the shipper still gets through', async () => {
-    const limit = deploymentMemoryLimit();
+    const limit = await deploymentMemoryLimit();
     const pid = op.proc.pid as number;
     // 64 uploads, each inflating to just under the 4 MiB body limit: 250 MiB if they were all held.
     const bombers = startBombers(port, 64, (4 << 20) - (64 << 10));
@@ -418,12 +403,12 @@ export function trafficAttacks(): void {
         'the shipper posting during the attack',
       );
       assert.ok(op.running(), 'the operator is still running');
-      const peak = peakRss(pid);
+      const peak = await peakRss(pid);
       assert.ok(peak < limit, `peak RSS ${Math.round(peak / 2 ** 20)} MiB, limit ${limit / 2 ** 20} MiB`);
     } finally {
       bombers.stop();
     }
-    const peak = peakRss(pid);
+    const peak = await peakRss(pid);
     assert.ok(
       peak < limit,
       `peak RSS ${Math.round(peak / 2 ** 20)} MiB after the attack, limit ${limit / 2 ** 20} MiB`,

@@ -1,0 +1,28 @@
+/**
+ * Memory bounds of the hostile tests: the operator's peak RSS against the memory limit of the shipped
+ * Deployment, so "under its memory limit" means the limit a cluster would enforce.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { repoRoot } from '../../../hack/controlplane/binaries.js';
+
+/** Peak resident memory of a process (VmHWM), in bytes. */
+export async function peakRss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (!kib) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  return Number(kib) * 1024;
+}
+
+/** The operator container's memory limit in manifests/manager/deployment.yaml, in bytes. */
+export async function deploymentMemoryLimit(): Promise<number> {
+  const text = await readFile(path.join(repoRoot(), 'manifests/manager/deployment.yaml'), 'utf8');
+  const d = parse(text) as {
+    spec: { template: { spec: { containers: Array<{ resources: { limits: { memory: string } } }> } } };
+  };
+  const limit = d.spec.template.spec.containers[0]?.resources.limits.memory ?? '';
+  const m = /^(\d+)Mi$/.exec(limit);
+  if (!m) throw new Error(`unexpected memory limit ${limit}`);
+  return Number(m[1]) * 1024 * 1024;
+}
