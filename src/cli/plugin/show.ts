@@ -107,10 +107,11 @@ export function steps(list: AlertStep[] | undefined): string {
 function status(st: AuditAlertStatus | undefined): string {
   const rem = st?.remediation;
   const remediation = rem?.action
-    ? `${rem.action}${rem.result ? ` → ${rem.result}` : ' (requested)'}${rem.message ? `: ${rem.message}` : ''}`
+    ? `${rem.action}${rem.result ? ` → ${rem.result}` : ' (requested)'}${rem.message ? `: ${rem.message}` : ''}${rem.requestedBy ? ` (asked by ${rem.requestedBy})` : ''}`
     : undefined;
   const lines = fields([
     ['State', st?.state ?? 'Open'],
+    ['Resolved at', st?.resolvedAt],
     ['Reason', st?.reason],
     ['Note', st?.note],
     ['Assignee', st?.assignee],

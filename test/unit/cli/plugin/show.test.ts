@@ -41,7 +41,8 @@ const ALERT: AuditAlert = {
     state: 'Resolved',
     reason: 'Expected',
     note: 'planned',
-    remediation: { action: 'DeleteSubject', result: 'Rejected', message: 'not allowed' },
+    resolvedAt: '2025-01-01T00:05:01Z',
+    remediation: { action: 'DeleteSubject', result: 'Rejected', message: 'not allowed', requestedBy: 'bob' },
     history: [{ time: '2025-01-01T00:05:00Z', from: 'Open', to: 'Resolved', reason: 'Expected', by: 'bob' }],
   },
 };
@@ -80,7 +81,8 @@ describe('kubectl-tripline show', () => {
     /^ {2}hosts:\n {4}- web.example.com$/m,
     /^ {2}- \[High\] ingress-no-tls\n {6}Served over plain HTTP.\n {6}see https:\/\/example.com\/tls$/m,
     /^ {2}1\. Read it\n {5}Check hosts.\n {5}\$ kubectl get ingress -n shop web -o yaml\n {2}2\. Think$/m,
-    /^ {2}Remediation: +DeleteSubject → Rejected: not allowed$/m,
+    /^ {2}Remediation: +DeleteSubject → Rejected: not allowed \(asked by bob\)$/m,
+    /^ {2}Resolved at: +2025-01-01T00:05:01Z$/m,
     /^ {2}2025-01-01T00:05:00Z {3}Open → Resolved {3}Expected {3}by bob$/m,
   ];
   for (const re of lines) {
