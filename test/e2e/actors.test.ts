@@ -531,8 +531,17 @@ describe('actors: who did it (admission and audit webhooks)', function () {
       const open = policies.flatMap((p) =>
         p.spec.ingress.flatMap((r) => r.ports.map((port) => ({ port: port.port, from: r.from ?? [] }))),
       );
+      // 8090 (the access-log endpoint) is the operator policy's, open to the log shipper's Pods only.
+      assert.ok(
+        open
+          .filter((o) => o.port === 8090)
+          .every((o) => o.from.length > 0 && o.from.every((f) => 'podSelector' in f)),
+        'the access-log port is open to labelled shipper Pods only',
+      );
       assert.deepEqual(
-        open.filter((o) => o.port !== 8080).map((o) => [o.port, o.from.map((f) => Object.keys(f))]),
+        open
+          .filter((o) => o.port !== 8080 && o.port !== 8090)
+          .map((o) => [o.port, o.from.map((f) => Object.keys(f))]),
         [
           [9443, [['ipBlock']]],
           [9444, [['ipBlock']]],

@@ -163,6 +163,17 @@ describe('config as code: AuditDetections reconciled live', function () {
   });
 
   it('stops watching when the detection is disabled, and when it is deleted', async () => {
+    // A watch stops only when no detection needs its resource: the default binding-created (applied
+    // by suites that install manifests/detections on this shared control plane) is set aside.
+    const restore = await disableOthersWatching(cp, 'binding-created');
+    try {
+      await stopsWatching();
+    } finally {
+      await restore();
+    }
+  });
+
+  async function stopsWatching(): Promise<void> {
     const stopped = () => op.records('Stopped watching resource').filter((r) => r.resource === RB_KEY).length;
     await kubectlOk(cp, ['patch', 'auditdetection', rb, '--type=merge', '-p', '{"spec":{"enabled":false}}']);
     const d = await settled(c, rb, (x) => condition(x, 'Ready')?.reason === 'Disabled', 'Disabled');
@@ -182,7 +193,7 @@ describe('config as code: AuditDetections reconciled live', function () {
     const gone = await roleBinding(c, nsA, 'after-delete');
     await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual(await settledAlerts(c, op, gone, rb), []);
-  });
+  }
 
   it('suppresses objects of an excepted field manager, counts them, and still alerts a near miss', async () => {
     const det = `cm-${id}`;
@@ -288,3 +299,25 @@ describe('config as code: AuditDetections reconciled live', function () {
     });
   }
 });
+
+/**
+ * Disables the named AuditDetection while a test needs to be the only one watching its resource;
+ * resolves with a function that enables it again. Absent detections are left alone.
+ */
+async function disableOthersWatching(cp: ControlPlane, name: string): Promise<() => Promise<void>> {
+  const found = await kubectlOk(cp, ['get', 'auditdetections', '--ignore-not-found', '-o', 'name', name]);
+  if (!found.trim()) return async () => {};
+  const patch = (enabled: boolean) =>
+    kubectlOk(cp, [
+      'patch',
+      'auditdetection',
+      name,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { enabled } }),
+    ]);
+  await patch(false);
+  return async () => {
+    await patch(true);
+  };
+}

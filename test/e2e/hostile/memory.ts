@@ -2,7 +2,7 @@
  * Memory bounds of the hostile tests: the operator's peak RSS against the memory limit of the shipped
  * Deployment, so "under its memory limit" means the limit a cluster would enforce.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../../../hack/controlplane/binaries.js';
@@ -25,4 +25,14 @@ export async function deploymentMemoryLimit(): Promise<number> {
   const m = /^(\d+)Mi$/.exec(limit);
   if (!m) throw new Error(`unexpected memory limit ${limit}`);
   return Number(m[1]) * 1024 * 1024;
+}
+
+/**
+ * Resets the peak RSS (VmHWM) of a process to its current RSS (Linux `clear_refs` 5), so a test
+ * measures the peak of its own attack, not of what the process did before (e.g. catching up on
+ * objects earlier suites left on the shared control plane: that burst's memory is measured by
+ * `make bench`, not here).
+ */
+export async function resetPeakRss(pid: number): Promise<void> {
+  await writeFile(`/proc/${pid}/clear_refs`, '5');
 }
