@@ -3,7 +3,7 @@ import { analyseClusterRole } from './clusterrole.js';
 import { analyseGeneric, readMetadata } from './generic.js';
 import { analyseIngress } from './ingress.js';
 import { analyseNamespace } from './namespace.js';
-import { findPodSpec } from './pod-template.js';
+import { podSpecPath } from './pod-template.js';
 import { asRecord, asString, type Json, Notes, printable, truncateUtf8 } from './read.js';
 import { analyseRisks } from './risks/index.js';
 import { analyseSecret } from './secret.js';
@@ -60,7 +60,7 @@ export function analyserFor(group: string, kind: string): KindAnalyser {
 function analyserOf(obj: Json, group: string, kind: string): KindAnalyser {
   const own = ANALYSERS[`${group}/${kind}`];
   if (own) return own;
-  return findPodSpec(obj) ? analyseWorkload : analyseGeneric;
+  return podSpecPath(obj) ? analyseWorkload : analyseGeneric;
 }
 
 /** Whether a group and kind has an analyser of its own. */

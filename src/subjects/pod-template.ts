@@ -22,6 +22,12 @@ export const WORKLOAD_KINDS: Readonly<Record<string, readonly string[]>> = {
 /** API groups whose kinds in {@link WORKLOAD_KINDS} are the built-in ones (not a CRD's namesake). */
 export const BUILT_IN_WORKLOAD_GROUPS: ReadonlySet<string> = new Set(['', 'apps', 'batch', 'extensions']);
 
+/**
+ * Built-in kinds that hold a pod template as a record of the past, not as something that runs:
+ * a ControllerRevision copies its DaemonSet's or StatefulSet's template (which is analysed itself).
+ */
+const NOT_WORKLOADS = new Set(['apps/ControllerRevision']);
+
 /** Deepest pod spec searched for (OpenKruise AdvancedCronJob: spec.template.jobTemplate.spec.template.spec). */
 export const MAX_POD_SPEC_DEPTH = 8;
 /** Most fields looked at in one search, whatever the object's size. */
@@ -67,7 +73,9 @@ export function findPodSpec(obj: Json): readonly string[] | undefined {
  */
 export function podSpecPath(obj: Json): readonly string[] | undefined {
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  const group = groupOf(obj.apiVersion);
   const known = WORKLOAD_KINDS[kind];
-  if (known && BUILT_IN_WORKLOAD_GROUPS.has(groupOf(obj.apiVersion))) return known;
+  if (known && BUILT_IN_WORKLOAD_GROUPS.has(group)) return known;
+  if (NOT_WORKLOADS.has(`${group}/${kind}`)) return undefined;
   return findPodSpec(obj);
 }

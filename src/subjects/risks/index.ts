@@ -1,5 +1,5 @@
 import { SEVERITIES } from '../../detections/severity.js';
-import { findPodSpec } from '../pod-template.js';
+import { podSpecPath } from '../pod-template.js';
 import { asRecord, asString, type Json } from '../read.js';
 import { BINDING_RULES } from './binding.js';
 import { type LooseRule, readBindingView } from './binding-view.js';
@@ -105,12 +105,12 @@ const groupOf = (apiVersion: string): string => {
  * object because it carries a pod spec (a third-party workload kind).
  */
 export const hasRiskRules = (group: string, kind: string, obj?: Json): boolean =>
-  `${group}/${kind}` in BY_KIND || (obj !== undefined && findPodSpec(obj) !== undefined);
+  `${group}/${kind}` in BY_KIND || (obj !== undefined && podSpecPath(obj) !== undefined);
 
 /** The analyser of an object: its kind's, else the workload one when a pod spec is found by shape. */
 const analyserOf = (o: Json): KindRisks | undefined =>
   BY_KIND[`${groupOf(asString(o.apiVersion) ?? '')}/${asString(o.kind) ?? ''}`] ??
-  (findPodSpec(o) ? workloadRisks : undefined);
+  (podSpecPath(o) ? workloadRisks : undefined);
 
 const rank = (r: AlertRisk): number => SEVERITIES.indexOf(r.severity);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { analyseSubject } from '../../../../src/subjects/index.js';
-import { findPodSpec, MAX_POD_SPEC_DEPTH } from '../../../../src/subjects/pod-template.js';
+import { findPodSpec, MAX_POD_SPEC_DEPTH, podSpecPath } from '../../../../src/subjects/pod-template.js';
 import { analyseRisks, hasRiskRules } from '../../../../src/subjects/risks/index.js';
 import { cleanContainer, cleanPodSpec } from './fixtures.js';
 
@@ -222,4 +222,17 @@ describe('pod spec found by shape', () => {
       assert.deepEqual(findPodSpec(c.obj), c.want);
       if (c.want === undefined) assert.deepEqual(analyseRisks(c.obj), []);
     });
+
+  it('a ControllerRevision (a copy of a template, not a workload) gets no workload rules', () => {
+    const revision = {
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
+      metadata: { name: 'agent-5d8f', namespace: 'shop' },
+      revision: 1,
+      data: { spec: { template: { spec: { hostPID: true, containers: [{ name: 'a', image: 'nginx' }] } } } },
+    };
+    assert.equal(podSpecPath(revision), undefined);
+    assert.deepEqual(analyseRisks(revision), []);
+    assert.ok(!hasRiskRules('apps', 'ControllerRevision', revision));
+  });
 });
