@@ -19,7 +19,7 @@ export interface WorkloadKind {
   body: (name: string) => object;
 }
 
-/** All seven workload kinds of `workload-created`. */
+/** All eight workload kinds of `workload-created`. */
 export const WORKLOADS: WorkloadKind[] = [
   {
     kind: 'Pod',
@@ -87,6 +87,16 @@ export const WORKLOADS: WorkloadKind[] = [
         schedule: '*/5 * * * *',
         jobTemplate: { spec: { template: { spec: { ...podSpec(), restartPolicy: 'OnFailure' } } } },
       },
+    }),
+  },
+  {
+    kind: 'ReplicationController',
+    collection: (ns) => `/api/v1/namespaces/${ns}/replicationcontrollers`,
+    body: (name) => ({
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name },
+      spec: { replicas: 1, selector: { app: name }, template: template(name) },
     }),
   },
 ];

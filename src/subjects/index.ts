@@ -3,6 +3,7 @@ import { analyseClusterRole } from './clusterrole.js';
 import { analyseGeneric, readMetadata } from './generic.js';
 import { analyseIngress } from './ingress.js';
 import { analyseNamespace } from './namespace.js';
+import { podSpecPath } from './pod-template.js';
 import { asRecord, asString, type Json, Notes, printable, truncateUtf8 } from './read.js';
 import { analyseRisks } from './risks/index.js';
 import { analyseSecret } from './secret.js';
@@ -28,6 +29,7 @@ const ANALYSERS: Readonly<Record<string, KindAnalyser>> = {
   'extensions/DaemonSet': analyseWorkload,
   'batch/Job': analyseWorkload,
   'batch/CronJob': analyseWorkload,
+  '/ReplicationController': analyseWorkload,
   'rbac.authorization.k8s.io/ClusterRole': analyseClusterRole,
   'rbac.authorization.k8s.io/Role': analyseClusterRole,
   'rbac.authorization.k8s.io/ClusterRoleBinding': analyseBinding,
@@ -52,6 +54,13 @@ export function groupOf(apiVersion: string): string {
 /** The analyser for a group and kind; the generic one when the kind has none of its own. */
 export function analyserFor(group: string, kind: string): KindAnalyser {
   return ANALYSERS[`${group}/${kind}`] ?? analyseGeneric;
+}
+
+/** The analyser for an object: its kind's own, the workload one when it carries a pod spec, else the generic one. */
+function analyserOf(obj: Json, group: string, kind: string): KindAnalyser {
+  const own = ANALYSERS[`${group}/${kind}`];
+  if (own) return own;
+  return podSpecPath(obj) ? analyseWorkload : analyseGeneric;
 }
 
 /** Whether a group and kind has an analyser of its own. */
@@ -94,7 +103,7 @@ function baseVars(obj: Json): Record<string, string> {
 
 function runAnalyser(obj: Json, notes: Notes): ReturnType<KindAnalyser> {
   const kind = asString(obj.kind) ?? '';
-  const analyser = analyserFor(groupOf(asString(obj.apiVersion) ?? ''), kind);
+  const analyser = analyserOf(obj, groupOf(asString(obj.apiVersion) ?? ''), kind);
   try {
     return analyser(obj, notes);
   } catch (err: unknown) {

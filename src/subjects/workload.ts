@@ -1,19 +1,11 @@
 import { subjectRef } from './generic.js';
 import { few } from './ingress.js';
 import { type PodFacts, readPodSpec } from './pod-spec.js';
+import { podSpecPath } from './pod-template.js';
 import { asRecord, asString, bool, compact, type Json, type Notes, num, rec, str } from './read.js';
 import type { KindAnalysis } from './types.js';
 
-/** Workload kinds and where their pod spec lives. */
-export const WORKLOAD_KINDS: Readonly<Record<string, readonly string[]>> = {
-  Pod: ['spec'],
-  Deployment: ['spec', 'template', 'spec'],
-  ReplicaSet: ['spec', 'template', 'spec'],
-  StatefulSet: ['spec', 'template', 'spec'],
-  DaemonSet: ['spec', 'template', 'spec'],
-  Job: ['spec', 'template', 'spec'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-};
+export { WORKLOAD_KINDS } from './pod-template.js';
 
 /** Follows `path` from `obj`, noting the first step that is missing or not an object. */
 function walk(obj: Json, path: readonly string[], notes: Notes): Json | undefined {
@@ -93,13 +85,14 @@ function workloadSummary(obj: Json, kind: string, pod: PodFacts, controller: Jso
 }
 
 /**
- * Pods and the controllers that make them: containers (init and ephemeral too), images, ports,
- * service account, host namespaces, privilege, capabilities, hostPath volumes, referenced Secret and
- * ConfigMap names, replicas or schedule, and the controller owner. Env values are never read.
+ * Pods and whatever carries a pod template (the built-in controllers, ReplicationControllers and
+ * third-party kinds whose pod spec is found by shape): containers (init and ephemeral too), images,
+ * ports, service account, host namespaces, privilege, capabilities, hostPath volumes, referenced
+ * Secret and ConfigMap names, replicas or schedule, and the controller owner. Env values are never read.
  */
 export function analyseWorkload(obj: Json, notes: Notes): KindAnalysis {
-  const kind = typeof obj.kind === 'string' && WORKLOAD_KINDS[obj.kind] ? obj.kind : 'Pod';
-  const path = WORKLOAD_KINDS[kind] ?? ['spec'];
+  const kind = typeof obj.kind === 'string' && obj.kind !== '' ? obj.kind : 'Pod';
+  const path = podSpecPath(obj) ?? ['spec'];
   const pod = readPodSpec(walk(obj, path, notes), path.join('.'), notes);
   const controller = controllerFacts(obj, kind, notes);
   const evidence = compact({ ...controller, controlledBy: controllerOf(obj), pod });

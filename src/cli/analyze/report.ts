@@ -139,7 +139,7 @@ export function buildReport(
     const object = refOf(obj);
     const removed = removedApi(object.apiVersion, object.kind);
     if (removed) report.warnings.push({ object, location, message: removed });
-    if (!hasRiskRules(groupOf(object.apiVersion), object.kind)) {
+    if (!hasRiskRules(groupOf(object.apiVersion), object.kind, obj)) {
       report.notAnalysed[object.kind] = (report.notAnalysed[object.kind] ?? 0) + 1;
       continue;
     }

@@ -1,4 +1,5 @@
 import { SEVERITIES } from '../../detections/severity.js';
+import { podSpecPath } from '../pod-template.js';
 import { asRecord, asString, type Json } from '../read.js';
 import { BINDING_RULES } from './binding.js';
 import { type LooseRule, readBindingView } from './binding-view.js';
@@ -74,6 +75,7 @@ const BY_KIND: Readonly<Record<string, KindRisks>> = {
   'extensions/DaemonSet': workloadRisks,
   'batch/Job': workloadRisks,
   'batch/CronJob': workloadRisks,
+  '/ReplicationController': workloadRisks,
   'rbac.authorization.k8s.io/ClusterRole': roleRisks,
   'rbac.authorization.k8s.io/Role': roleRisks,
   'rbac.authorization.k8s.io/ClusterRoleBinding': bindingRisks,
@@ -84,7 +86,10 @@ const BY_KIND: Readonly<Record<string, KindRisks>> = {
 /** Every rule, for the README table, SARIF's rule list and the test that each id is covered. */
 export const RULES: readonly RuleInfo[] = [
   ...describeRules('ClusterRole, Role', ROLE_RULES),
-  ...describeRules('Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob', WORKLOAD_RULES),
+  ...describeRules(
+    'Pod, Deployment, ReplicaSet, ReplicationController, StatefulSet, DaemonSet, Job, CronJob, any kind with a pod template',
+    WORKLOAD_RULES,
+  ),
   ...describeRules('Ingress', INGRESS_RULES),
   ...describeRules('Namespace', NAMESPACE_RULES),
   ...describeRules('ClusterRoleBinding, RoleBinding', BINDING_RULES),
@@ -95,8 +100,17 @@ const groupOf = (apiVersion: string): string => {
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 };
 
-/** Whether risk rules exist for objects of this API group and kind. */
-export const hasRiskRules = (group: string, kind: string): boolean => `${group}/${kind}` in BY_KIND;
+/**
+ * Whether risk rules exist for objects of this API group and kind, or (given the object) for this
+ * object because it carries a pod spec (a third-party workload kind).
+ */
+export const hasRiskRules = (group: string, kind: string, obj?: Json): boolean =>
+  `${group}/${kind}` in BY_KIND || (obj !== undefined && podSpecPath(obj) !== undefined);
+
+/** The analyser of an object: its kind's, else the workload one when a pod spec is found by shape. */
+const analyserOf = (o: Json): KindRisks | undefined =>
+  BY_KIND[`${groupOf(asString(o.apiVersion) ?? '')}/${asString(o.kind) ?? ''}`] ??
+  (podSpecPath(o) ? workloadRisks : undefined);
 
 const rank = (r: AlertRisk): number => SEVERITIES.indexOf(r.severity);
 
@@ -108,9 +122,9 @@ const rank = (r: AlertRisk): number => SEVERITIES.indexOf(r.severity);
 export function analyseRisks(obj: unknown, ctx: RiskContext = {}): AlertRisk[] {
   const o = asRecord(obj);
   if (!o) return [];
-  const analyse = BY_KIND[`${groupOf(asString(o.apiVersion) ?? '')}/${asString(o.kind) ?? ''}`];
-  if (!analyse) return [];
   try {
+    const analyse = analyserOf(o);
+    if (!analyse) return [];
     return analyse(o, ctx)
       .sort((a, b) => rank(a) - rank(b))
       .slice(0, MAX_RISKS);

@@ -1,5 +1,6 @@
+import { actorFromManagedFields } from '../actor.js';
+import { podSpecPath } from '../pod-template.js';
 import { asRecord, asString, type Json, list, Notes, records, strings } from '../read.js';
-import { WORKLOAD_KINDS } from '../workload.js';
 
 /** One container of the pod spec, with its list and the settings the rules read. */
 export interface ContainerView {
@@ -15,8 +16,14 @@ export interface ContainerView {
 
 /** A pod spec as the workload rules read it, wherever the kind keeps it. */
 export interface PodView {
+  /** The object's kind (`Pod`, `DaemonSet`, a third-party kind). */
+  kind: string;
+  /** The object's own name (`metadata.name`); empty when unset. */
+  name: string;
   /** The object's own namespace (`metadata.namespace`); empty when unset. */
   namespace: string;
+  /** The first writer's field manager; undefined without managedFields (a manifest file). */
+  writer?: string;
   /** Path of the pod spec in the object, for messages: `spec.template.spec`. */
   path: string;
   spec: Json;
@@ -65,12 +72,12 @@ function readContainer(c: Json, p: string, label: string, notes: Notes): Contain
 }
 
 /**
- * The pod spec of a Pod or of any controller's template (`WORKLOAD_KINDS`), read defensively: odd
- * shapes read as empty, never throw. `undefined` when the kind has no pod spec or it is missing.
+ * The pod spec of a Pod, of any built-in controller's template, or of any other kind that carries
+ * one (found by shape, see `podSpecPath`), read defensively: odd shapes read as empty, never throw.
+ * `undefined` when the object has no pod spec or it is missing.
  */
 export function readPod(obj: Json): PodView | undefined {
-  const kind = asString(obj.kind) ?? '';
-  const path = WORKLOAD_KINDS[kind];
+  const path = podSpecPath(obj);
   if (!path) return undefined;
   const spec = follow(obj, path);
   if (!spec) return undefined;
@@ -82,8 +89,13 @@ export function readPod(obj: Json): PodView | undefined {
     ),
   );
   const templateMeta = follow(obj, [...path.slice(0, -1), 'metadata']);
+  const meta = asRecord(obj.metadata);
+  const writer = actorFromManagedFields(obj).fieldManager;
   return {
-    namespace: asString(asRecord(obj.metadata)?.namespace) ?? '',
+    kind: asString(obj.kind) ?? '',
+    name: asString(meta?.name) ?? '',
+    namespace: asString(meta?.namespace) ?? '',
+    ...(writer ? { writer } : {}),
     path: p,
     spec,
     sc: asRecord(spec.securityContext) ?? {},

@@ -1,5 +1,6 @@
 import { asRecord } from '../read.js';
 import { lookalikeOf } from './images.js';
+import { PLACEMENT_RULES } from './placement.js';
 import { capabilities, effective, effectiveRecord, type PodView } from './pod.js';
 import {
   addsWhere,
@@ -25,7 +26,7 @@ import {
 import { doc, pss } from './references.js';
 import type { RiskRule } from './types.js';
 
-/** Risk rules of Pods and of the pod templates of Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs. */
+/** Risk rules of Pods and of every pod template (built-in controllers, ReplicationControllers, third-party kinds). */
 export const WORKLOAD_RULES: readonly RiskRule<PodView>[] = [
   {
     id: 'workload.host-process',
@@ -294,4 +295,5 @@ export const WORKLOAD_RULES: readonly RiskRule<PodView>[] = [
       return like && `${ref.registry} ${like.how}`;
     }),
   },
+  ...PLACEMENT_RULES,
 ];

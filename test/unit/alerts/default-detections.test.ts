@@ -56,7 +56,7 @@ describe('default detections (manifests/detections)', () => {
     });
   }
 
-  it('workload-created covers the seven workload kinds and skips controlled objects', () => {
+  it('workload-created covers the eight built-in workload kinds and skips controlled objects', () => {
     const w = detections.get('workload-created');
     assert.deepEqual(w?.spec.resources.map((r) => r.resource).sort(), [
       'cronjobs',
@@ -65,6 +65,7 @@ describe('default detections (manifests/detections)', () => {
       'jobs',
       'pods',
       'replicasets',
+      'replicationcontrollers',
       'statefulsets',
     ]);
     assert.equal(w?.spec.match?.skipControlled, true);

@@ -6,12 +6,14 @@ import type { Case } from './cases/case.js';
 import { ROLE_CASES } from './cases/clusterrole.js';
 import { INGRESS_CASES } from './cases/ingress.js';
 import { NAMESPACE_CASES } from './cases/namespace.js';
+import { PODKIND_CASES } from './cases/podkinds.js';
 import { WORKLOAD_CASES } from './cases/workload.js';
 import { cleanContainer, cleanPodSpec, pod } from './fixtures.js';
 
 const CASES: Case[] = [
   ...ROLE_CASES,
   ...WORKLOAD_CASES,
+  ...PODKIND_CASES,
   ...INGRESS_CASES,
   ...NAMESPACE_CASES,
   ...BINDING_CASES,
