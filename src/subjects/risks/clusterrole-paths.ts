@@ -59,17 +59,13 @@ export const ROLE_PATH_RULES: readonly RiskRule<RoleView>[] = [
   {
     id: 'clusterrole.events-delete',
     severity: 'Medium',
-    title: 'Can delete or rewrite Events (covers tracks)',
+    title: 'Can delete Events (covers tracks)',
     description:
-      'Deleting or changing Events removes what responders read first (failed mounts, image pulls, evictions, admission warnings) after an intrusion; no controller needs it.',
+      'Deleting Events removes what responders read first (failed mounts, image pulls, evictions, admission warnings) after an intrusion; controllers create and patch Events, none needs to delete them.',
     reference: doc('MITRE ATT&CK T1070 (Indicator Removal)', 'https://attack.mitre.org/techniques/T1070/'),
     check: anyOf(
-      { group: '', resources: ['events'], verbs: ['update', 'patch', 'delete', 'deletecollection'] },
-      {
-        group: 'events.k8s.io',
-        resources: ['events'],
-        verbs: ['update', 'patch', 'delete', 'deletecollection'],
-      },
+      { group: '', resources: ['events'], verbs: ['delete', 'deletecollection'] },
+      { group: 'events.k8s.io', resources: ['events'], verbs: ['delete', 'deletecollection'] },
     ),
   },
   {

@@ -312,13 +312,15 @@ export const ROLE_CASES: Case[] = [
     want: ['clusterrole.events-delete'],
   },
   {
-    name: 'patch events.k8s.io events in a Role',
-    obj: role([rule(['events.k8s.io'], ['events'], ['patch'])], {}, 'Role'),
+    name: 'deletecollection on events.k8s.io events in a Role',
+    obj: role([rule(['events.k8s.io'], ['events'], ['deletecollection'])], {}, 'Role'),
     want: ['clusterrole.events-delete'],
   },
   {
-    name: 'record events (create only, like every controller)',
-    obj: role([rule(['', 'events.k8s.io'], ['events'], ['create', 'get', 'list', 'watch'])]),
+    name: 'record events (create and patch, like every controller)',
+    obj: role([
+      rule(['', 'events.k8s.io'], ['events'], ['create', 'patch', 'update', 'get', 'list', 'watch']),
+    ]),
     want: [],
     negativeFor: 'clusterrole.events-delete',
   },
