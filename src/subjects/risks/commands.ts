@@ -39,6 +39,8 @@ const REVERSE_SHELL: readonly Pattern[] = [
   [new RegExp(`${SHELL}\\s+-i\\b[^\\n]{0,200}/dev/(tcp|udp)/`), 'interactive shell on /dev/tcp'],
   [new RegExp(`/dev/(tcp|udp)/[^\\n]{0,200}${SHELL}\\s+-i\\b`), 'interactive shell on /dev/tcp'],
   [/\/dev\/(tcp|udp)\/[^\n]{0,200}\b0\s*[<>]&\s*\d/, 'standard input from /dev/tcp'],
+  [new RegExp(`/dev/(tcp|udp)/[^\\n]{0,200}${SHELL}\\s+<&\\s*\\d`), 'shell reading from /dev/tcp'],
+  [/\/dev\/(tcp|udp)\/[^\n]{0,300}\bdo\s+\$\{?\w+\}?\s/, 'commands read from /dev/tcp'],
   [new RegExp(`${SHELL}\\s+-i\\s*[<>]&\\s*[%$\\w]`), 'interactive shell on a socket descriptor'],
   [
     new RegExp(`${NETCAT}[^\\n|;&]{0,200}\\s(-[a-zA-Z]*e|--exec|--sh-exec|--lua-exec)(\\s|=)`),
