@@ -194,8 +194,8 @@ export const INGRESS_CASES: Case[] = [
     want: ['ingress.snippet-annotation', 'ingress.annotation-injection'],
   },
   {
-    name: 'a token path in a non-snippet annotation',
-    obj: ingress({}, { 'nginx.ingress.kubernetes.io/default-backend': '/var/run/secrets/kubernetes.io/x' }),
+    name: 'a /var/run/kubernetes token path in a non-snippet annotation',
+    obj: ingress({}, { 'nginx.ingress.kubernetes.io/default-backend': '/var/run/kubernetes/serviceaccount' }),
     want: ['ingress.annotation-injection'],
   },
   {
