@@ -54,7 +54,11 @@ const REVERSE_SHELL: readonly Pattern[] = [
     'socat running a shell',
   ],
   [
-    /\bsocket\b[^\n]{0,600}(pty\.spawn|\bdup2\s*\(|\bexec\w*\s*\(?\s*["']\/bin\/(ba|z|k|da)?sh\b)/i,
+    /\bsocket\b[^\n]{0,300}\bconnect\s*\([^\n]{0,300}(pty\.spawn|\bdup2\s*\(|\bexec\w*\s*\(?\s*["']\/bin\/(ba|z|k|da)?sh\b)/i,
+    'script wiring a socket to a shell',
+  ],
+  [
+    /\b(TCPSocket|fsockopen)\b[^\n]{0,300}\b(exec|spawn|system|popen|proc_open|shell_exec)\b/,
     'script wiring a socket to a shell',
   ],
   [

