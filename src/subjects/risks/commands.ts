@@ -96,8 +96,9 @@ class Budget {
   }
 }
 
-/** The container's command line as one text. */
-const commandLine = (c: ContainerView): string => [...c.command, ...c.args].join(' ');
+/** The container's command line, then its probes' and hooks' commands, one per line. */
+const commandLine = (c: ContainerView): string =>
+  [[...c.command, ...c.args].join(' '), ...c.hooks].join('\n');
 
 /** What of `patterns` matches `text`, by label. */
 const matching = (patterns: readonly Pattern[], text: string): string[] =>

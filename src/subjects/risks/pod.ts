@@ -16,7 +16,18 @@ export interface ContainerView {
   args: string[];
   /** Literal env values by name (`valueFrom` is not read; values are never shown in messages). */
   env: Array<{ name: string; value: string }>;
+  /** The exec commands of its probes and lifecycle hooks, each joined by spaces. */
+  hooks: string[];
 }
+
+/** Where a container keeps commands besides `command` and `args`: probes and lifecycle hooks. */
+const HOOKS = [
+  ['livenessProbe'],
+  ['readinessProbe'],
+  ['startupProbe'],
+  ['lifecycle', 'postStart'],
+  ['lifecycle', 'preStop'],
+] as const;
 
 /** A pod spec as the workload rules read it, wherever the kind keeps it. */
 export interface PodView {
@@ -75,6 +86,11 @@ function readContainer(c: Json, p: string, label: string, notes: Notes): Contain
     env: records(list(c, 'env', `${p}.env`, notes), `${p}.env`, notes).flatMap(([e]) => {
       const value = asString(e.value);
       return value === undefined ? [] : [{ name: asString(e.name) ?? '?', value }];
+    }),
+    hooks: HOOKS.flatMap((path) => {
+      const exec = follow(c, [...path, 'exec']);
+      const where = `${p}.${path.join('.')}.exec.command`;
+      return exec ? [strings(list(exec, 'command', where, notes), where, notes).join(' ')] : [];
     }),
   };
 }

