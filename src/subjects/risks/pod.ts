@@ -11,8 +11,24 @@ export interface ContainerView {
   /** The container's securityContext (empty when absent or not an object). */
   sc: Json;
   ports: Json[];
-  mounts: Array<{ name: string; readOnly: boolean }>;
+  mounts: Array<{ name: string; readOnly: boolean; path: string }>;
+  /** `command` and `args` (for the command heuristics; never shown in messages). */
+  command: string[];
+  args: string[];
+  /** Literal env values by name (`valueFrom` is not read; values are never shown in messages). */
+  env: Array<{ name: string; value: string }>;
+  /** The exec commands of its probes and lifecycle hooks, each joined by spaces. */
+  hooks: string[];
 }
+
+/** Where a container keeps commands besides `command` and `args`: probes and lifecycle hooks. */
+const HOOKS = [
+  ['livenessProbe'],
+  ['readinessProbe'],
+  ['startupProbe'],
+  ['lifecycle', 'postStart'],
+  ['lifecycle', 'preStop'],
+] as const;
 
 /** A pod spec as the workload rules read it, wherever the kind keeps it. */
 export interface PodView {
@@ -66,8 +82,23 @@ function readContainer(c: Json, p: string, label: string, notes: Notes): Contain
     sc: asRecord(c.securityContext) ?? {},
     ports: records(list(c, 'ports', `${p}.ports`, notes), `${p}.ports`, notes).map(([port]) => port),
     mounts: records(list(c, 'volumeMounts', `${p}.volumeMounts`, notes), `${p}.volumeMounts`, notes).map(
-      ([m]) => ({ name: asString(m.name) ?? '?', readOnly: m.readOnly === true }),
+      ([m]) => ({
+        name: asString(m.name) ?? '?',
+        readOnly: m.readOnly === true,
+        path: asString(m.mountPath) ?? '',
+      }),
     ),
+    command: strings(list(c, 'command', `${p}.command`, notes), `${p}.command`, notes),
+    args: strings(list(c, 'args', `${p}.args`, notes), `${p}.args`, notes),
+    env: records(list(c, 'env', `${p}.env`, notes), `${p}.env`, notes).flatMap(([e]) => {
+      const value = asString(e.value);
+      return value === undefined ? [] : [{ name: asString(e.name) ?? '?', value }];
+    }),
+    hooks: HOOKS.flatMap((path) => {
+      const exec = follow(c, [...path, 'exec']);
+      const where = `${p}.${path.join('.')}.exec.command`;
+      return exec ? [strings(list(exec, 'command', where, notes), where, notes).join(' ')] : [];
+    }),
   };
 }
 

@@ -8,7 +8,7 @@ describe('default detections (manifests/detections)', () => {
   const detections = defaultDetections();
   const validate = crdValidator('tripline.dev_auditdetections.yaml');
 
-  it('ships the seven default detections', () => {
+  it('ships the eight default detections', () => {
     assert.deepEqual([...detections.keys()].sort(), [
       'binding-created',
       'clusterrole-created',
@@ -16,6 +16,7 @@ describe('default detections (manifests/detections)', () => {
       'ingress-created',
       'ingress-traffic-anomaly',
       'namespace-created',
+      'role-created',
       'workload-created',
     ]);
   });

@@ -49,4 +49,17 @@ describe('subject registry', () => {
       serviceAccount: 'default',
     });
   });
+
+  it('a ConfigMap named by a detection gets generic facts and the ConfigMap risk rules', () => {
+    const got = analyseSubject({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'ingress-nginx-controller', namespace: 'ingress-nginx' },
+      data: { 'allow-snippet-annotations': 'true' },
+    });
+    assert.deepEqual(
+      got.risks.map((r) => [r.id, r.severity]),
+      [['configmap.nginx-snippets-allowed', 'Medium']],
+    );
+  });
 });

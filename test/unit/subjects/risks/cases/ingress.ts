@@ -165,6 +165,53 @@ export const INGRESS_CASES: Case[] = [
     negativeFor: 'ingress.auth-tls-match-cn-annotation',
   },
   {
+    name: 'auth-tls-match-cn injection: a comment and an NGINX variable',
+    obj: ingress({}, { 'nginx.ingress.kubernetes.io/auth-tls-match-cn': 'CN=client$ssl_client_s_dn #' }),
+    want: ['ingress.auth-tls-match-cn-annotation', 'ingress.annotation-injection'],
+  },
+  {
+    name: 'auth-tls-match-cn injection: a separator and a brace',
+    obj: ingress({}, { 'nginx.ingress.kubernetes.io/auth-tls-match-cn': 'CN=x) { return 200; } if ($x' }),
+    want: ['ingress.auth-tls-match-cn-annotation', 'ingress.annotation-injection'],
+  },
+  {
+    name: 'auth-tls-match-cn as a regular expression with an end anchor',
+    obj: ingress(
+      {},
+      { 'nginx.ingress.kubernetes.io/auth-tls-match-cn': 'CN=(client|admin)\\.example\\.com$' },
+    ),
+    want: ['ingress.auth-tls-match-cn-annotation'],
+    negativeFor: 'ingress.annotation-injection',
+  },
+  {
+    name: 'alias written without a space, in a snippet',
+    obj: ingress({}, { 'nginx.ingress.kubernetes.io/server-snippet': 'location /x {alias/srv/;}' }),
+    want: ['ingress.snippet-annotation', 'ingress.annotation-injection'],
+  },
+  {
+    name: "NGINX Inc.'s location-snippets reading the token",
+    obj: ingress({}, { 'nginx.org/location-snippets': 'alias /var/run/kubernetes/serviceaccount/;' }),
+    want: ['ingress.snippet-annotation', 'ingress.annotation-injection'],
+  },
+  {
+    name: 'a /var/run/kubernetes token path in a non-snippet annotation',
+    obj: ingress({}, { 'nginx.ingress.kubernetes.io/default-backend': '/var/run/kubernetes/serviceaccount' }),
+    want: ['ingress.annotation-injection'],
+  },
+  {
+    name: 'snippets whose words only look like alias and root',
+    obj: ingress(
+      {},
+      {
+        'nginx.org/server-snippets':
+          'add_header X-Alias-Host alias.example.com; add_header X-Root-Path /root-app;',
+        'nginx.ingress.kubernetes.io/server-alias': 'www.example.com',
+      },
+    ),
+    want: ['ingress.snippet-annotation'],
+    negativeFor: 'ingress.annotation-injection',
+  },
+  {
     name: 'mirror-target',
     obj: ingress(
       {},

@@ -408,7 +408,12 @@ export const WORKLOAD_CASES: Case[] = [
         ephemeralContainers: [cleanContainer('debug', { image: 'busybox' })],
       }),
     ),
-    want: ['workload.privileged', 'workload.privilege-escalation-allowed', 'workload.image-latest'],
+    want: [
+      'workload.privileged',
+      'workload.privilege-escalation-allowed',
+      'workload.privilege-escalation-explicit',
+      'workload.image-latest',
+    ],
   },
   ...['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].map(
     (kind): Case => ({
