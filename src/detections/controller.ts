@@ -81,13 +81,7 @@ export class DetectionController {
     this.#deps = deps;
     this.#log = deps.log.child({ controller: 'detections' });
     const nowMs = () => deps.clock.now().getTime();
-    this.#compiler = new DetectionCompiler(
-      this.#log,
-      deps.actorOf,
-      (name, generation, where, why, obj) =>
-        this.#overruns.record(name, generation, where, why, obj, nowMs()),
-      nowMs,
-    );
+    this.#compiler = new DetectionCompiler(this.#log, deps.actorOf, this.#overruns.listener(nowMs), nowMs);
     this.#feeds = new FeedRegistry({
       feedDeps: {
         ...deps.feedDeps,
@@ -169,9 +163,8 @@ export class DetectionController {
   }
 
   /**
-   * Writes each detection's advanced watermark, its suppressions counted since the last flush (in
-   * total and per exception) and exceptions that expired meanwhile to its status, in one patch per
-   * detection (errors are logged, retried next time).
+   * Writes each detection's advanced watermark, suppressions counted since the last flush (in total
+   * and per exception) and expired exceptions, one patch per detection (errors logged, retried).
    */
   async flushWatermarks(): Promise<void> {
     for (const [name, d] of this.#store) {
