@@ -92,6 +92,7 @@ export async function runOperator(
       enrichers,
       onRaised: (alert) => notifier.raised(alert),
       references: new ReferenceLookup(client, discovery, { pageSize: settings.listPageSize }),
+      cluster: settings.clusterName,
     }),
     log.child({ controller: 'alerts' }),
   );

@@ -50,6 +50,16 @@ const SUMMARY_PREFIX: Record<BuildAlertInput['event'], string> = {
 /** Whether `value` may be a label value (at most 63 characters, alphanumeric at both ends). */
 export const isLabelValue = (value: string): boolean => value.length <= 63 && LABEL_VALUE.test(value);
 
+/**
+ * The alert with the `tripline.dev/cluster` label of `--cluster-name` (a copy); the alert itself
+ * when no name is set. Applied by every writer of new alerts just before the create.
+ */
+export function withClusterLabel(alert: AuditAlert, cluster: string | undefined): AuditAlert {
+  if (!cluster || !isLabelValue(cluster)) return alert;
+  const metadata = alert.metadata ?? {};
+  return { ...alert, metadata: { ...metadata, labels: { ...metadata.labels, [LABELS.cluster]: cluster } } };
+}
+
 /** `resource.group` form kubectl understands unambiguously: `deployments.apps`, `pods`. */
 export const qualifiedResource = (r: WatchedResource): string =>
   r.group ? `${r.resource}.${r.group}` : r.resource;

@@ -18,7 +18,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../runtime/clock.js';
 import type { ReconcileResult } from '../runtime/queue.js';
-import { type BuildAlertInput, buildAlert } from './build.js';
+import { type BuildAlertInput, buildAlert, withClusterLabel } from './build.js';
 import { type Enricher, enrichAlert } from './enrich.js';
 import { withEventContext } from './event-context.js';
 import type { RecentAlerts } from './recent.js';
@@ -40,6 +40,8 @@ export interface RaiserDeps {
   onRaised?(alert: AuditAlert): void;
   /** Finds the objects naming a subject, for detections with `match.referencedBy`. */
   references?: ReferenceLookup;
+  /** `--cluster-name`, set as the `tripline.dev/cluster` label of every alert; empty: none. */
+  cluster?: string;
 }
 
 /**
@@ -156,11 +158,12 @@ async function raiseOne(
   });
   const built = withEventContext(fromSubject, { writer: ev.change?.writer, referrers });
   const log = deps.log.child({ detection: sub.detection.name, alert: built.metadata?.name });
-  const alert = await enrichAlert(
+  const enriched = await enrichAlert(
     { alert: built, subject: obj, resource: feed.info },
     deps.enrichers ?? [],
     log,
   );
+  const alert = withClusterLabel(enriched, deps.cluster);
   try {
     const outcome = await createAlert(deps.client, alert, log);
     if (outcome === 'created') {

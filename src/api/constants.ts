@@ -22,6 +22,8 @@ export const LABELS = {
   subjectKind: 'tripline.dev/subject-kind',
   subjectNamespace: 'tripline.dev/subject-namespace',
   subjectName: 'tripline.dev/subject-name',
+  /** The `--cluster-name` of the operator that raised the alert; absent when none is set. */
+  cluster: 'tripline.dev/cluster',
 } as const;
 
 /** Value of the managed-by label. */

@@ -149,6 +149,14 @@ export const SETTINGS_SCHEMA = {
       default: 100,
       description: 'Kubernetes Events created at once before kubeEventsQps applies.',
     },
+    clusterName: {
+      type: 'string',
+      default: '',
+      maxLength: 63,
+      pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$',
+      description:
+        'Name of this cluster, carried by every alert (label tripline.dev/cluster) and notification (Alertmanager label cluster, webhook field cluster, Slack text, PolicyReport property), so one Alertmanager or channel can serve a fleet. A label value (63 characters at most). Empty: omitted everywhere.',
+    },
     alertmanagerUrls: {
       type: 'string',
       default: '',
@@ -490,6 +498,7 @@ export interface Settings {
   kubeEvents: boolean;
   kubeEventsQps: number;
   kubeEventsBurst: number;
+  clusterName: string;
   alertmanagerUrls: string;
   alertmanagerMinSeverity: 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
   alertmanagerTtlSeconds: number;

@@ -1,5 +1,6 @@
 import { condition, setConditions } from '../api/conditions.js';
 import type { KubeObject } from '../api/kube-object.js';
+import type { BudgetListener } from './compiler.js';
 import type { Condition } from './status.js';
 
 /** Condition type set on a detection while CEL evaluations of it run out of budget (ADR 0010). */
@@ -36,6 +37,11 @@ export class BudgetOverruns {
     const subject = `${obj.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name}`;
     const message = `${where} stopped by its budget (${why}) for ${subject}; such objects are taken as matches and their alerts carry a note`;
     this.#byName.set(name, { generation, lastMs: nowMs, message });
+  }
+
+  /** {@link record} as the compiler's budget listener, timed by `nowMs` (the injected clock). */
+  listener(nowMs: () => number): BudgetListener {
+    return (name, generation, where, why, obj) => this.record(name, generation, where, why, obj, nowMs());
   }
 
   /** Forgets a deleted detection. */

@@ -53,7 +53,7 @@ export interface CompiledDetection {
    * previous state for updates, when known (CEL's `oldObject`, null otherwise).
    */
   filter(obj: KubeObject, nsLabels?: NamespaceLabels, oldObject?: KubeObject): boolean | 'pending';
-  /** Index of the first exception that suppresses the object, or undefined. */
+  /** Index of the first exception that suppresses the object (expired ones do not), or undefined. */
   exception(obj: KubeObject): number | undefined;
   /** The alert severity for the object: the base, raised by the first matching override. */
   severity(obj: KubeObject): Severity;
@@ -90,6 +90,7 @@ export function compileDetection(
   onCelError?: CelErrorHandler,
   actorOf?: ActorLookup,
   onBudget?: CelBudgetHandler,
+  now?: () => number,
 ): CompileResult {
   const spec = d.spec;
   const match = spec.match ?? {};
@@ -112,7 +113,10 @@ export function compileDetection(
   if (errors.length > 0 || (condition && !condition.ok) || !severity.ok) return { ok: false, errors };
   const report = reportOnce(onCelError);
   const budget = budgetNotes(onBudget);
-  const exceptions: CompiledExceptions = compileExceptions(spec.exceptions, { actorsKnown: !!actorOf });
+  const exceptions: CompiledExceptions = compileExceptions(spec.exceptions, {
+    actorsKnown: !!actorOf,
+    ...(now ? { now } : {}),
+  });
   return {
     ok: true,
     detection: {

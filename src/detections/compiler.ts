@@ -22,11 +22,14 @@ export class DetectionCompiler {
   readonly #cache = new Map<string, { key: string; result: CompileResult }>();
   readonly #actorOf: ActorLookup | undefined;
   readonly #onBudget: BudgetListener | undefined;
+  readonly #now: (() => number) | undefined;
 
-  constructor(log: Logger, actorOf?: ActorLookup, onBudget?: BudgetListener) {
+  /** `now` is the injected clock exceptions check their `expires` against (ms). */
+  constructor(log: Logger, actorOf?: ActorLookup, onBudget?: BudgetListener, now?: () => number) {
     this.#log = log;
     this.#actorOf = actorOf;
     this.#onBudget = onBudget;
+    this.#now = now;
   }
 
   /** The compiled detection for this uid and generation, compiling it on first sight. */
@@ -61,6 +64,7 @@ export class DetectionCompiler {
         logged = true;
         this.#onBudget?.(name, generation, field, why, obj);
       },
+      this.#now,
     );
     this.#cache.set(name, { key, result });
     return result;

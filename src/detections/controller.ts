@@ -26,6 +26,7 @@ import {
   patchDetectionStatus,
   statusUnchanged,
 } from './status.js';
+import { statusExtras } from './status-extras.js';
 import { activeSince, newSince, toRfc3339 } from './watermark.js';
 
 /** Settings of the detection controller. */
@@ -79,15 +80,14 @@ export class DetectionController {
     this.#opts = opts;
     this.#deps = deps;
     this.#log = deps.log.child({ controller: 'detections' });
-    this.#compiler = new DetectionCompiler(this.#log, deps.actorOf, (name, generation, where, why, obj) =>
-      this.#overruns.record(name, generation, where, why, obj, deps.clock.now().getTime()),
-    );
+    const nowMs = () => deps.clock.now().getTime();
+    this.#compiler = new DetectionCompiler(this.#log, deps.actorOf, this.#overruns.listener(nowMs), nowMs);
     this.#feeds = new FeedRegistry({
       feedDeps: {
         ...deps.feedDeps,
         client: deps.client,
-        suppressed: (name) => {
-          this.#suppressed.add(name);
+        suppressed: (name, exception) => {
+          this.#suppressed.add(name, exception, nowMs());
           deps.onSuppressed?.(name);
         },
       },
@@ -163,20 +163,22 @@ export class DetectionController {
   }
 
   /**
-   * Writes each detection's advanced watermark and its suppressions counted since the last flush
-   * to its status, in one patch per detection (errors are logged, retried next time).
+   * Writes each detection's advanced watermark, suppressions counted since the last flush (in total
+   * and per exception) and expired exceptions, one patch per detection (errors logged, retried).
    */
   async flushWatermarks(): Promise<void> {
     for (const [name, d] of this.#store) {
       if (this.#states.get(name) !== 'ready') continue;
       const delta = this.#suppressed.pending(name);
-      const patch = flushPatch(d.status, this.#feeds.lowWater(d), delta) ?? {};
-      const conditions = this.#budgetConditions(d);
-      if (conditions) patch.conditions = conditions;
+      const byException = this.#suppressed.pendingByException(name);
+      const patch = {
+        ...flushPatch(d.status, this.#feeds.lowWater(d), delta),
+        ...this.#extras(d, (d.status?.conditions ?? []) as Condition[], byException),
+      };
       if (Object.keys(patch).length === 0) continue;
       try {
         this.#store.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
-        this.#suppressed.settle(name, delta);
+        this.#suppressed.settle(name, delta, byException);
       } catch (err: unknown) {
         this.#log.warn('Detection status not persisted', { detection: name, ...patch, err });
       }
@@ -257,11 +259,9 @@ export class DetectionController {
     };
   }
 
-  /** The conditions with EvaluationBudgetExceeded brought up to date; undefined when unchanged. */
-  #budgetConditions(d: AuditDetection, cur?: Condition[]): Condition[] | undefined {
-    const prev = cur ?? ((d.status?.conditions ?? []) as Condition[]);
-    const name = d.metadata?.name as string;
-    return this.#overruns.updated(name, d.metadata?.generation ?? 0, prev, this.#deps.clock.now());
+  /** Budget and expiry conditions and exception counters that differ from `base` (status-extras.ts). */
+  #extras(d: AuditDetection, base: Condition[], pending = new Map()): Record<string, unknown> {
+    return statusExtras(d, base, pending, this.#overruns, this.#deps.clock.now());
   }
 
   #setState(name: string, kind: DetectionState['kind'] | undefined): void {
@@ -277,10 +277,11 @@ export class DetectionController {
     const generation = d.metadata?.generation ?? 0;
     const prev = (d.status?.conditions ?? []) as Condition[];
     const base = conditionsFor(state, generation, prev, this.#deps.clock.now());
-    const conditions = (state.kind === 'ready' && this.#budgetConditions(d, base)) || base;
+    const extras = state.kind === 'ready' ? this.#extras(d, base) : {};
+    const conditions = (extras.conditions as Condition[] | undefined) ?? base;
     const activeSince = state.kind === 'ready' ? state.activeSince : undefined;
-    const next = { observedGeneration: generation, conditions, activeSince };
-    if (statusUnchanged(d.status, next)) return;
+    const next = { ...extras, observedGeneration: generation, conditions, activeSince };
+    if (statusUnchanged(d.status, next) && Object.keys(extras).length === 0) return;
     if (state.kind === 'stalled')
       this.#log.warn('Detection stalled', { detection: name, message: state.message });
     const patch = { ...next, activeSince: activeSince ?? null, ...(activeSince ? {} : { watermark: null }) };

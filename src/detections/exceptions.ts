@@ -18,7 +18,10 @@ export interface KnownActor {
 
 /** Exceptions prepared once per detection generation. */
 export interface CompiledExceptions {
-  /** Index of the first entry that matches the object, or undefined when none does. */
+  /**
+   * Index of the first entry that matches the object and has not expired at this moment (the
+   * injected clock, read at match time), or undefined when none does.
+   */
   match(obj: KubeObject, actor?: KnownActor): number | undefined;
   /** Things a reader of the detection's status should know (entries that cannot match yet). */
   warnings: string[];
@@ -61,14 +64,28 @@ function entryTests(e: ExceptionSpec): Test[] {
 /** Validates `spec.exceptions`; returns readable errors. */
 export function exceptionErrors(list: readonly ExceptionSpec[] | undefined): string[] {
   const errs: string[] = [];
-  for (const [i, e] of (list ?? []).entries())
+  for (const [i, e] of (list ?? []).entries()) {
     if (entryTests(e).length === 0)
       errs.push(`spec.exceptions[${i}]: names no field to match (it would suppress every object)`);
+    if (e.expires !== undefined && Number.isNaN(Date.parse(e.expires)))
+      errs.push(`spec.exceptions[${i}].expires: "${e.expires}" is not an RFC 3339 date-time`);
+  }
   return errs;
 }
 
+/** When the entry stops suppressing (ms since the epoch); Infinity when it never expires. */
+export function expiresAt(e: ExceptionSpec): number {
+  const t = e.expires === undefined ? Number.NaN : Date.parse(e.expires);
+  return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
+}
+
+/** True when the entry has expired at `nowMs`: from its `expires` instant on, it suppresses nothing. */
+export const isExpired = (e: ExceptionSpec, nowMs: number): boolean => nowMs >= expiresAt(e);
+
 /**
- * Compiles exceptions: fields inside one entry are ANDed, entries are ORed. The field manager is
+ * Compiles exceptions: fields inside one entry are ANDed, entries are ORed. An entry past its
+ * `expires` is skipped, checked against `now` on every match (not once at compile time), so an
+ * exception stops suppressing the moment it expires, without a new generation. The field manager is
  * the creator's (the earliest managedFields entry). Users and groups match only when the request's
  * user is known (the admission webhook recorded the create): an entry naming them does not match an
  * object whose creator is unknown, so the detection keeps alerting (fail loud, not silent). Without
@@ -76,9 +93,12 @@ export function exceptionErrors(list: readonly ExceptionSpec[] | undefined): str
  */
 export function compileExceptions(
   list: readonly ExceptionSpec[] | undefined,
-  opts: { actorsKnown?: boolean } = {},
+  opts: { actorsKnown?: boolean; now?: () => number } = {},
 ): CompiledExceptions {
   const entries = (list ?? []).map(entryTests);
+  const ends = (list ?? []).map(expiresAt);
+  // Without an injected clock (the traffic path), the system clock.
+  const now = opts.now ?? Date.now;
   const warnings = opts.actorsKnown
     ? []
     : (list ?? []).flatMap((e, i) =>
@@ -96,7 +116,10 @@ export function compileExceptions(
         actor ??= { fieldManager: actorFromManagedFields(obj).fieldManager, ...known };
         return actor;
       };
-      const i = entries.findIndex((tests) => tests.every((t) => t(obj, lazy)));
+      const nowMs = now();
+      const i = entries.findIndex(
+        (tests, j) => nowMs < (ends[j] as number) && tests.every((t) => t(obj, lazy)),
+      );
       return i >= 0 ? i : undefined;
     },
   };

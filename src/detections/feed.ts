@@ -18,7 +18,7 @@ import {
 } from '../subjects/changes.js';
 import { lastWrite, type Write } from '../subjects/writes.js';
 import type { ChangeProfile } from './change-profile.js';
-import { decideEvent, type Subscription, type WatchEvent, wantsCreatedAlert } from './match.js';
+import { decideEventDetail, type Subscription, type WatchEvent, wantsCreatedAlert } from './match.js';
 import { creationMs } from './watermark.js';
 
 /** One update of an object, as a feed saw it. */
@@ -92,8 +92,8 @@ export interface FeedDeps {
   recentlyRaised(detection: string, uid: string): boolean;
   /** The subject of an existing alert was deleted. */
   subjectDeleted?(detection: string, uid: string): void;
-  /** An exception of the detection suppressed a new object (reported once per object). */
-  suppressed?(detection: string): void;
+  /** Exception `exception` (its index) of the detection suppressed an object (once per object). */
+  suppressed?(detection: string, exception: number): void;
 }
 
 /** Suppressed (detection, object) pairs remembered so relists and updates do not count them again. */
@@ -288,22 +288,23 @@ export class ResourceFeed {
     for (const sub of this.subscriptions.values()) {
       const d = sub.detection;
       if (profile !== undefined && d.changes.id !== profile) continue;
-      const decision = decideEvent(sub, event, obj, old);
-      if (decision === 'suppressed') this.#countSuppressed(d.name, `${d.uid}/${d.name}/${id}`);
+      const { decision, exception } = decideEventDetail(sub, event, obj, old);
+      if (decision === 'suppressed')
+        this.#countSuppressed(d.name, `${d.uid}/${d.name}/${id}`, exception ?? 0);
       else if (decision === 'pending') wanted = true;
       else if (decision === 'alert' && !this.#deps.recentlyRaised(d.name, id)) wanted = true;
     }
     return wanted;
   }
 
-  #countSuppressed(detection: string, key: string): void {
+  #countSuppressed(detection: string, key: string, exception: number): void {
     if (this.#suppressedSeen.has(key)) return;
     this.#suppressedSeen.add(key);
     if (this.#suppressedSeen.size > SUPPRESSED_MEMORY) {
       const oldest = this.#suppressedSeen.values().next().value;
       if (oldest !== undefined) this.#suppressedSeen.delete(oldest);
     }
-    this.#deps.suppressed?.(detection);
+    this.#deps.suppressed?.(detection, exception);
   }
 }
 

@@ -52,14 +52,25 @@ export function decideEvent(
   obj: KubeObject,
   oldObject?: KubeObject,
 ): CreatedDecision {
+  return decideEventDetail(sub, event, obj, oldObject).decision;
+}
+
+/** {@link decideEvent} with the index of the exception that suppressed the object, if one did. */
+export function decideEventDetail(
+  sub: Subscription,
+  event: WatchEvent,
+  obj: KubeObject,
+  oldObject?: KubeObject,
+): { decision: CreatedDecision; exception?: number } {
   const d = sub.detection;
-  if (!d.events.has(event)) return 'skip';
-  if (event === 'Created' && !isNewObject(obj, sub.sinceMs)) return 'skip';
-  if (d.skipControlled && controlledByWatchedKind(obj, sub.watchedKinds)) return 'skip';
+  if (!d.events.has(event)) return { decision: 'skip' };
+  if (event === 'Created' && !isNewObject(obj, sub.sinceMs)) return { decision: 'skip' };
+  if (d.skipControlled && controlledByWatchedKind(obj, sub.watchedKinds)) return { decision: 'skip' };
   const f = d.filter(obj, sub.namespaceLabels, oldObject);
-  if (f === 'pending') return 'pending';
-  if (!f) return 'skip';
-  return d.exception(obj) === undefined ? 'alert' : 'suppressed';
+  if (f === 'pending') return { decision: 'pending' };
+  if (!f) return { decision: 'skip' };
+  const exception = d.exception(obj);
+  return exception === undefined ? { decision: 'alert' } : { decision: 'suppressed', exception };
 }
 
 /** True when this new object should raise a `Created` alert for the subscription's detection. */

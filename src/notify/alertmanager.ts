@@ -21,11 +21,13 @@ export interface PostableAlert {
 /**
  * Labels of an alert (documented in the README). All come from the alert's immutable spec, so the
  * fingerprint Alertmanager derives from them stays the same from firing to resolved. Empty values
- * are left out (an empty label is an absent label to Alertmanager).
+ * are left out (an empty label is an absent label to Alertmanager). `cluster` is the operator's
+ * `--cluster-name`, so one Alertmanager can route and group the alerts of a fleet.
  */
-export function alertLabels(a: AlertView): Record<string, string> {
+export function alertLabels(a: AlertView, cluster = ''): Record<string, string> {
   const labels: Record<string, string | undefined> = {
     alertname: a.detection,
+    cluster,
     severity: a.severity.toLowerCase(),
     detection: a.detection,
     category: a.category,
@@ -48,10 +50,16 @@ export function alertAnnotations(a: AlertView): Record<string, string> {
   };
 }
 
-/** The alert as sent: firing until now + TTL, or resolved now. */
-export function postable(a: AlertView, firing: boolean, now: Date, ttlMs: number): PostableAlert {
+/** The alert as sent: firing until now + TTL, or resolved now; `cluster` is `--cluster-name`. */
+export function postable(
+  a: AlertView,
+  firing: boolean,
+  now: Date,
+  ttlMs: number,
+  cluster = '',
+): PostableAlert {
   return {
-    labels: alertLabels(a),
+    labels: alertLabels(a, cluster),
     annotations: alertAnnotations(a),
     startsAt: a.detectedAt,
     endsAt: new Date(firing ? now.getTime() + ttlMs : now.getTime()).toISOString(),
@@ -153,7 +161,8 @@ function outboxFor(
     backoff: { baseMs: deps.settings.backoffBaseMs, maxMs: deps.settings.backoffMaxMs },
     deliver: async (items) => {
       const now = deps.clock.now();
-      const body = items.map((it) => postable(it.alert, it.firing, now, ttlMs));
+      const cluster = deps.settings.clusterName;
+      const body = items.map((it) => postable(it.alert, it.firing, now, ttlMs, cluster));
       await http.post(url, JSON.stringify(body));
     },
     metrics: {

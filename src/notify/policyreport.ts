@@ -41,8 +41,11 @@ const FAILING = new Set(['Critical', 'High', 'Medium']);
 
 const rank = (s: string): number => SEVERITIES.indexOf(s as (typeof SEVERITIES)[number]);
 
-/** One result of an open alert (wgpolicyk8s.io and openreports.io share the shape). */
-export function resultFor(a: AlertView): Record<string, unknown> {
+/**
+ * One result of an open alert (wgpolicyk8s.io and openreports.io share the shape); `cluster`
+ * (`--cluster-name`) is a property, for Policy Reporter setups that gather several clusters.
+ */
+export function resultFor(a: AlertView, cluster = ''): Record<string, unknown> {
   const t = Date.parse(a.detectedAt);
   return {
     source: REPORT_SOURCE,
@@ -67,6 +70,7 @@ export function resultFor(a: AlertView): Record<string, unknown> {
       alert: a.name,
       state: a.state,
       event: a.event,
+      ...(cluster ? { cluster } : {}),
       ...(a.assignee ? { assignee: a.assignee } : {}),
     },
   };
@@ -76,11 +80,17 @@ export function resultFor(a: AlertView): Record<string, unknown> {
  * The whole report of one namespace ("" = the cluster report) from its open alerts: the most
  * severe, then newest, `max` of them; the summary counts what the report holds.
  */
-export function reportFor(api: ReportApi, namespace: string, alerts: AlertView[], max: number): object {
+export function reportFor(
+  api: ReportApi,
+  namespace: string,
+  alerts: AlertView[],
+  max: number,
+  cluster = '',
+): object {
   const sorted = [...alerts].sort(
     (x, y) => rank(x.severity) - rank(y.severity) || y.detectedAt.localeCompare(x.detectedAt),
   );
-  const results = sorted.slice(0, max).map(resultFor);
+  const results = sorted.slice(0, max).map((a) => resultFor(a, cluster));
   const fail = results.filter((r) => r.result === 'fail').length;
   const kind = namespace ? api.namespaced.kind : api.cluster.kind;
   const omitted = sorted.length - results.length;
@@ -90,7 +100,7 @@ export function reportFor(api: ReportApi, namespace: string, alerts: AlertView[]
     metadata: {
       name: REPORT_NAME,
       ...(namespace ? { namespace } : {}),
-      labels: { [LABELS.managedBy]: MANAGED_BY },
+      labels: { [LABELS.managedBy]: MANAGED_BY, ...(cluster ? { [LABELS.cluster]: cluster } : {}) },
       annotations: { [OMITTED_ANNOTATION]: String(omitted) },
     },
     summary: { pass: 0, fail, warn: results.length - fail, error: 0, skip: 0 },
@@ -207,7 +217,13 @@ async function reconcile(deps: SinkDeps, api: ReportApi, namespace: string): Pro
       await deps.client.request('DELETE', path);
       return;
     }
-    const body = reportFor(api, namespace, alerts, deps.settings.policyReportMaxResults);
+    const body = reportFor(
+      api,
+      namespace,
+      alerts,
+      deps.settings.policyReportMaxResults,
+      deps.settings.clusterName,
+    );
     await deps.client.request('PATCH', path, {
       query: { fieldManager: FIELD_MANAGER, force: true },
       body,

@@ -27,15 +27,20 @@ const VERB: Record<string, string> = {
   reopened: 'reopened',
 };
 
-/** The message of a notice: a plain `text` line for notifications and Mattermost, and blocks for Slack. */
-export function slackMessage(n: AlertNotice): SlackMessage {
+/**
+ * The message of a notice: a plain `text` line for notifications and Mattermost, and blocks for
+ * Slack. `cluster` (`--cluster-name`) leads the text and the header, so a channel shared by a fleet
+ * says where each alert comes from.
+ */
+export function slackMessage(n: AlertNotice, cluster = ''): SlackMessage {
   const a = n.alert;
   const verb = VERB[n.type] ?? n.type;
   const where = a.subject.namespace ? `${a.subject.namespace}/${a.subject.name}` : a.subject.name;
   const by = n.by ? ` by ${n.by}` : '';
   const reason = n.type === 'resolved' && a.reason ? ` (${a.reason})` : '';
+  const inCluster = cluster ? `[${cluster}] ` : '';
   const text = escapeMrkdwn(
-    `[${a.severity}] AuditAlert ${a.name} ${verb}${by}${reason}: ${a.summary} — ${describeCommand(a.name)}`,
+    `[${a.severity}] ${inCluster}AuditAlert ${a.name} ${verb}${by}${reason}: ${a.summary} — ${describeCommand(a.name)}`,
   );
   const field = (title: string, value: string) => ({
     type: 'mrkdwn',
@@ -47,7 +52,7 @@ export function slackMessage(n: AlertNotice): SlackMessage {
       type: 'header',
       text: {
         type: 'plain_text',
-        text: cut(`${a.severity}: ${a.detection} ${verb}${reason}`, LIMITS.header),
+        text: cut(`${a.severity}: ${inCluster}${a.detection} ${verb}${reason}`, LIMITS.header),
       },
     },
     {
@@ -58,6 +63,7 @@ export function slackMessage(n: AlertNotice): SlackMessage {
         field('State', `${a.state}${by}`),
         field('Detection', a.detection),
         field('Category', a.category),
+        ...(cluster ? [field('Cluster', cluster)] : []),
       ],
     },
     ...(risks
@@ -99,7 +105,7 @@ export function slackSink(deps: SinkDeps): Sink {
   return {
     id: 'slack',
     notify: (n) => {
-      if (CHAT_NOTICES.has(n.type)) outbox.push(noticeId(n), slackMessage(n));
+      if (CHAT_NOTICES.has(n.type)) outbox.push(noticeId(n), slackMessage(n, deps.settings.clusterName));
     },
     start: () => outbox.start(),
     stop: async () => {

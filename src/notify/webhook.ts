@@ -26,19 +26,22 @@ export interface WebhookPayload {
   id: string;
   /** When it happened. */
   time: string;
+  /** The operator's `--cluster-name`; absent when none is set. */
+  cluster?: string;
   by?: string;
   alert: AlertView;
   /** The command that shows the alert in full. */
   command: string;
 }
 
-/** The body of a notice. */
-export function payloadFor(n: AlertNotice): WebhookPayload {
+/** The body of a notice; `cluster` is `--cluster-name` (left out when empty). */
+export function payloadFor(n: AlertNotice, cluster = ''): WebhookPayload {
   return {
     version: 'tripline.dev/v1',
     type: n.type,
     id: noticeId(n),
     time: n.time,
+    ...(cluster ? { cluster } : {}),
     ...(n.by ? { by: n.by } : {}),
     alert: n.alert,
     command: describeCommand(n.alert.name),
@@ -124,7 +127,7 @@ export function webhookSink(deps: SinkDeps): Sink {
     id: 'webhook',
     notify: (n) => {
       if (!CHAT_NOTICES.has(n.type)) return;
-      const p = payloadFor(n);
+      const p = payloadFor(n, s.clusterName);
       outbox.push(p.id, p);
     },
     start: () => outbox.start(),

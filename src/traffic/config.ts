@@ -21,6 +21,8 @@ export interface TrafficConfig {
   maxConnections: number;
   maxAlertsPerMinute: number;
   limits: EngineLimits;
+  /** `--cluster-name`, for the alerts' `tripline.dev/cluster` label; empty: none. */
+  cluster: string;
 }
 
 function trustedProxies(list: string): Cidr[] {
@@ -74,6 +76,7 @@ export function trafficConfig(s: Settings): TrafficConfig | undefined {
     maxLineBytes: s.trafficMaxLineBytes,
     maxConnections: s.trafficMaxConnections,
     maxAlertsPerMinute: s.trafficMaxAlertsPerMinute,
+    cluster: s.clusterName,
     limits: {
       maxIngresses: s.trafficMaxIngresses,
       maxSources: s.trafficMaxSources,

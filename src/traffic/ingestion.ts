@@ -148,6 +148,7 @@ export class TrafficIngestion {
       suppressed: (detection, rule) => m.trafficAlerts.inc({ detection, rule, action: 'suppressed' }),
       limit: { perMinute: cfg.maxAlertsPerMinute, buckets: new AlertRateLimit(cfg.maxAlertsPerMinute) },
       hosts: this.#hosts,
+      cluster: cfg.cluster,
       ...(deps.onRaised ? { onRaised: deps.onRaised } : {}),
     });
     this.#detections = new TrafficDetections(deps.client, deps.watch, this.#log, (list) =>

@@ -1,3 +1,4 @@
+import { withClusterLabel } from '../alerts/build.js';
 import { createAlert } from '../alerts/writer.js';
 import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
@@ -38,6 +39,8 @@ export interface TrafficWriterDeps {
   limit?: { perMinute: number; buckets: AlertRateLimit };
   /** Host → Ingress, for alerts whose lines named only a host. */
   hosts?: HostIndex;
+  /** `--cluster-name`, set as the `tripline.dev/cluster` label of every alert; empty: none. */
+  cluster?: string;
 }
 
 /** The alert of one (detection, Ingress, rule) and what is waiting to be written to it. */
@@ -206,13 +209,16 @@ export class TrafficAlertWriter {
     }
     const episode = Math.max(0, ...episodes.map(episodeOf)) + 1;
     const subject = await resolveIngress(this.#deps.client, fire.target, this.#deps.hosts);
-    const alert = buildTrafficAlert({
-      event: fire,
-      finding: fire.finding,
-      episode,
-      subject,
-      detectedAt: this.#deps.clock.now(),
-    });
+    const alert = withClusterLabel(
+      buildTrafficAlert({
+        event: fire,
+        finding: fire.finding,
+        episode,
+        subject,
+        detectedAt: this.#deps.clock.now(),
+      }),
+      this.#deps.cluster,
+    );
     const outcome = await createAlert(this.#deps.client, alert, log);
     p.alert = alert.metadata?.name as string;
     p.fire = undefined;
@@ -236,7 +242,10 @@ export class TrafficAlertWriter {
     if (decision.allowed) return true;
     this.#deps.suppressed?.(d.name, fire.rule.id);
     if (decision.episodeMs === undefined) return false;
-    const alert = buildRateLimitedAlert(d, limit.perMinute, decision.episodeMs, now);
+    const alert = withClusterLabel(
+      buildRateLimitedAlert(d, limit.perMinute, decision.episodeMs, now),
+      this.#deps.cluster,
+    );
     const log = this.#deps.log.child({ detection: d.name });
     try {
       if ((await createAlert(this.#deps.client, alert, log)) === 'created') {

@@ -392,6 +392,22 @@ export interface LabelSelector {
 }
 export interface DetectionException {
   /**
+   * A short name, used in status and conditions instead of the index.
+   */
+  name?: string;
+  /**
+   * Who is answerable for this exception (a person, team or ticket queue).
+   */
+  owner?: string;
+  /**
+   * Why this exception exists (shown with it in status messages).
+   */
+  reason?: string;
+  /**
+   * When the exception stops suppressing (RFC 3339). Once past, matching objects raise again and the ExceptionsExpired condition names it.
+   */
+  expires?: string;
+  /**
    * Why this exception exists.
    */
   description?: string;
@@ -464,6 +480,27 @@ export interface AuditDetectionStatus {
    */
   watermark?: string;
   counters?: DetectionCounters;
+  /**
+   * One entry per spec.exceptions entry, by index - what it suppressed, and whether it has expired.
+   *
+   * @maxItems 128
+   */
+  exceptions?: {
+    index: number;
+    name?: string;
+    owner?: string;
+    expires?: string;
+    /**
+     * New objects this exception suppressed (counted while it is the same entry).
+     */
+    matches: number;
+    lastMatched?: string;
+    expired: boolean;
+  }[];
+  /**
+   * The exceptions at a glance, for kubectl get -o wide: "3 (1 expired, 1 unused)".
+   */
+  exceptionSummary?: string;
 }
 export interface Condition {
   type: string;

@@ -1,4 +1,5 @@
 import YAML from 'yaml';
+import { LABELS } from '../../api/constants.js';
 import type { AlertStep, AuditAlert, AuditAlertStatus } from '../../api/generated/audit-alert.js';
 import { printable } from '../../subjects/read.js';
 import { alignColumns, humanDuration } from './table.js';
@@ -32,6 +33,7 @@ export function renderAlert(raw: AuditAlert, now: number): string {
 function overview(a: AuditAlert, now: number): string {
   const det = a.spec.detection;
   return fields([
+    ['Cluster', a.metadata.labels?.[LABELS.cluster]],
     ['Name', a.metadata.name],
     ['Summary', a.spec.summary],
     ['State', a.status?.state ?? 'Open'],

@@ -1,3 +1,4 @@
+import { LABELS } from '../../api/constants.js';
 import type { AuditAlert } from '../../api/generated/audit-alert.js';
 import type { ListFilters } from './args.js';
 import { terminalSafe } from './show.js';
@@ -21,11 +22,19 @@ function escapeValue(v: string): string {
 
 const HEADER = ['NAME', 'STATE', 'SEVERITY', 'DETECTION', 'KIND', 'NAMESPACE', 'SUBJECT', 'AGE'];
 
-/** Alerts as the columns of `kubectl get auditalerts`, aligned like kubectl's table printer. */
+/** The `--cluster-name` of the operator that raised the alert (its label), or undefined. */
+export const clusterOf = (a: AuditAlert): string | undefined => a.metadata?.labels?.[LABELS.cluster];
+
+/**
+ * Alerts as the columns of `kubectl get auditalerts`, aligned like kubectl's table printer; a
+ * CLUSTER column leads when any alert carries the cluster label (`--cluster-name`).
+ */
 export function alertTable(alerts: AuditAlert[], now: number): string {
+  const withCluster = alerts.some((a) => clusterOf(a) !== undefined);
   const rows = alerts
     .map((raw) => terminalSafe(raw))
     .map((a) => [
+      ...(withCluster ? [clusterOf(a) ?? ''] : []),
       a.metadata.name ?? '',
       a.status?.state ?? 'Open',
       a.spec.severity,
@@ -35,7 +44,7 @@ export function alertTable(alerts: AuditAlert[], now: number): string {
       a.spec.subject.name,
       age(a.metadata.creationTimestamp, now),
     ]);
-  return alignColumns([HEADER, ...rows]);
+  return alignColumns([[...(withCluster ? ['CLUSTER'] : []), ...HEADER], ...rows]);
 }
 
 /** Left-aligned columns separated by three spaces, trailing blanks trimmed. */

@@ -4,6 +4,7 @@ import {
   compileExceptions,
   type ExceptionSpec,
   exceptionErrors,
+  isExpired,
 } from '../../../src/detections/exceptions.js';
 
 const obj = (
@@ -116,6 +117,39 @@ describe('exceptions', () => {
     assert.deepEqual(exceptionErrors([argo, { description: 'all' }, { namespaces: [] }]), [
       'spec.exceptions[1]: names no field to match (it would suppress every object)',
       'spec.exceptions[2]: names no field to match (it would suppress every object)',
+    ]);
+  });
+});
+
+describe('exception expiry', () => {
+  const at = '2026-06-01T12:00:00Z';
+  const t = Date.parse(at);
+  const cases: { name: string; expires?: string; nowMs: number; want: number | undefined }[] = [
+    { name: 'no expires: suppresses for ever', nowMs: t + 1e12, want: 0 },
+    { name: 'one millisecond before expires: still suppresses', expires: at, nowMs: t - 1, want: 0 },
+    { name: 'at the expires instant: no longer suppresses', expires: at, nowMs: t, want: undefined },
+    { name: 'after expires: no longer suppresses', expires: at, nowMs: t + 60_000, want: undefined },
+    { name: 'an offset is honoured', expires: '2026-06-01T14:00:00+02:00', nowMs: t, want: undefined },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const e: ExceptionSpec = { namespaces: ['ns'], ...(c.expires ? { expires: c.expires } : {}) };
+      assert.equal(compileExceptions([e], { now: () => c.nowMs }).match(obj('a', 'ns', 'k')), c.want);
+      assert.equal(isExpired(e, c.nowMs), c.want === undefined);
+    });
+
+  it('reads the clock at match time, not at compile time', () => {
+    let now = t - 1000;
+    const ex = compileExceptions([{ namespaces: ['ns'], expires: at }, { names: ['a'] }], { now: () => now });
+    assert.equal(ex.match(obj('a', 'ns', 'k')), 0);
+    now = t;
+    assert.equal(ex.match(obj('a', 'ns', 'k')), 1, 'the next entry matches once the first expired');
+    assert.equal(ex.match(obj('b', 'ns', 'k')), undefined);
+  });
+
+  it('refuses an expires that is not a date-time', () => {
+    assert.deepEqual(exceptionErrors([{ namespaces: ['x'], expires: 'tomorrow' }]), [
+      'spec.exceptions[0].expires: "tomorrow" is not an RFC 3339 date-time',
     ]);
   });
 });

@@ -39,6 +39,7 @@ describe('traffic/ingestion', () => {
         listenAddress: ':8090',
         token: 's3cret',
         logFiles: ['/a.log', '/b.log'],
+        cluster: '',
         fromStart: false,
         pollMs: 250,
         maxBodyBytes: 4194304,

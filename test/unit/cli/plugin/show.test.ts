@@ -91,6 +91,15 @@ describe('kubectl-tripline show', () => {
     });
   }
 
+  it('names the cluster first when the alert carries the cluster label (--cluster-name)', () => {
+    const labelled = {
+      ...ALERT,
+      metadata: { ...ALERT.metadata, labels: { 'tripline.dev/cluster': 'prod-eu' } },
+    };
+    assert.match(renderAlert(labelled, 0), /^Cluster: +prod-eu\nName: /);
+    assert.ok(!text.includes('Cluster:'), 'no Cluster line without the label');
+  });
+
   it('leaves out what the alert does not have', () => {
     const bare = renderAlert(
       { ...ALERT, spec: { ...ALERT.spec, risks: [], actor: undefined }, status: undefined },

@@ -68,4 +68,34 @@ describe('kubectl-tripline list', () => {
       ].join('\n'),
     );
   });
+  it('leads with a CLUSTER column when an alert carries the cluster label (--cluster-name)', () => {
+    const now = Date.parse('2025-01-01T00:10:00Z');
+    const alert = (name: string, cluster?: string): AuditAlert => ({
+      apiVersion: 'tripline.dev/v1alpha1',
+      kind: 'AuditAlert',
+      metadata: {
+        name,
+        creationTimestamp: new Date('2025-01-01T00:00:00Z'),
+        ...(cluster ? { labels: { 'tripline.dev/cluster': cluster } } : {}),
+      },
+      spec: {
+        detection: { name: 'pod-exec' },
+        severity: 'High',
+        category: 'Workload',
+        event: 'Created',
+        summary: 's',
+        subject: { apiVersion: 'v1', kind: 'Pod', namespace: 'shop', name: 'web' },
+        detectedAt: '2025-01-01T00:00:00Z',
+      },
+    });
+    assert.equal(
+      alertTable([alert('pod-exec-1', 'prod-eu'), alert('pod-exec-2')], now),
+      [
+        'CLUSTER   NAME         STATE   SEVERITY   DETECTION   KIND   NAMESPACE   SUBJECT   AGE',
+        'prod-eu   pod-exec-1   Open    High       pod-exec    Pod    shop        web       10m',
+        '          pod-exec-2   Open    High       pod-exec    Pod    shop        web       10m',
+      ].join('\n'),
+    );
+    assert.ok(!alertTable([alert('pod-exec-2')], now).includes('CLUSTER'), 'no column without the label');
+  });
 });
