@@ -94,6 +94,7 @@ export function templateValues(d: CompiledDetection, e: ActionEvent, name: strin
     'action.command': e.command ?? '',
     'action.ports': (e.ports ?? []).join(','),
     'action.audiences': (e.audiences ?? []).join(','),
+    'action.userLabel': labelHash(e.user.username),
   };
   if (e.target.namespace) values.namespace = e.target.namespace;
   if (e.target.kind === 'ServiceAccount') values.serviceAccount = e.target.name;

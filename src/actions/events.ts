@@ -178,7 +178,7 @@ function secretRead(ev: Rec | undefined): ActionEvent | undefined {
   const stage = verb === 'watch' ? 'ResponseStarted' : 'ResponseComplete';
   if (ev?.stage !== stage) return undefined;
   const ref = rec(ev.objectRef);
-  if (!ref || ref.resource !== 'secrets' || (ref.apiGroup ?? '') !== '' || ref.subresource) return undefined;
+  if (ref?.resource !== 'secrets' || (ref.apiGroup ?? '') !== '' || ref.subresource) return undefined;
   const code = Number(rec(ev.responseStatus)?.code ?? 0);
   if (code >= 300) return undefined;
   const authenticated = identityOf(ev.user);

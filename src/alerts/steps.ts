@@ -40,6 +40,8 @@ export const TEMPLATE_VARIABLES = [
   'action.command',
   'action.ports',
   'action.audiences',
+  /** The value of the tripline.dev/action-user label of the user's action alerts. */
+  'action.userLabel',
 ] as const;
 
 /** One of {@link TEMPLATE_VARIABLES}. */
