@@ -317,6 +317,8 @@ describe('actions: exec, attach, port-forward, token requests and Secret reads',
 
   it('kubectl attach and port-forward are counted in the same episode', async () => {
     await asTenant(['attach', '-n', ns, 'web', '-c', 'app']);
+    // kubectl sends the ports inside the tunnel (SPDY stream headers), after admission: the review
+    // knows that a port-forward was opened, not to which port.
     await asTenant(['port-forward', '-n', ns, 'pod/web', '18080:8080']);
     const xs = await alertsWhen(
       'pod-exec',
@@ -327,7 +329,7 @@ describe('actions: exec, attach, port-forward, token requests and Secret reads',
     assert.equal(xs.length, 1);
     assert.equal(countOf(xs[0], 'Attach'), 1);
     assert.equal(countOf(xs[0], 'PortForward'), 1);
-    assert.ok(xs[0]?.status?.action?.commands?.includes('port-forward 8080'));
+    assert.equal(xs[0]?.status?.action?.count, 6);
   });
 
   it('the follower saw the reviews and wrote nothing', async () => {
