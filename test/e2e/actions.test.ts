@@ -393,4 +393,34 @@ describe('actions: exec, attach, port-forward, token requests and Secret reads',
     assert.deepEqual(alert?.spec.actor?.source, ['audit']);
     assert.ok(!JSON.stringify(alert).includes('aHVudGVyMg'), 'never the Secret data');
   });
+
+  it('after a failover the new leader adds to the open episode; the API server counts the calls the stopped replica missed', async () => {
+    const failOpen = async (): Promise<number> => {
+      const text = await kubectlOk(cp, ['get', '--raw', '/metrics']);
+      const line = text
+        .split('\n')
+        .filter(
+          (l) =>
+            l.startsWith('apiserver_admission_webhook_fail_open_count') &&
+            l.includes('name="actions.tripline.dev"'),
+        );
+      return line.reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+    };
+    const before = await failOpen();
+    await a?.stop();
+    await waitFor(async () => (await b?.metric('tripline_leader')) === 1, 60_000, 'replica-b leads');
+    await asTenant(['exec', '-n', ns, 'web', '--', 'hostname']);
+    const xs = await alertsWhen(
+      'pod-exec',
+      'web',
+      (x) => countOf(x[1], 'Exec') === 2,
+      'the open episode counted by replica-b',
+    );
+    assert.equal(xs.length, 2, 'no new alert: the open episode was found by its labels');
+    assert.deepEqual(xs[1]?.status?.action?.commands, ['whoami', 'hostname']);
+    assert.ok(
+      (await failOpen()) > before,
+      'the call to the stopped replica failed open and the API server counted it',
+    );
+  });
 });
