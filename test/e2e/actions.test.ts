@@ -354,6 +354,24 @@ describe('actions: exec, attach, port-forward, token requests and Secret reads',
     assert.deepEqual(xs[1]?.status?.action?.commands, ['whoami']);
   });
 
+  it('the CRD refuses a detection mixing action and object events', async () => {
+    const d = {
+      apiVersion: 'tripline.dev/v1alpha1',
+      kind: 'AuditDetection',
+      metadata: { name: `mixed-${suffix()}` },
+      spec: {
+        title: 'mixed',
+        severity: 'Low',
+        category: 'Other',
+        resources: [{ version: 'v1', resource: 'pods' }],
+        events: ['Created', 'Exec'],
+      },
+    };
+    const r = await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(d) });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /cannot be mixed with object or traffic events/);
+  });
+
   it('kubectl create token by tenant-dev raises token-request with the audience and expiry', async () => {
     await asTenant(['create', 'token', 'deployer', '-n', ns, '--audience', 'vault', '--duration', '10m']);
     const [alert] = await alertsWhen(
