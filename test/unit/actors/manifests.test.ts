@@ -259,6 +259,15 @@ describe('action manifests (issue 20)', () => {
     assert.deepEqual(actions.clientConfig, webhook.clientConfig);
   });
 
+  it('the actions webhook is not sent kubelet token requests (a Pod start never waits for it)', () => {
+    const conditions =
+      (actions as Webhook & { matchConditions?: Array<{ expression: string }> }).matchConditions ?? [];
+    assert.ok(
+      conditions.some((c) => c.expression.includes("g == 'system:nodes'")),
+      JSON.stringify(conditions),
+    );
+  });
+
   const cases: Array<{ operation: string; resource: string }> = [
     { operation: 'CONNECT', resource: 'pods/exec' },
     { operation: 'CONNECT', resource: 'pods/attach' },
