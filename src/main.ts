@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { createActions } from './actions/index.js';
 import { startAttribution } from './actors/index.js';
 import type { Enricher } from './alerts/enrich.js';
 import { LifecycleController } from './alerts/lifecycle.js';
@@ -65,7 +66,18 @@ export async function runOperator(
   const notifier = new Notifier(SINKS, { settings, client, clock: systemClock, log, metrics, detection });
   // Admission and audit webhook receivers (src/actors), on every replica: they listen before the
   // watches start, so requests made while the operator starts are attributed too.
-  const attribution = await startAttribution(settings, { client, clock: systemClock, log, metrics });
+  // Action detections (src/actions) are fed by those receivers; only the leader writes their alerts.
+  let leading = (): boolean => false;
+  const actions = createActions(settings, {
+    ...{ client, clock: systemClock, log, metrics, watch, backoff },
+    active: () => leading(),
+    onRaised: (alert) => notifier.raised(alert),
+  });
+  let actionsStarted = false;
+  const attribution = await startAttribution(settings, {
+    ...{ client, clock: systemClock, log, metrics },
+    onAction: () => (actionsStarted ? actions?.handle : undefined),
+  });
   const changedBy = attribution.changedBy;
   const lifecycle = new LifecycleController(
     { watch, backoff, concurrency: 4 },
@@ -151,6 +163,9 @@ export async function runOperator(
     },
   ];
   const leadership = startLeadership(settings, client, log, metrics, leaderWork);
+  leading = () => leadership.leading();
+  await actions?.start();
+  actionsStarted = true;
   // Access-log ingestion runs on every replica (windows stay warm); only the leader writes alerts.
   const traffic = createTrafficIngestion(settings, {
     client,
@@ -171,6 +186,7 @@ export async function runOperator(
     lost: leadership.lost,
     stop: async () => {
       await traffic?.stop();
+      await actions?.stop();
       await leadership.stop();
       await attribution.stop();
       await probe.close();

@@ -33,6 +33,15 @@ export const TEMPLATE_VARIABLES = [
   'traffic.sourceRanges',
   'traffic.sourcesPattern',
   'traffic.allowedRanges',
+  // Action alerts (src/actions/alert.ts): the request, who made it, and what it carried.
+  'action.event',
+  'action.user',
+  'action.container',
+  'action.command',
+  'action.ports',
+  'action.audiences',
+  /** The value of the tripline.dev/action-user label of the user's action alerts. */
+  'action.userLabel',
 ] as const;
 
 /** One of {@link TEMPLATE_VARIABLES}. */

@@ -35,7 +35,17 @@ export const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', 'Info'] as const
 export type Severity = (typeof SEVERITIES)[number];
 
 /** Events a detection can ask for. */
-export const EVENTS = ['Created', 'Updated', 'Deleted', 'TrafficAnomaly'] as const;
+export const EVENTS = [
+  'Created',
+  'Updated',
+  'Deleted',
+  'TrafficAnomaly',
+  'Exec',
+  'Attach',
+  'PortForward',
+  'TokenRequest',
+  'SecretRead',
+] as const;
 /** One of {@link EVENTS}. */
 export type DetectionEvent = (typeof EVENTS)[number];
 

@@ -1,3 +1,4 @@
+import { ACTION_EVENTS, isActionEvent } from '../actions/events.js';
 import { validateTemplates } from '../alerts/steps.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
@@ -19,7 +20,13 @@ import { compileSeverity, type Severity } from './severity.js';
 /** Raised from ingress access logs by src/traffic, not from watches (the CRD makes it the only event then). */
 export const TRAFFIC_EVENT = 'TrafficAnomaly';
 
-const SUPPORTED_EVENTS = new Set(['Created', 'Updated', 'Deleted', TRAFFIC_EVENT]);
+const SUPPORTED_EVENTS = new Set<string>(['Created', 'Updated', 'Deleted', TRAFFIC_EVENT, ...ACTION_EVENTS]);
+
+/**
+ * True for a detection of action events (src/actions): it starts no watch. The CRD keeps action
+ * events apart from object and traffic events.
+ */
+export const isActionDetection = (events: ReadonlySet<string>): boolean => [...events].some(isActionEvent);
 
 /** Labels of a namespace by name; undefined while the namespace is not (yet) known. */
 export type NamespaceLabels = (namespace: string) => Record<string, string> | undefined;
@@ -110,6 +117,7 @@ export function compileDetection(
   const reference = compileReference(match.referencedBy);
   errors.push(...reference.errors);
   errors.push(...validateTemplates([...(spec.investigation ?? []), ...(spec.resolution ?? [])]));
+  if (isActionDetection(events)) errors.push(...actionErrors(spec));
   if (errors.length > 0 || (condition && !condition.ok) || !severity.ok) return { ok: false, errors };
   const report = reportOnce(onCelError);
   const budget = budgetNotes(onBudget);
@@ -141,6 +149,23 @@ export function compileDetection(
       notes: (obj) => budget.notes(obj),
     },
   };
+}
+
+/** Fields an action detection cannot use: its events are requests, not objects with labels or owners. */
+function actionErrors(spec: AuditDetection['spec']): string[] {
+  const m = spec.match ?? {};
+  const unsupported: Array<[string, unknown]> = [
+    ['spec.match.objectSelector', m.objectSelector],
+    ['spec.match.namespaceSelector', m.namespaceSelector],
+    ['spec.match.referencedBy', m.referencedBy],
+    ['spec.match.skipControlled', m.skipControlled],
+    ['spec.changes', spec.changes],
+  ];
+  return unsupported
+    .filter(([, v]) => v !== undefined)
+    .map(
+      ([f]) => `${f} does not apply to action events (Exec, Attach, PortForward, TokenRequest, SecretRead)`,
+    );
 }
 
 /** Things in `spec.changes` that are valid but do nothing, for the detection's Ready message. */

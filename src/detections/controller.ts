@@ -12,7 +12,7 @@ import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { compileTraffic } from '../traffic/settings.js';
 import { BudgetOverruns } from './budget-status.js';
 import { loadCel } from './cel.js';
-import { type ActorLookup, TRAFFIC_EVENT } from './compile.js';
+import { type ActorLookup, isActionDetection, TRAFFIC_EVENT } from './compile.js';
 import { DetectionCompiler } from './compiler.js';
 import { SuppressionCounter } from './counters.js';
 import type { FeedDeps, ResourceFeed } from './feed.js';
@@ -242,8 +242,10 @@ export class DetectionController {
     }
     const since = activeSince(d, this.#deps.clock);
     const sinceMs = newSince(since, d.status?.watermark, this.#opts.watermarkOverlapMs);
-    // A traffic detection reads access logs (src/traffic), not watches: no feed to subscribe.
-    if (compiled.detection.events.has(TRAFFIC_EVENT)) this.#feeds.unsubscribe(name);
+    // Traffic detections read access logs (src/traffic), action detections the webhooks
+    // (src/actions): neither watches, so no feed to subscribe.
+    if (compiled.detection.events.has(TRAFFIC_EVENT) || isActionDetection(compiled.detection.events))
+      this.#feeds.unsubscribe(name);
     else
       this.#feeds.subscribe(compiled.detection, infos, sinceMs, {
         namespaceLabels: this.#namespaces.labelsFor(compiled.detection),

@@ -32,6 +32,8 @@ export interface Metrics {
   actorRecords: Counter<'source' | 'outcome'>;
   actorRejected: Counter<'endpoint' | 'reason'>;
   actorCompletions: Counter<'outcome'>;
+  actionEvents: Counter<'event' | 'outcome'>;
+  actionAlerts: Counter<'detection' | 'event' | 'outcome'>;
 }
 
 /** Creates the registry and the metrics (with Node process metrics). */
@@ -201,6 +203,18 @@ export function createMetrics(): Metrics {
       name: 'tripline_actor_requests_rejected_total',
       help: 'Requests to the attribution webhooks refused, by endpoint and reason: unauthenticated, too-large, bad-request, not-found.',
       labelNames: ['endpoint', 'reason'],
+      registers: r,
+    }),
+    actionEvents: new Counter({
+      name: 'tripline_action_events_total',
+      help: 'Action requests (Exec, Attach, PortForward, TokenRequest, SecretRead) the webhooks delivered, by outcome: queued, unmatched, duplicate, follower, overflow, or why ignored. Requests made while no replica was reachable never arrive and are not counted.',
+      labelNames: ['event', 'outcome'],
+      registers: r,
+    }),
+    actionAlerts: new Counter({
+      name: 'tripline_action_alerts_total',
+      help: 'Action episodes by outcome: raised (a new AuditAlert), updated (counts added to an open one), failed (a write given up; the requests of that write are lost).',
+      labelNames: ['detection', 'event', 'outcome'],
       registers: r,
     }),
     actorCompletions: new Counter({

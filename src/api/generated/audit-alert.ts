@@ -19,7 +19,16 @@ export interface AuditAlertSpec {
   detection: AlertDetectionRef;
   severity: 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
   category: 'Exposure' | 'Workload' | 'RBAC' | 'Tenancy' | 'Traffic' | 'Other';
-  event: 'Created' | 'Updated' | 'Deleted' | 'TrafficAnomaly';
+  event:
+    | 'Created'
+    | 'Updated'
+    | 'Deleted'
+    | 'TrafficAnomaly'
+    | 'Exec'
+    | 'Attach'
+    | 'PortForward'
+    | 'TokenRequest'
+    | 'SecretRead';
   /**
    * One line a human understands.
    */
@@ -182,6 +191,45 @@ export interface AuditAlertStatus {
    * When the operator observed the alert become Resolved (operator clock; cleared on reopen). Retention counts the TTL from here, never from a time people can write.
    */
   resolvedAt?: string;
+  /**
+   * Live aggregates of an action alert (events Exec, Attach, PortForward, TokenRequest, SecretRead), kept by the operator while the episode is open: one alert per (detection, user, target) until it is resolved or goes quiet. spec.evidence holds the request that opened the episode.
+   */
+  action?: {
+    /**
+     * Requests in this episode, the first included.
+     */
+    count?: number;
+    /**
+     * Requests by event.
+     *
+     * @maxItems 8
+     */
+    counts?: {
+      event: string;
+      count: number;
+    }[];
+    firstSeen?: string;
+    lastSeen?: string;
+    updatedAt?: string;
+    /**
+     * The distinct commands run (exec) or ports forwarded, first seen first; at most 20.
+     *
+     * @maxItems 20
+     */
+    commands?: string[];
+    /**
+     * @maxItems 20
+     */
+    containers?: string[];
+    /**
+     * @maxItems 16
+     */
+    sourceIPs?: string[];
+    /**
+     * More distinct commands, containers or addresses were seen than are kept.
+     */
+    truncated?: boolean;
+  };
   /**
    * Live aggregates of a traffic alert (event TrafficAnomaly), kept by the operator while the alert is not Resolved. spec.evidence holds the window that raised the alert; this holds what came after: counts while the condition held, the busiest sources, status codes and the latest window.
    */

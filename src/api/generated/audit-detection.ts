@@ -32,12 +32,22 @@ export interface AuditDetectionSpec {
    */
   resources: DetectionResource[];
   /**
-   * Which changes raise an alert. TrafficAnomaly (alone) makes this a traffic detection: it reads ingress access logs instead of watching objects, with the thresholds in spec.traffic.
+   * Which changes raise an alert. TrafficAnomaly (alone) makes this a traffic detection: it reads ingress access logs instead of watching objects, with the thresholds in spec.traffic. Exec, Attach, PortForward and TokenRequest (from the admission webhook) and SecretRead (from the audit receiver) make it an action detection: it watches nothing and raises one alert per (user, target) episode; spec.resources is then informative only.
    *
    * @minItems 1
-   * @maxItems 4
+   * @maxItems 5
    */
-  events?: ('Created' | 'Updated' | 'Deleted' | 'TrafficAnomaly')[];
+  events?: (
+    | 'Created'
+    | 'Updated'
+    | 'Deleted'
+    | 'TrafficAnomaly'
+    | 'Exec'
+    | 'Attach'
+    | 'PortForward'
+    | 'TokenRequest'
+    | 'SecretRead'
+  )[];
   /**
    * For Updated events: which parts of an object count as a change. Without it, everything but status and server-written metadata counts (resourceVersion, generation, managedFields, timestamps, finalizers, the kubectl last-applied annotation).
    */

@@ -27,8 +27,8 @@ describe('admission and audit handlers', () => {
     return {
       store,
       counted,
-      admission: admissionHandler(store, new ManualClock(), count),
-      audit: auditHandler(store, count),
+      admission: admissionHandler(store, new ManualClock(), count, () => undefined),
+      audit: auditHandler(store, count, () => undefined),
     };
   };
 

@@ -64,6 +64,8 @@ const EVENT_OPERATION: Record<string, string> = { Created: 'CREATE', Updated: 'U
 function watched(): Array<{ group: string; resource: string; operations: string[] }> {
   const out = [];
   for (const d of defaultDetections().values()) {
+    // Action detections watch nothing: the actions webhook and the audit reads feed them.
+    if ((d.spec.events ?? []).some((e) => !(e in EVENT_OPERATION) && e !== 'TrafficAnomaly')) continue;
     const operations = (d.spec.events ?? []).flatMap((e) => EVENT_OPERATION[e] ?? []);
     for (const r of d.spec.resources ?? [])
       out.push({ group: r.group ?? '', resource: r.resource, operations });
@@ -243,5 +245,56 @@ describe('attribution manifests', () => {
     );
     assert.equal(kc?.users[0]?.name, `${service?.metadata.name}.${service?.metadata.namespace}.svc`);
     assert.ok(kc?.users[0]?.user['client-certificate-data'] && kc.users[0].user['client-key-data']);
+  });
+});
+
+describe('action manifests (issue 20)', () => {
+  const actions = vwc?.webhooks.find((w) => w.name === 'actions.tripline.dev') as Webhook;
+
+  it('the actions webhook observes only and reaches the same leader-only Service', () => {
+    assert.ok(actions, 'no actions.tripline.dev webhook');
+    assert.equal(actions.failurePolicy, 'Ignore');
+    assert.equal(actions.sideEffects, 'None');
+    assert.ok(actions.timeoutSeconds >= 1 && actions.timeoutSeconds <= 3);
+    assert.deepEqual(actions.clientConfig, webhook.clientConfig);
+  });
+
+  it('the actions webhook is not sent kubelet token requests (a Pod start never waits for it)', () => {
+    const conditions =
+      (actions as Webhook & { matchConditions?: Array<{ expression: string }> }).matchConditions ?? [];
+    assert.ok(
+      conditions.some((c) => c.expression.includes("g == 'system:nodes'")),
+      JSON.stringify(conditions),
+    );
+  });
+
+  const cases: Array<{ operation: string; resource: string }> = [
+    { operation: 'CONNECT', resource: 'pods/exec' },
+    { operation: 'CONNECT', resource: 'pods/attach' },
+    { operation: 'CONNECT', resource: 'pods/portforward' },
+    { operation: 'CREATE', resource: 'serviceaccounts/token' },
+  ];
+  for (const c of cases)
+    it(`sees ${c.operation} on ${c.resource}`, () => {
+      assert.ok(
+        actions.rules.some(
+          (r) =>
+            r.apiGroups.includes('') &&
+            r.resources.includes(c.resource) &&
+            r.operations.includes(c.operation),
+        ),
+      );
+    });
+
+  it('the audit policy logs Secret reads at Metadata, after leaving out the control plane, and no bodies anywhere', () => {
+    const rules = policy?.rules ?? [];
+    const readsSecrets = (r: AuditRule) =>
+      (r.verbs ?? []).includes('get') && (r.resources ?? []).some((g) => g.resources.includes('secrets'));
+    const reads = rules.filter(readsSecrets);
+    assert.equal(reads.at(-1)?.level, 'Metadata');
+    assert.deepEqual(reads.at(-1)?.verbs?.sort(), ['get', 'list', 'watch']);
+    const none = reads.filter((r) => r.level === 'None');
+    assert.ok(none.some((r) => r.userGroups?.includes('system:nodes')));
+    for (const r of rules) assert.ok(['None', 'Metadata'].includes(r.level), JSON.stringify(r));
   });
 });

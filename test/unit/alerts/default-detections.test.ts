@@ -8,7 +8,7 @@ describe('default detections (manifests/detections)', () => {
   const detections = defaultDetections();
   const validate = crdValidator('tripline.dev_auditdetections.yaml');
 
-  it('ships the eight default detections', () => {
+  it('ships the ten default detections', () => {
     assert.deepEqual([...detections.keys()].sort(), [
       'binding-created',
       'clusterrole-created',
@@ -16,7 +16,9 @@ describe('default detections (manifests/detections)', () => {
       'ingress-created',
       'ingress-traffic-anomaly',
       'namespace-created',
+      'pod-exec',
       'role-created',
+      'token-request',
       'workload-created',
     ]);
   });
@@ -27,6 +29,11 @@ describe('default detections (manifests/detections)', () => {
     ['-changed', 'Updated'],
     ['-anomaly', 'TrafficAnomaly'],
   ];
+  /** Action detections name the requests they take. */
+  const EVENTS_BY_NAME: Readonly<Record<string, string[]>> = {
+    'pod-exec': ['Exec', 'Attach', 'PortForward'],
+    'token-request': ['TokenRequest'],
+  };
 
   for (const [name, detection] of detections) {
     describe(name, () => {
@@ -51,7 +58,7 @@ describe('default detections (manifests/detections)', () => {
       it('has a description, watches the event its name says and allows no remediation by default', () => {
         assert.ok((detection.spec.description ?? '').length > 100);
         const event = EVENT_BY_SUFFIX.find(([suffix]) => name.endsWith(suffix))?.[1];
-        assert.deepEqual(detection.spec.events, [event]);
+        assert.deepEqual(detection.spec.events, EVENTS_BY_NAME[name] ?? [event]);
         assert.deepEqual(detection.spec.remediation?.allowedActions ?? [], []);
       });
     });
@@ -77,8 +84,9 @@ describe('opt-in detections (manifests/detections-optional)', () => {
   const detections = defaultDetections('manifests/detections-optional');
   const validate = crdValidator('tripline.dev_auditdetections.yaml');
 
-  it('ships ingress-tls-secret-changed, gated on Ingress references', () => {
-    assert.deepEqual([...detections.keys()], ['ingress-tls-secret-changed']);
+  it('ships ingress-tls-secret-changed, gated on Ingress references, and secret-read', () => {
+    assert.deepEqual([...detections.keys()], ['ingress-tls-secret-changed', 'secret-read']);
+    assert.deepEqual(detections.get('secret-read')?.spec.events, ['SecretRead']);
     const d = detections.get('ingress-tls-secret-changed');
     assert.deepEqual(d?.spec.resources, [{ group: '', version: 'v1', resource: 'secrets' }]);
     assert.deepEqual(d?.spec.events, ['Created', 'Updated', 'Deleted']);
@@ -88,7 +96,8 @@ describe('opt-in detections (manifests/detections-optional)', () => {
   for (const [name, detection] of detections) {
     it(`${name} is valid, compiles and uses only known template variables`, () => {
       assert.ok(validate(detection), errorsOf(validate));
-      const compiled = compileDetection(detection);
+      // With request attribution on (the actor lookup), as secret-read needs the audit receiver.
+      const compiled = compileDetection(detection, undefined, () => undefined);
       assert.ok(compiled.ok, compiled.ok ? '' : compiled.errors.join('; '));
       assert.deepEqual(compiled.detection.warnings, []);
       const steps = [...(detection.spec.investigation ?? []), ...(detection.spec.resolution ?? [])];

@@ -1,0 +1,78 @@
+/**
+ * Action detections (issue 20, ADR 0015): requests that leave no object — exec, attach,
+ * port-forward, token requests, Secret reads — seen by the admission webhook and the audit
+ * receiver of src/actors, matched against the action detections, and written as episodes by the
+ * leader. Wired here; the parts are events.ts (parsing), detections.ts (matching), episode.ts
+ * (aggregation) and writer.ts (alerts).
+ */
+import type { AuditAlert } from '../api/generated/audit-alert.js';
+import type { Settings } from '../config/schema.js';
+import { loadCel } from '../detections/cel.js';
+import type { KubeClient } from '../kube/client.js';
+import type { ResilientWatchOptions } from '../kube/list-watch.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Backoff } from '../runtime/backoff.js';
+import type { Clock } from '../runtime/clock.js';
+import { ActionDetections } from './detections.js';
+import type { ActionEvent } from './events.js';
+import { ActionAlertWriter } from './writer.js';
+
+/** What the operator wires in. */
+export interface ActionDeps {
+  client: KubeClient;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind' | 'events'>;
+  backoff: Backoff;
+  active(): boolean;
+  onRaised(alert: AuditAlert): void;
+}
+
+/** The running action detections. */
+export interface Actions {
+  /** Takes one request from a webhook; never throws or waits. */
+  handle(e: ActionEvent): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** An episode that saw no request for an hour is over: the next request opens a new alert. */
+export const ACTION_QUIET_MS = 60 * 60_000;
+
+/** The action detections, or undefined when neither webhook listens (nothing could feed them). */
+export function createActions(settings: Settings, deps: ActionDeps): Actions | undefined {
+  if (settings.admissionBindAddress === 'off' && settings.auditBindAddress === 'off') return undefined;
+  const log = deps.log.child({ component: 'actions' });
+  const detections = new ActionDetections(deps.client, deps.watch, log);
+  const m = deps.metrics;
+  const writer = new ActionAlertWriter(
+    {
+      client: deps.client,
+      clock: deps.clock,
+      log,
+      backoff: deps.backoff,
+      matching: (e) => detections.matching(e),
+      active: deps.active,
+      outcome: (detection, event, outcome) => m.actionAlerts.inc({ detection, event, outcome }),
+      onRaised: deps.onRaised,
+    },
+    {
+      quietMs: ACTION_QUIET_MS,
+      maxPending: Math.max(100, settings.attributionCacheSize),
+      maxSeen: Math.max(1000, settings.attributionCacheSize),
+    },
+  );
+  return {
+    handle: (e) => m.actionEvents.inc({ event: e.type, outcome: writer.handle(e) }),
+    start: async () => {
+      await loadCel();
+      detections.start();
+    },
+    stop: async () => {
+      await detections.stop();
+      await writer.stop();
+    },
+  };
+}
