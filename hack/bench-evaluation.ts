@@ -1,5 +1,5 @@
 /**
- * Measures the attacks of ADR 0010 against CEL and globs: each evaluation under the default
+ * Measures the attacks of ADR 0014 against CEL and globs: each evaluation under the default
  * budget, under units only, and (with `--unbudgeted`) the library as shipped with no budget, which
  * takes minutes. Run after a build: `node dist/hack/bench-evaluation.js [--unbudgeted]`.
  */

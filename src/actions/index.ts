@@ -1,5 +1,5 @@
 /**
- * Action detections (issue 20, ADR 0015): requests that leave no object — exec, attach,
+ * Action detections (issue 20, ADR 0017): requests that leave no object — exec, attach,
  * port-forward, token requests, Secret reads — seen by the admission webhook and the audit
  * receiver of src/actors, matched against the action detections, and written as episodes by the
  * leader. Wired here; the parts are events.ts (parsing), detections.ts (matching), episode.ts

@@ -32,7 +32,7 @@ export interface BuildAlertInput {
   changes?: FieldChange[];
   /** For updates without `changes`: why the previous version is unknown (becomes a note). */
   changesUnknown?: string;
-  /** What the detection could not fully evaluate for this subject (ADR 0010), as notes. */
+  /** What the detection could not fully evaluate for this subject (ADR 0014), as notes. */
   evaluationNotes?: readonly string[];
 }
 

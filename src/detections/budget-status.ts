@@ -3,7 +3,7 @@ import type { KubeObject } from '../api/kube-object.js';
 import type { BudgetListener } from './compiler.js';
 import type { Condition } from './status.js';
 
-/** Condition type set on a detection while CEL evaluations of it run out of budget (ADR 0010). */
+/** Condition type set on a detection while CEL evaluations of it run out of budget (ADR 0014). */
 export const BUDGET_CONDITION = 'EvaluationBudgetExceeded';
 
 /**

@@ -3,7 +3,7 @@ import type { CelEnv, CelFunc } from '@bufbuild/cel';
 type CelLib = typeof import('@bufbuild/cel');
 
 /**
- * What one evaluation of one CEL expression may spend (ADR 0010). `cost` is counted in units of
+ * What one evaluation of one CEL expression may spend (ADR 0014). `cost` is counted in units of
  * about one character or element touched by a function call or one iteration of a macro (`all`,
  * `exists`, `map`, `filter`); `deadlineMs` is a wall-clock backstop for work the units misjudge.
  */
@@ -13,7 +13,7 @@ export interface CelBudget {
 }
 
 /**
- * The default budget. Measured on the CI machine (ADR 0010): a million units of the costliest
+ * The default budget. Measured on the CI machine (ADR 0014): a million units of the costliest
  * calls (string `replace`, `matches`, concatenation) take 5–15 ms, so the budget ends an
  * evaluation well before the ~50 ms per object the event loop can spare.
  */
@@ -22,7 +22,7 @@ export const DEFAULT_CEL_BUDGET: CelBudget = { cost: 1_000_000, deadlineMs: 20 }
 /**
  * Units of a function call and of one macro iteration beyond the characters and elements they
  * touch: what the evaluator spends around them (activations, dispatch), measured as ~50 times one
- * character's worth (ADR 0010).
+ * character's worth (ADR 0014).
  */
 const CALL_UNITS = 50;
 const ITERATION_UNITS = 50;

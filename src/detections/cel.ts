@@ -23,7 +23,7 @@ export async function loadCel(): Promise<void> {
   if (lib) return;
   const [cel, ext] = await Promise.all([import('@bufbuild/cel'), import('@bufbuild/cel/ext')]);
   // One environment for every expression: the standard library plus the strings extension (as
-  // Kubernetes), with `replace` in linear time, and every call metered (ADR 0010).
+  // Kubernetes), with `replace` in linear time, and every call metered (ADR 0014).
   env = meteredEnv(cel.celEnv({ funcs: [...ext.strings, ...linearReplace(cel)] }), cel);
   lib = cel;
 }
@@ -33,7 +33,7 @@ export const CEL_VARIABLES = ['object', 'oldObject'] as const;
 
 /**
  * The outcome of evaluating a condition for one object. `overBudget` marks an evaluation stopped
- * by its budget (ADR 0010): the expression's value is unknown, not false.
+ * by its budget (ADR 0014): the expression's value is unknown, not false.
  */
 export type CelOutcome = { ok: true; value: boolean } | { ok: false; error: string; overBudget?: true };
 
@@ -57,7 +57,7 @@ const REMEMBERED_OUTCOMES = 1024;
 /**
  * Parses and plans a CEL expression once. Syntax errors, references to variables other than
  * `object`/`oldObject` and unknown functions are compile errors, reported with the parser's message.
- * Each evaluation runs within `budget` (ADR 0010).
+ * Each evaluation runs within `budget` (ADR 0014).
  */
 export function compileCel(source: string, budget: CelBudget = DEFAULT_CEL_BUDGET): CelCompileResult {
   if (!lib || !env) throw new Error('compileCel called before loadCel');

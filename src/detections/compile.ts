@@ -75,7 +75,7 @@ export interface CompiledDetection {
 export type CelErrorHandler = (where: string, message: string, obj: KubeObject) => void;
 
 /**
- * Called each time a CEL evaluation is stopped by its budget (ADR 0010); `where` names the field.
+ * Called each time a CEL evaluation is stopped by its budget (ADR 0014); `where` names the field.
  * The detection then fails open: the condition counts as matched and the alert carries a note.
  */
 export type CelBudgetHandler = (where: string, message: string, obj: KubeObject) => void;

@@ -3,7 +3,7 @@ import type { KubeObject } from '../api/kube-object.js';
 import type { Logger } from '../observability/logger.js';
 import { type ActorLookup, type CompileResult, compileDetection } from './compile.js';
 
-/** Told each time a CEL evaluation of a detection's generation runs out of budget (ADR 0010). */
+/** Told each time a CEL evaluation of a detection's generation runs out of budget (ADR 0014). */
 export type BudgetListener = (
   name: string,
   generation: number,

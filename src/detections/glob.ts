@@ -11,7 +11,7 @@ export interface Glob {
  * Globs used to become regular expressions (`*` → `.*`), and V8's backtracking engine takes
  * exponential time on patterns like `*-*-*-*-*-x` against a long name of dashes (seconds for a
  * 253-character name, on the event loop). Names and namespaces are tenant-written, so matching
- * must not depend on how they are spelled (ADR 0010).
+ * must not depend on how they are spelled (ADR 0014).
  */
 export function compileGlob(glob: string): Glob {
   // Consecutive stars match what one star does; collapsing them keeps the loop below simple.

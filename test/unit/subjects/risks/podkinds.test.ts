@@ -109,6 +109,7 @@ const SPECS: { name: string; spec: Obj; want: string[] }[] = [
       'workload.privileged',
       'workload.hostpath-runtime-socket',
       'workload.privilege-escalation-allowed',
+      'workload.privilege-escalation-explicit',
     ],
   },
   {
