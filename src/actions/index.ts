@@ -57,6 +57,7 @@ export function createActions(settings: Settings, deps: ActionDeps): Actions | u
       active: deps.active,
       outcome: (detection, event, outcome) => m.actionAlerts.inc({ detection, event, outcome }),
       onRaised: deps.onRaised,
+      cluster: settings.clusterName,
     },
     {
       quietMs: ACTION_QUIET_MS,

@@ -1,3 +1,4 @@
+import { withClusterLabel } from '../alerts/build.js';
 import { createAlert } from '../alerts/writer.js';
 import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
@@ -42,6 +43,8 @@ export interface ActionWriterDeps {
   outcome?(detection: string, event: string, outcome: 'raised' | 'updated' | 'failed'): void;
   /** A new alert was created (notification sinks). */
   onRaised?(alert: AuditAlert): void;
+  /** `--cluster-name`, as the `tripline.dev/cluster` label of every alert (empty: none). */
+  cluster?: string;
 }
 
 /** Bounds of the writer. */
@@ -181,15 +184,18 @@ export class ActionAlertWriter {
       let raised = false;
       if ('open' in choice) name = choice.open;
       else {
-        const alert = buildActionAlert({
-          detection: p.detection,
-          key: p.key,
-          episode: choice.next,
-          event: first,
-          severity: p.detection.severity(p.object),
-          notes: p.detection.notes(p.object),
-          detectedAt: this.#deps.clock.now(),
-        });
+        const alert = withClusterLabel(
+          buildActionAlert({
+            detection: p.detection,
+            key: p.key,
+            episode: choice.next,
+            event: first,
+            severity: p.detection.severity(p.object),
+            notes: p.detection.notes(p.object),
+            detectedAt: this.#deps.clock.now(),
+          }),
+          this.#deps.cluster,
+        );
         name = alert.metadata?.name as string;
         const log = this.#deps.log.child({ detection: p.detection.name });
         if ((await createAlert(this.#deps.client, alert, log)) === 'created') {

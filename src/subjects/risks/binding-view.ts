@@ -51,6 +51,7 @@ const ESCALATING_IDS = new Set([
   'clusterrole.impersonate',
   'clusterrole.secrets-read',
   'clusterrole.pods-exec-attach',
+  'clusterrole.pods-ephemeral-containers',
   'clusterrole.nodes-proxy',
   'clusterrole.serviceaccount-token-create',
 ]);

@@ -97,7 +97,10 @@ export const RULES: readonly RuleInfo[] = [
   ...describeRules('Ingress', INGRESS_RULES),
   ...describeRules('Namespace', NAMESPACE_RULES),
   ...describeRules('ClusterRoleBinding, RoleBinding', BINDING_RULES),
-  ...describeRules('Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob', WORKLOAD_PATH_RULES),
+  ...describeRules(
+    'Pod, Deployment, ReplicaSet, ReplicationController, StatefulSet, DaemonSet, Job, CronJob, any kind with a pod template',
+    WORKLOAD_PATH_RULES,
+  ),
   ...describeRules('ConfigMap', CONFIGMAP_RULES),
 ];
 
