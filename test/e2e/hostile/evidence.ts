@@ -365,7 +365,7 @@ export function evidenceAttacks(): void {
         lastTransitionTime: '2020-01-01T00:00:00Z',
       };
       const owned =
-        /conditions, observedGeneration, resolvedAt and traffic of AuditAlert .* are written only by the Tripline operator/;
+        /conditions, observedGeneration, resolvedAt, traffic and action of AuditAlert .* are written only by the Tripline operator/;
       const cases: [string, object, RegExp][] = [
         ['a history deletion', { history: null }, /append-only: entries cannot be removed/],
         [
