@@ -1,10 +1,11 @@
 import { printable } from '../../subjects/read.js';
 import { ANALYZE_USAGE, type Output, parseAnalyzeArgs, UsageError } from './args.js';
-import { parseSource } from './documents.js';
+import { parseDocument } from './documents.js';
 import { renderJson } from './json.js';
-import { anyAtLeast, buildReport, type Report } from './report.js';
+import { anyAtLeast, type Report, ReportBuilder } from './report.js';
 import { renderSarif } from './sarif.js';
-import { InputError, readSources } from './sources.js';
+import { InputError, listSources, type Source, type StdinChunks } from './sources.js';
+import { splitStream } from './split.js';
 import { renderTable } from './table.js';
 
 export { ANALYZE_USAGE } from './args.js';
@@ -13,8 +14,8 @@ export { ANALYZE_USAGE } from './args.js';
 export interface AnalyzeIo {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** All of stdin, for `-f -`. */
-  readStdin(): Promise<string>;
+  /** Standard input as chunks, for `-f -` (read as it comes, never held whole). */
+  readStdin: StdinChunks;
   /** Directory relative paths are resolved against and shown relative to. */
   cwd: string;
   /** The tool version written into JSON and SARIF. */
@@ -29,11 +30,18 @@ const RENDER: Record<Output, (report: Report, version: string) => string> = {
 
 const PREFIX = 'tripline analyze';
 
-/** All of the process's stdin as UTF-8. */
-export async function readProcessStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** The process's stdin, chunk by chunk. */
+export const readProcessStdin: StdinChunks = () => process.stdin;
+
+/**
+ * Reads every source document by document and analyses each as it is read: memory holds one
+ * document, the findings and compact indexes, never the whole input.
+ */
+async function analyseSources(sources: Source[]): Promise<Report> {
+  const builder = new ReportBuilder();
+  for (const source of sources)
+    for await (const raw of splitStream(source.chunks())) parseDocument(source.name, raw, builder);
+  return builder.finish();
 }
 
 /**
@@ -54,20 +62,14 @@ export async function runAnalyze(argv: string[], io: AnalyzeIo): Promise<number>
     io.stdout(ANALYZE_USAGE);
     return 0;
   }
-  let sources: Awaited<ReturnType<typeof readSources>>;
+  let report: Report;
   try {
-    sources = await readSources(args.files, io.cwd, io.readStdin);
+    report = await analyseSources(await listSources(args.files, io.cwd, io.readStdin));
   } catch (err: unknown) {
     if (!(err instanceof InputError)) throw err;
     io.stderr(`${PREFIX}: ${err.message}\n`);
     return 2;
   }
-  const parsed = sources.map(parseSource);
-  const report = buildReport(
-    parsed.flatMap((p) => p.objects),
-    parsed.flatMap((p) => p.errors),
-    parsed.flatMap((p) => p.notObjects),
-  );
   io.stdout(RENDER[args.output](report, io.version));
   // An empty input passes every threshold: say so, since it usually means a wrong path or a failed build.
   if (report.objects === 0 && report.errors.length === 0)
