@@ -1,14 +1,14 @@
 import { printable } from '../../subjects/read.js';
+import { analyseSources } from './analyse.js';
 import { ANALYZE_USAGE, type Output, parseAnalyzeArgs, UsageError } from './args.js';
-import { parseDocument } from './documents.js';
 import { renderJson } from './json.js';
-import { anyAtLeast, type Report, ReportBuilder } from './report.js';
+import { anyAtLeast, type Report } from './report.js';
 import { renderSarif } from './sarif.js';
-import { InputError, listSources, type Source, type StdinChunks } from './sources.js';
-import { splitStream } from './split.js';
+import { InputError, listSources, type StdinChunks } from './sources.js';
 import { renderTable } from './table.js';
 
 export { ANALYZE_USAGE } from './args.js';
+export { garbageCollector } from './memory.js';
 
 /** What `tripline analyze` talks to; the real process in the CLI, buffers in tests. */
 export interface AnalyzeIo {
@@ -20,6 +20,8 @@ export interface AnalyzeIo {
   cwd: string;
   /** The tool version written into JSON and SARIF. */
   version: string;
+  /** Runs a full garbage collection of the process (the CLI; in-process tests leave it out). */
+  collectGarbage?: () => void;
 }
 
 const RENDER: Record<Output, (report: Report, version: string) => string> = {
@@ -32,17 +34,6 @@ const PREFIX = 'tripline analyze';
 
 /** The process's stdin, chunk by chunk. */
 export const readProcessStdin: StdinChunks = () => process.stdin;
-
-/**
- * Reads every source document by document and analyses each as it is read: memory holds one
- * document, the findings and compact indexes, never the whole input.
- */
-async function analyseSources(sources: Source[]): Promise<Report> {
-  const builder = new ReportBuilder();
-  for (const source of sources)
-    for await (const raw of splitStream(source.chunks())) parseDocument(source.name, raw, builder);
-  return builder.finish();
-}
 
 /**
  * `tripline analyze`: reads manifests, runs the operator's risk analysis on every object, prints
@@ -64,7 +55,7 @@ export async function runAnalyze(argv: string[], io: AnalyzeIo): Promise<number>
   }
   let report: Report;
   try {
-    report = await analyseSources(await listSources(args.files, io.cwd, io.readStdin));
+    report = await analyseSources(await listSources(args.files, io.cwd, io.readStdin), io.collectGarbage);
   } catch (err: unknown) {
     if (!(err instanceof InputError)) throw err;
     io.stderr(`${PREFIX}: ${err.message}\n`);

@@ -126,6 +126,25 @@ const RBAC_GROUP = 'rbac.authorization.k8s.io';
  */
 const detach = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
+/** Distinct strings a report shares between findings at most (ids, severities, references, messages). */
+const MAX_INTERNED = 65_536;
+
+/**
+ * One copy of each string the findings repeat (the same rule on the same template says the same
+ * thing thousands of times), detached from its document; bounded, then strings are only detached.
+ */
+class Interner {
+  private readonly seen = new Map<string, string>();
+
+  get(s: string): string {
+    const found = this.seen.get(s);
+    if (found !== undefined) return found;
+    const copy = detach(s);
+    if (this.seen.size < MAX_INTERNED) this.seen.set(copy, copy);
+    return copy;
+  }
+}
+
 /** A binding as its rules read it (name, namespace, writer, roleRef, subjects): nothing else is kept. */
 function compactBinding(obj: Json): Json {
   const meta = asRecord(obj.metadata);
@@ -183,6 +202,7 @@ export class ReportBuilder {
   private readonly roles = new RoleIndex();
   private readonly bindings: Deferred[] = [];
   private readonly ingresses: Deferred[] = [];
+  private readonly strings = new Interner();
   private readonly report: Report = {
     objects: 0,
     analysed: 0,
@@ -195,8 +215,14 @@ export class ReportBuilder {
 
   /** Analyses one object now, or keeps its compact form to judge at the end. */
   object({ obj, location }: InputObject): void {
-    const object = detach(refOf(obj));
-    const loc = detach(location);
+    const ref = refOf(obj);
+    const object: ObjectRef = {
+      apiVersion: this.strings.get(ref.apiVersion),
+      kind: this.strings.get(ref.kind),
+      ...(ref.namespace === undefined ? {} : { namespace: this.strings.get(ref.namespace) }),
+      name: detach(ref.name),
+    };
+    const loc: Location = { ...location, file: this.strings.get(location.file) };
     this.report.objects++;
     const removed = removedApi(object.apiVersion, object.kind);
     if (removed) this.report.warnings.push({ object, location: loc, message: removed });
@@ -255,7 +281,15 @@ export class ReportBuilder {
   }
 
   private keep(object: ObjectRef, location: Location, risks: AlertRisk[]): void {
-    for (const risk of risks) this.report.findings.push({ object, location, risk: detach(risk) });
+    for (const r of risks) {
+      const risk: AlertRisk = {
+        id: this.strings.get(r.id),
+        severity: r.severity,
+        message: this.strings.get(r.message),
+      };
+      if (r.reference !== undefined) risk.reference = this.strings.get(r.reference);
+      this.report.findings.push({ object, location, risk });
+    }
   }
 }
 
