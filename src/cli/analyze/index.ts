@@ -5,7 +5,7 @@ import { renderJson } from './json.js';
 import { anyAtLeast, type Report } from './report.js';
 import { renderSarif } from './sarif.js';
 import { InputError, listSources, type StdinChunks } from './sources.js';
-import { renderTable } from './table.js';
+import { tableChunks } from './table.js';
 
 export { ANALYZE_USAGE } from './args.js';
 export { garbageCollector } from './memory.js';
@@ -24,10 +24,11 @@ export interface AnalyzeIo {
   collectGarbage?: () => void;
 }
 
-const RENDER: Record<Output, (report: Report, version: string) => string> = {
-  table: (report) => renderTable(report),
-  json: renderJson,
-  sarif: renderSarif,
+/** Each output as chunks written one after the other (a big report is never one string). */
+const RENDER: Record<Output, (report: Report, version: string) => Iterable<string>> = {
+  table: (report) => tableChunks(report),
+  json: (report, version) => [renderJson(report, version)],
+  sarif: (report, version) => [renderSarif(report, version)],
 };
 
 const PREFIX = 'tripline analyze';
@@ -61,7 +62,13 @@ export async function runAnalyze(argv: string[], io: AnalyzeIo): Promise<number>
     io.stderr(`${PREFIX}: ${err.message}\n`);
     return 2;
   }
-  io.stdout(RENDER[args.output](report, io.version));
+  io.collectGarbage?.();
+  let written = 0;
+  for (const chunk of RENDER[args.output](report, io.version)) {
+    io.stdout(chunk);
+    // Writing makes garbage too: collected as it goes, so the peak stays that of the analysis.
+    if (++written % 16 === 0) io.collectGarbage?.();
+  }
   // An empty input passes every threshold: say so, since it usually means a wrong path or a failed build.
   if (report.objects === 0 && report.errors.length === 0)
     io.stderr(`${PREFIX}: warning: the input holds no Kubernetes objects\n`);
