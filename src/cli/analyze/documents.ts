@@ -86,7 +86,7 @@ const TEMPLATE =
   'is an unrendered Helm template ({{ ... }} actions): not analysed; render it first (helm template RELEASE CHART | tripline analyze -f -)';
 const KUSTOMIZE =
   'is a kustomize file, not a Kubernetes object: skipped (render it first: kustomize build DIR | tripline analyze -f -)';
-const NO_KIND = 'has no apiVersion or kind: not a Kubernetes object; skipped';
+const NO_KIND = 'has no apiVersion or no kind: not a Kubernetes object; skipped';
 
 class Collector {
   constructor(private readonly sink: DocumentSink) {}

@@ -136,7 +136,7 @@ describe('tripline analyze: streaming and skipping', () => {
     {
       name: 'a Chart.yaml',
       text: 'apiVersion: v2\nname: shop\nversion: 1.2.3\n',
-      warning: /no apiVersion or kind: not a Kubernetes object; skipped/,
+      warning: /no apiVersion or no kind: not a Kubernetes object; skipped/,
     },
     {
       name: 'a values.yaml',
