@@ -1,9 +1,9 @@
 import { printable } from '../../subjects/read.js';
 import { analyseSources } from './analyse.js';
 import { ANALYZE_USAGE, type Output, parseAnalyzeArgs, UsageError } from './args.js';
-import { renderJson } from './json.js';
+import { jsonReportChunks } from './json.js';
 import { anyAtLeast, type Report } from './report.js';
-import { renderSarif } from './sarif.js';
+import { sarifChunks } from './sarif.js';
 import { InputError, listSources, type StdinChunks } from './sources.js';
 import { tableChunks } from './table.js';
 
@@ -27,8 +27,8 @@ export interface AnalyzeIo {
 /** Each output as chunks written one after the other (a big report is never one string). */
 const RENDER: Record<Output, (report: Report, version: string) => Iterable<string>> = {
   table: (report) => tableChunks(report),
-  json: (report, version) => [renderJson(report, version)],
-  sarif: (report, version) => [renderSarif(report, version)],
+  json: jsonReportChunks,
+  sarif: sarifChunks,
 };
 
 const PREFIX = 'tripline analyze';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { jsonChunks } from '../../../src/cli/analyze/chunks.js';
 import { parseSource } from '../../../src/cli/analyze/documents.js';
 import { type AnalyzeIo, runAnalyze } from '../../../src/cli/analyze/index.js';
 import { DocumentSplitter, MAX_DOCUMENT_CHARS, splitText } from '../../../src/cli/analyze/split.js';
@@ -212,4 +213,26 @@ describe('tripline analyze: streaming and skipping', () => {
     assert.equal(r.code, 2);
     assert.match(r.out.errors[0].message, /stdin document 2 \(line 8\) is not valid YAML/);
   });
+});
+
+describe('tripline analyze: output in chunks', () => {
+  const cases: { name: string; items: unknown[] }[] = [
+    { name: 'no items', items: [] },
+    { name: 'one item', items: [{ id: 'a', nested: { list: [1, 2], text: 'x\ny' } }] },
+    {
+      name: 'more items than a chunk',
+      items: Array.from({ length: 600 }, (_, i) => ({ i, tags: ['a', { b: i }] })),
+    },
+  ];
+  for (const c of cases)
+    it(`writes the same bytes as JSON.stringify(…, null, 2) for ${c.name}`, () => {
+      const build = (items: unknown[]) => ({
+        head: { n: 1 },
+        runs: [{ results: items, after: [] }],
+        tail: 'z',
+      });
+      const chunks = [...jsonChunks(build, c.items, (x) => x)];
+      assert.equal(chunks.join(''), `${JSON.stringify(build(c.items), null, 2)}\n`);
+      if (c.items.length > 256) assert.ok(chunks.length > 3, 'written in several chunks');
+    });
 });
