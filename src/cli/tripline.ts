@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { apiLocation, isTerminal, loadSettings, SettingsError, settingsHelp } from '../config/load.js';
-import { readProcessStdin, runAnalyze } from './analyze/index.js';
+import { garbageCollector, readProcessStdin, runAnalyze } from './analyze/index.js';
 
 const USAGE = `tripline — raises an AuditAlert for every new Ingress, workload, ClusterRole and Namespace
 
@@ -35,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       readStdin: readProcessStdin,
       cwd: process.cwd(),
       version: VERSION,
+      collectGarbage: garbageCollector(),
     };
     return await runAnalyze(rest, io);
   }

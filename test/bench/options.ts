@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 /** The scenarios, in the order they run. */
-export const SCENARIOS = ['latency', 'burst', 'cost', 'scale', 'traffic'] as const;
+export const SCENARIOS = ['latency', 'burst', 'cost', 'scale', 'traffic', 'analyze'] as const;
 /** One of {@link SCENARIOS}. */
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -29,14 +29,23 @@ export interface BenchOptions {
   scale: number;
   scaleNamespaces: number;
   scaleConcurrency: number;
+  /** Analyze: objects in the stream piped into `tripline analyze -f -`. */
+  analyzeCount: number;
   /** Extra flags for every `tripline run` (to compare settings, e.g. `--workers 32`). */
   operatorArgs: string[];
   /** Quiet time after the operator is ready and before latency is measured, in ms. */
   settleMs: number;
 }
 
-const FULL = { latencyCount: 1000, latencyWarmup: 100, burst: 10_000, cost: 1000, scale: 100_000 };
-const QUICK = { latencyCount: 200, latencyWarmup: 20, burst: 1000, cost: 300, scale: 5000 };
+const FULL = {
+  latencyCount: 1000,
+  latencyWarmup: 100,
+  burst: 10_000,
+  cost: 1000,
+  scale: 100_000,
+  analyze: 50_000,
+};
+const QUICK = { latencyCount: 200, latencyWarmup: 20, burst: 1000, cost: 300, scale: 5000, analyze: 5000 };
 
 const USAGE = `Usage: node dist/test/bench/run.js [flags]   (or: make bench BENCH_ARGS="...")
   --out PATH            JSON results (default bench-results/latest.json); the SVG chart is written next to it
@@ -50,6 +59,7 @@ const USAGE = `Usage: node dist/test/bench/run.js [flags]   (or: make bench BENC
   --cost-count N        creates per kind of object in the cost scenario (default ${FULL.cost}; quick ${QUICK.cost})
   --scale N             pre-existing objects for the scale scenario (default ${FULL.scale}; quick ${QUICK.scale})
   --scale-concurrency N creates in flight while filling the scale cluster (default 100)
+  --analyze N           objects streamed into tripline analyze -f - (default ${FULL.analyze}; quick ${QUICK.analyze})
   --operator-args="..." extra flags for every \`tripline run\`, e.g. --operator-args="--workers 32"
 `;
 
@@ -76,6 +86,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'cost-count': { type: 'string' },
       scale: { type: 'string' },
       'scale-concurrency': { type: 'string', default: '100' },
+      analyze: { type: 'string' },
       'operator-args': { type: 'string', default: '' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -96,6 +107,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     scale: count('scale', values.scale, sizes.scale, 1),
     scaleNamespaces: 100,
     scaleConcurrency: count('scale-concurrency', values['scale-concurrency'], 100, 1),
+    analyzeCount: count('analyze', values.analyze, sizes.analyze, 1),
     operatorArgs: values['operator-args'].split(/\s+/).filter(Boolean),
     settleMs: values.quick ? 3000 : 10_000,
   };

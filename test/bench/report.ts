@@ -1,4 +1,6 @@
 /** The printed table: every figure with its same-run reference, the ratio and the DESIGN §9 target. */
+
+import { analyzeRows } from './analyze.js';
 import type { CpuUsage } from './cpu.js';
 import type { BenchResults, BurstResult, CostResult, LatencyResult, ScaleResult } from './results.js';
 import { TARGETS } from './results.js';
@@ -25,6 +27,7 @@ export function formatReport(r: BenchResults): string {
     ...(r.cost ? costRows(r.cost) : []),
     ...(r.scale ? scaleRows(r.scale) : []),
     ...(r.traffic ? trafficRows(r.traffic) : []),
+    ...(r.analyze ? analyzeRows(r.analyze) : []),
   ];
   const m = r.machine;
   const head = [

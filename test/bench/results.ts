@@ -2,6 +2,8 @@
  * The shape of `bench-results/*.json`: every figure printed in the table, with the reference it was
  * measured against in the same run and the DESIGN §9 target. Times in ms or s as the names say.
  */
+
+import type { AnalyzeResult } from './analyze.js';
 import type { AlertCounts } from './counts.js';
 import type { CpuUsage } from './cpu.js';
 import type { RunContext } from './machine.js';
@@ -135,6 +137,7 @@ export interface BenchResults extends RunContext {
   cost?: CostResult;
   scale?: ScaleResult;
   traffic?: TrafficResult;
+  analyze?: AnalyzeResult;
   targets: typeof TARGETS;
   /** Set when the run failed; the figures measured before the failure are kept. */
   error?: string;

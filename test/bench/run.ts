@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../../hack/controlplane/binaries.js';
 import type { ControlPlane } from '../../hack/controlplane/index.js';
 import type { OperatorProcess } from '../../hack/operator-process.js';
+import { runAnalyzeBench } from './analyze.js';
 import { runBurst } from './burst.js';
 import { latencyChart } from './chart.js';
 import {
@@ -174,6 +175,8 @@ async function main(argv: string[]): Promise<number> {
     if (opts.only.includes('scale')) await runScaleScenario(opts, results);
     // No control plane: ingestion alone, in a process pinned to one core (last, on a quiet machine).
     if (opts.only.includes('traffic')) results.traffic = await runTraffic(opts.quick ? 100_000 : 300_000);
+    // No control plane either: the offline CLI over one big stream, its own process and peak RSS.
+    if (opts.only.includes('analyze')) results.analyze = await runAnalyzeBench(opts.analyzeCount);
   } catch (err: unknown) {
     failure = err;
   }

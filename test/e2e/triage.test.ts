@@ -112,12 +112,19 @@ class Readme {
 }
 
 /** Rows of a kubectl-style table (header dropped), split on blanks: NAME STATE SEVERITY ... */
-const rows = (table: string): string[][] =>
-  table
-    .split('\n')
-    .slice(1)
+/**
+ * The cells of a kubectl-style table, cut at the header's column starts (a cell may be empty). A
+ * leading CLUSTER column (the plugin shows it once any alert carries `--cluster-name`'s label, as
+ * another suite's alerts on this shared control plane do) is dropped.
+ */
+const rows = (table: string): string[][] => {
+  const [head = '', ...lines] = table.split('\n');
+  const starts = [...head.matchAll(/\S+/g)].map((m) => m.index);
+  const cells = lines
     .filter(Boolean)
-    .map((l) => l.split(/\s+/));
+    .map((l) => starts.map((start, i) => l.slice(start, starts[i + 1]).trim()));
+  return head.startsWith('CLUSTER ') ? cells.map((r) => r.slice(1)) : cells;
+};
 const names = (table: string): string[] => rows(table).map((r) => r[0] as string);
 
 const ALERTS = '/apis/tripline.dev/v1alpha1/auditalerts';

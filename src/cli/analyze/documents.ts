@@ -1,6 +1,6 @@
-import { isMap, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import { isMap, isSeq, LineCounter, type Node, parseDocument as parseYaml } from 'yaml';
 import { asRecord, type Json } from '../../subjects/read.js';
-import type { Source } from './sources.js';
+import { MAX_DOCUMENT_CHARS, type RawDocument, splitText } from './split.js';
 
 /** Where an object came from: file, document (1-based), List item (0-based) and first line. */
 export interface Location {
@@ -22,9 +22,11 @@ export interface DocumentError {
   message: string;
 }
 
-/** A mapping without apiVersion and kind (a Helm values file, a config file): skipped, reported. */
+/** A document that is no Kubernetes object (values.yaml, Chart.yaml, an unrendered template): skipped. */
 export interface NotAnObject {
   location: Location;
+  /** Why it was skipped, after the location (`is an unrendered Helm template ...`). */
+  message: string;
 }
 
 /** Everything read from one source. */
@@ -63,28 +65,58 @@ function itemLines(contents: Node | null, lines: LineCounter): Array<number | un
   });
 }
 
-class Collector {
-  readonly out: ParsedSource = { objects: [], errors: [], notObjects: [] };
+/** Where `parseDocument` puts what it read: objects, errors and skipped documents. */
+export interface DocumentSink {
+  object(o: InputObject): void;
+  error(e: DocumentError): void;
+  skipped(s: NotAnObject): void;
+}
 
-  /** Classifies one value: an object, a List to expand, an error, or a mapping that is no object. */
+/**
+ * Helm's template actions: `{{ ... }}` naming Helm's built-in objects or functions. Go templates of
+ * other tools (Prometheus and Alertmanager messages, Argo parameters) name none of these, so a
+ * rendered manifest carrying them in strings is still analysed.
+ */
+const HELM_ACTION =
+  /\{\{-?\s*(?:[^{}]*?(?:\$|\.)(?:Values|Release|Chart|Capabilities|Files|Template)\b|(?:include|tpl|toYaml|required|lookup)\b)/;
+/** Any template action, telling what a document that fails to read probably is. */
+const ANY_ACTION = /\{\{[^{}]*\}\}/;
+
+const TEMPLATE =
+  'is an unrendered Helm template ({{ ... }} actions): not analysed; render it first (helm template RELEASE CHART | tripline analyze -f -)';
+const KUSTOMIZE =
+  'is a kustomize file, not a Kubernetes object: skipped (render it first: kustomize build DIR | tripline analyze -f -)';
+const NO_KIND = 'has no apiVersion or no kind: not a Kubernetes object; skipped';
+
+class Collector {
+  constructor(private readonly sink: DocumentSink) {}
+
+  /** Classifies one value: an object, a List to expand, an error, or a document that is no object. */
   add(value: unknown, location: Location, lines: Array<number | undefined>, depth = 0): void {
     const obj = asRecord(value);
     if (!obj) {
-      this.error(location, `is ${describeValue(value)}, not a Kubernetes object`);
+      // A whole document that is a scalar or a list is some other YAML file (skipped); a List item is an error.
+      if (depth === 0) this.skip(location, `is ${describeValue(value)}, not a Kubernetes object; skipped`);
+      else this.error(location, `is ${describeValue(value)}, not a Kubernetes object`);
       return;
     }
     const { apiVersion, kind } = obj;
-    if (apiVersion === undefined && kind === undefined) {
-      this.out.notObjects.push({ location });
+    if (apiVersion === undefined || kind === undefined) {
+      // Chart.yaml (apiVersion without kind), values.yaml, config files of other tools.
+      this.skip(location, NO_KIND);
       return;
     }
     if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '') {
       this.error(location, 'needs both apiVersion and kind as non-empty strings');
       return;
     }
+    if (apiVersion.startsWith('kustomize.config.k8s.io/')) {
+      this.skip(location, KUSTOMIZE);
+      return;
+    }
     if (isListKind(kind) && obj.items !== undefined && depth < MAX_LIST_DEPTH)
       this.expand(obj, location, lines, depth);
-    else this.out.objects.push({ location, obj });
+    else this.sink.object({ location, obj });
   }
 
   /** A List's items; items of a `<Kind>List` that omit apiVersion and kind get the list's. */
@@ -106,46 +138,83 @@ class Collector {
   }
 
   error(location: Location, message: string): void {
-    this.out.errors.push({ location, message: `${describeLocation(location)} ${message}` });
+    this.sink.error({ location, message: `${describeLocation(location)} ${message}` });
+  }
+
+  skip(location: Location, message: string): void {
+    this.sink.skipped({ location, message });
   }
 }
 
 /**
- * Parses one source as multi-document YAML (JSON is YAML too), with YAML 1.1 scalars as kubectl
- * reads them (`yes`/`on` are booleans). Expands `List` and `<Kind>List` items. Empty documents
- * are skipped; syntax errors, duplicate keys and non-objects are errors naming the document. Error
- * messages never quote the input (it may hold secret values).
+ * Parses one document cut from source `file` (see {@link DocumentSplitter}) as YAML (JSON is YAML
+ * too), with YAML 1.1 scalars as kubectl reads them (`yes`/`on` are booleans), and hands what it
+ * holds to `sink`. Expands `List` and `<Kind>List` items. Empty documents are skipped; documents that
+ * are not Kubernetes objects (Chart.yaml, values.yaml, kustomization.yaml, other YAML) and unrendered
+ * Helm templates are skipped with a reason; syntax errors, duplicate keys, alias bombs and oversize
+ * documents are errors naming the document. Messages never quote the input (it may hold secrets).
  */
-export function parseSource(source: Source): ParsedSource {
+export function parseDocument(file: string, raw: RawDocument, sink: DocumentSink): void {
+  const c = new Collector(sink);
+  const base: Location = { file, document: raw.number, line: raw.line };
+  if (raw.oversize) {
+    c.error(base, `is larger than ${MAX_DOCUMENT_CHARS / 1024 / 1024} MiB; not read`);
+    return;
+  }
+  if (HELM_ACTION.test(raw.text)) {
+    c.skip(base, TEMPLATE);
+    return;
+  }
   const lines = new LineCounter();
-  const docs = parseAllDocuments(source.text, { lineCounter: lines, version: '1.1', prettyErrors: false });
-  const c = new Collector();
-  const list = Array.isArray(docs) ? docs : [];
-  list.forEach((doc, i) => {
-    const start = doc.contents?.range?.[0];
-    const location: Location = {
-      file: source.name,
-      document: i + 1,
-      ...(start === undefined ? {} : { line: lines.linePos(start).line }),
-    };
-    const syntax = doc.errors[0];
-    if (syntax) {
-      const at = lines.linePos(syntax.pos[0]);
-      // yaml's messages (without prettyErrors) describe the problem, never quote the input.
-      const what = syntax.message.split('\n')[0]?.slice(0, 200);
-      c.error(location, `is not valid YAML: ${what} (line ${at.line}, column ${at.col})`);
+  const doc = parseYaml(raw.text, { lineCounter: lines, version: '1.1', prettyErrors: false });
+  const at = (offset: number) => {
+    const p = lines.linePos(offset);
+    return { line: p.line + raw.line - 1, col: p.col };
+  };
+  const start = doc.contents?.range?.[0];
+  const location: Location = {
+    file,
+    document: raw.number,
+    line: start === undefined ? raw.line : at(start).line,
+  };
+  const syntax = doc.errors[0];
+  if (syntax) {
+    if (ANY_ACTION.test(raw.text)) {
+      c.skip(location, TEMPLATE);
       return;
     }
-    if (doc.contents === null) return;
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
-    } catch (err: unknown) {
-      c.error(location, `cannot be read: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-      return;
-    }
-    if (value === null || value === undefined) return;
-    c.add(value, location, itemLines(doc.contents, lines));
-  });
-  return c.out;
+    const where = at(syntax.pos[0]);
+    // yaml's messages (without prettyErrors) describe the problem, never quote the input.
+    const what = syntax.message.split('\n')[0]?.slice(0, 200);
+    c.error(location, `is not valid YAML: ${what} (line ${where.line}, column ${where.col})`);
+    return;
+  }
+  if (doc.contents === null) return;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err: unknown) {
+    c.error(location, `cannot be read: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    return;
+  }
+  if (value === null || value === undefined) return;
+  const item = itemLines(doc.contents, lines).map((l) => (l === undefined ? undefined : l + raw.line - 1));
+  const rec = asRecord(value);
+  if ((!rec || rec.apiVersion === undefined || rec.kind === undefined) && ANY_ACTION.test(raw.text)) {
+    c.skip(location, TEMPLATE);
+    return;
+  }
+  c.add(value, location, item);
+}
+
+/** Everything of one whole text, collected (tests and callers that hold the text). */
+export function parseSource(source: { name: string; text: string }): ParsedSource {
+  const out: ParsedSource = { objects: [], errors: [], notObjects: [] };
+  const sink: DocumentSink = {
+    object: (o) => out.objects.push(o),
+    error: (e) => out.errors.push(e),
+    skipped: (s) => out.notObjects.push(s),
+  };
+  for (const raw of splitText(source.text)) parseDocument(source.name, raw, sink);
+  return out;
 }

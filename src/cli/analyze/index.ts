@@ -1,40 +1,40 @@
 import { printable } from '../../subjects/read.js';
+import { analyseSources } from './analyse.js';
 import { ANALYZE_USAGE, type Output, parseAnalyzeArgs, UsageError } from './args.js';
-import { parseSource } from './documents.js';
-import { renderJson } from './json.js';
-import { anyAtLeast, buildReport, type Report } from './report.js';
-import { renderSarif } from './sarif.js';
-import { InputError, readSources } from './sources.js';
-import { renderTable } from './table.js';
+import { jsonReportChunks } from './json.js';
+import { anyAtLeast, type Report } from './report.js';
+import { sarifChunks } from './sarif.js';
+import { InputError, listSources, type StdinChunks } from './sources.js';
+import { tableChunks } from './table.js';
 
 export { ANALYZE_USAGE } from './args.js';
+export { garbageCollector } from './memory.js';
 
 /** What `tripline analyze` talks to; the real process in the CLI, buffers in tests. */
 export interface AnalyzeIo {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** All of stdin, for `-f -`. */
-  readStdin(): Promise<string>;
+  /** Standard input as chunks, for `-f -` (read as it comes, never held whole). */
+  readStdin: StdinChunks;
   /** Directory relative paths are resolved against and shown relative to. */
   cwd: string;
   /** The tool version written into JSON and SARIF. */
   version: string;
+  /** Runs a full garbage collection of the process (the CLI; in-process tests leave it out). */
+  collectGarbage?: () => void;
 }
 
-const RENDER: Record<Output, (report: Report, version: string) => string> = {
-  table: (report) => renderTable(report),
-  json: renderJson,
-  sarif: renderSarif,
+/** Each output as chunks written one after the other (a big report is never one string). */
+const RENDER: Record<Output, (report: Report, version: string) => Iterable<string>> = {
+  table: (report) => tableChunks(report),
+  json: jsonReportChunks,
+  sarif: sarifChunks,
 };
 
 const PREFIX = 'tripline analyze';
 
-/** All of the process's stdin as UTF-8. */
-export async function readProcessStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+/** The process's stdin, chunk by chunk. */
+export const readProcessStdin: StdinChunks = () => process.stdin;
 
 /**
  * `tripline analyze`: reads manifests, runs the operator's risk analysis on every object, prints
@@ -54,21 +54,21 @@ export async function runAnalyze(argv: string[], io: AnalyzeIo): Promise<number>
     io.stdout(ANALYZE_USAGE);
     return 0;
   }
-  let sources: Awaited<ReturnType<typeof readSources>>;
+  let report: Report;
   try {
-    sources = await readSources(args.files, io.cwd, io.readStdin);
+    report = await analyseSources(await listSources(args.files, io.cwd, io.readStdin), io.collectGarbage);
   } catch (err: unknown) {
     if (!(err instanceof InputError)) throw err;
     io.stderr(`${PREFIX}: ${err.message}\n`);
     return 2;
   }
-  const parsed = sources.map(parseSource);
-  const report = buildReport(
-    parsed.flatMap((p) => p.objects),
-    parsed.flatMap((p) => p.errors),
-    parsed.flatMap((p) => p.notObjects),
-  );
-  io.stdout(RENDER[args.output](report, io.version));
+  io.collectGarbage?.();
+  let written = 0;
+  for (const chunk of RENDER[args.output](report, io.version)) {
+    io.stdout(chunk);
+    // Writing makes garbage too: collected as it goes, so the peak stays that of the analysis.
+    if (++written % 16 === 0) io.collectGarbage?.();
+  }
   // An empty input passes every threshold: say so, since it usually means a wrong path or a failed build.
   if (report.objects === 0 && report.errors.length === 0)
     io.stderr(`${PREFIX}: warning: the input holds no Kubernetes objects\n`);

@@ -60,46 +60,125 @@ function refOf(obj: Json): ObjectRef {
   };
 }
 
-/**
- * Answers "does this Service exist" from the Services of the input. The input is taken as the
- * whole of a namespace it declares Services for: a name missing there does not exist. For a
- * namespace with no Service in the input, nothing can be said (`undefined`).
- */
-export function servicesIn(objects: InputObject[]): ServiceExists {
-  const byNamespace = new Map<string, Set<string>>();
-  for (const { obj } of objects) {
-    if (obj.kind !== 'Service' || groupOf(asString(obj.apiVersion) ?? '') !== '') continue;
-    const ref = refOf(obj);
-    const names = byNamespace.get(ref.namespace ?? '') ?? new Set<string>();
+/** The Services of the input by namespace: names only. */
+class ServiceIndex {
+  private readonly byNamespace = new Map<string, Set<string>>();
+
+  add(obj: Json, ref: ObjectRef): void {
+    if (obj.kind !== 'Service' || groupOf(ref.apiVersion) !== '') return;
+    const names = this.byNamespace.get(ref.namespace ?? '') ?? new Set<string>();
     names.add(ref.name);
-    byNamespace.set(ref.namespace ?? '', names);
+    this.byNamespace.set(ref.namespace ?? '', names);
   }
-  return (namespace, name) => {
-    const names = byNamespace.get(namespace);
+
+  /**
+   * The input is taken as the whole of a namespace it declares Services for: a name missing there
+   * does not exist. For a namespace with no Service in the input, nothing can be said (`undefined`).
+   */
+  readonly exists: ServiceExists = (namespace, name) => {
+    const names = this.byNamespace.get(namespace);
     return names === undefined ? undefined : names.has(name);
   };
 }
 
-/**
- * Answers "what does the role a binding refers to grant" from the Roles and ClusterRoles of the
- * input (a Role in the binding's namespace). A role not in the input is unknown (`undefined`):
- * bindings to it are judged by the role's name only. Aggregated ClusterRoles count with their own
- * rules (what the aggregation collects is only known in a cluster).
- */
-export function rolesIn(objects: InputObject[]): RoleRulesOf {
-  const roles = new Map<string, LooseRule[]>();
-  const key = (kind: string, namespace: string | undefined, name: string): string =>
-    `${kind}/${kind === 'Role' ? (namespace ?? '') : ''}/${name}`;
-  for (const { obj } of objects) {
-    if (groupOf(asString(obj.apiVersion) ?? '') !== RBAC_GROUP) continue;
-    if (obj.kind !== 'Role' && obj.kind !== 'ClusterRole') continue;
-    const ref = refOf(obj);
-    roles.set(key(obj.kind, ref.namespace, ref.name), looseRules(obj.rules));
+/** The rules of the Roles and ClusterRoles of the input, in their compact form (not the objects). */
+class RoleIndex {
+  private readonly roles = new Map<string, LooseRule[]>();
+
+  private static key(kind: string, namespace: string | undefined, name: string): string {
+    return `${kind}/${kind === 'Role' ? (namespace ?? '') : ''}/${name}`;
   }
-  return (kind, name, namespace) => roles.get(key(kind, namespace, name));
+
+  add(obj: Json, ref: ObjectRef): void {
+    if (groupOf(ref.apiVersion) !== RBAC_GROUP) return;
+    if (ref.kind !== 'Role' && ref.kind !== 'ClusterRole') return;
+    this.roles.set(RoleIndex.key(ref.kind, ref.namespace, ref.name), detach(looseRules(obj.rules)));
+  }
+
+  /**
+   * A Role is looked up in the binding's namespace. A role not in the input is unknown
+   * (`undefined`): bindings to it are judged by the role's name only. Aggregated ClusterRoles count
+   * with their own rules (what the aggregation collects is only known in a cluster).
+   */
+  readonly rulesOf: RoleRulesOf = (kind, name, namespace) =>
+    this.roles.get(RoleIndex.key(kind, namespace, name));
+}
+
+/** Answers "does this Service exist" from the Services of `objects` (see ServiceIndex). */
+export function servicesIn(objects: InputObject[]): ServiceExists {
+  const index = new ServiceIndex();
+  for (const { obj } of objects) index.add(obj, refOf(obj));
+  return index.exists;
+}
+
+/** Answers "what does the role a binding refers to grant" from the Roles of `objects` (see RoleIndex). */
+export function rolesIn(objects: InputObject[]): RoleRulesOf {
+  const index = new RoleIndex();
+  for (const { obj } of objects) index.add(obj, refOf(obj));
+  return index.rulesOf;
 }
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
+/**
+ * A copy that shares no memory with the parsed document: V8 keeps a whole source string alive
+ * for any slice of it, and a finding must not keep its document.
+ */
+const detach = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** Distinct strings a report shares between findings at most (ids, severities, references, messages). */
+const MAX_INTERNED = 65_536;
+
+/**
+ * One copy of each string the findings repeat (the same rule on the same template says the same
+ * thing thousands of times), detached from its document; bounded, then strings are only detached.
+ */
+class Interner {
+  private readonly seen = new Map<string, string>();
+
+  get(s: string): string {
+    const found = this.seen.get(s);
+    if (found !== undefined) return found;
+    const copy = detach(s);
+    if (this.seen.size < MAX_INTERNED) this.seen.set(copy, copy);
+    return copy;
+  }
+}
+
+/** A binding as its rules read it (name, namespace, writer, roleRef, subjects): nothing else is kept. */
+function compactBinding(obj: Json): Json {
+  const meta = asRecord(obj.metadata);
+  const managed = Array.isArray(meta?.managedFields) ? meta.managedFields : [];
+  return detach({
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: {
+      name: meta?.name,
+      namespace: meta?.namespace,
+      managedFields: managed.map((m) => {
+        const e = asRecord(m);
+        return { manager: e?.manager, operation: e?.operation, time: e?.time, subresource: e?.subresource };
+      }),
+    },
+    roleRef: obj.roleRef,
+    subjects: obj.subjects,
+  });
+}
+
+/** An Ingress as its backend check reads it: name, namespace and spec (no annotations, no status). */
+const compactIngress = (obj: Json, ref: ObjectRef): Json =>
+  detach({
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, namespace: ref.namespace },
+    spec: obj.spec,
+  });
+
+interface Deferred {
+  object: ObjectRef;
+  location: Location;
+  obj: Json;
+}
 
 const severityRank = (s: string): number => SEVERITIES.indexOf(s as Severity);
 
@@ -113,51 +192,121 @@ function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
+/**
+ * Builds the report one object at a time, holding no object: what it keeps is the findings, the
+ * names of the Services, the rules of the Roles, and the compact form of what can only be judged
+ * once the input has ended (bindings whose role was not seen yet, Ingress backends).
+ */
+export class ReportBuilder {
+  private readonly services = new ServiceIndex();
+  private readonly roles = new RoleIndex();
+  private readonly bindings: Deferred[] = [];
+  private readonly ingresses: Deferred[] = [];
+  private readonly strings = new Interner();
+  private readonly report: Report = {
+    objects: 0,
+    analysed: 0,
+    findings: [],
+    notAnalysed: {},
+    warnings: [],
+    notes: [],
+    errors: [],
+  };
+
+  /** Analyses one object now, or keeps its compact form to judge at the end. */
+  object({ obj, location }: InputObject): void {
+    const ref = refOf(obj);
+    const object: ObjectRef = {
+      apiVersion: this.strings.get(ref.apiVersion),
+      kind: this.strings.get(ref.kind),
+      ...(ref.namespace === undefined ? {} : { namespace: this.strings.get(ref.namespace) }),
+      name: detach(ref.name),
+    };
+    const loc: Location = { ...location, file: this.strings.get(location.file) };
+    this.report.objects++;
+    const removed = removedApi(object.apiVersion, object.kind);
+    if (removed) this.report.warnings.push({ object, location: loc, message: removed });
+    this.services.add(obj, object);
+    this.roles.add(obj, object);
+    if (!hasRiskRules(groupOf(object.apiVersion), object.kind, obj)) {
+      this.report.notAnalysed[object.kind] = (this.report.notAnalysed[object.kind] ?? 0) + 1;
+      return;
+    }
+    this.report.analysed++;
+    if (isBinding(object)) {
+      const ref = asRecord(obj.roleRef);
+      const ns = object.kind === 'RoleBinding' ? object.namespace : undefined;
+      const known = this.roles.rulesOf(asString(ref?.kind) ?? '', asString(ref?.name) ?? '', ns);
+      // Its role may come later in the input: judged at the end, from its compact form.
+      if (!known) {
+        this.bindings.push({ object, location: loc, obj: compactBinding(obj) });
+        return;
+      }
+    }
+    // Without serviceExists, an Ingress yields every risk but the backend check, made at the end.
+    this.keep(object, loc, analyseRisks(obj, { roleRules: this.roles.rulesOf }));
+    if (object.kind === 'Ingress')
+      this.ingresses.push({ object, location: loc, obj: compactIngress(obj, object) });
+  }
+
+  /** A document that could not be read. */
+  error(e: DocumentError): void {
+    this.report.errors.push(e);
+  }
+
+  /** A document skipped as no Kubernetes object. */
+  skipped(s: NotAnObject): void {
+    this.report.warnings.push({ location: s.location, message: s.message });
+  }
+
+  /** Judges what waited for the whole input, and returns the report, findings sorted. */
+  finish(): Report {
+    for (const b of this.bindings)
+      this.keep(b.object, b.location, analyseRisks(b.obj, { roleRules: this.roles.rulesOf }));
+    for (const i of this.ingresses) {
+      const { risks, unknown } = checkBackends(i.obj, this.services.exists);
+      this.keep(i.object, i.location, risks);
+      if (unknown.length === 0) continue;
+      const one = unknown.length === 1;
+      this.report.notes.push({
+        object: i.object,
+        location: i.location,
+        message: `backend Service${one ? '' : 's'} ${unknown.join(', ')} ${one ? 'is' : 'are'} not in the input; whether ${one ? 'it exists' : 'they exist'} is unknown`,
+      });
+    }
+    this.bindings.length = 0;
+    this.ingresses.length = 0;
+    this.report.findings.sort(compareFindings);
+    return this.report;
+  }
+
+  private keep(object: ObjectRef, location: Location, risks: AlertRisk[]): void {
+    for (const r of risks) {
+      const risk: AlertRisk = {
+        id: this.strings.get(r.id),
+        severity: r.severity,
+        message: this.strings.get(r.message),
+      };
+      if (r.reference !== undefined) risk.reference = this.strings.get(r.reference);
+      this.report.findings.push({ object, location, risk });
+    }
+  }
+}
+
+const isBinding = (o: ObjectRef): boolean =>
+  groupOf(o.apiVersion) === RBAC_GROUP && (o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
+
 /** Runs the operator's risk analysis over every object and gathers what to report. */
 export function buildReport(
   objects: InputObject[],
   errors: DocumentError[],
   notObjects: NotAnObject[],
 ): Report {
-  const serviceExists = servicesIn(objects);
-  const roleRules = rolesIn(objects);
-  const report: Report = {
-    objects: objects.length,
-    analysed: 0,
-    findings: [],
-    notAnalysed: {},
-    warnings: [],
-    notes: [],
-    errors,
-  };
-  for (const n of notObjects)
-    report.warnings.push({
-      location: n.location,
-      message: 'has no apiVersion or kind: not a Kubernetes object; skipped',
-    });
-  for (const { obj, location } of objects) {
-    const object = refOf(obj);
-    const removed = removedApi(object.apiVersion, object.kind);
-    if (removed) report.warnings.push({ object, location, message: removed });
-    if (!hasRiskRules(groupOf(object.apiVersion), object.kind, obj)) {
-      report.notAnalysed[object.kind] = (report.notAnalysed[object.kind] ?? 0) + 1;
-      continue;
-    }
-    report.analysed++;
-    const risks = analyseRisks(obj, { serviceExists, roleRules });
-    for (const risk of risks) report.findings.push({ object, location, risk });
-    const unknown = object.kind === 'Ingress' ? checkBackends(obj, serviceExists).unknown : [];
-    if (unknown.length > 0) {
-      const one = unknown.length === 1;
-      report.notes.push({
-        object,
-        location,
-        message: `backend Service${one ? '' : 's'} ${unknown.join(', ')} ${one ? 'is' : 'are'} not in the input; whether ${one ? 'it exists' : 'they exist'} is unknown`,
-      });
-    }
-  }
-  report.findings.sort(compareFindings);
-  return report;
+  const builder = new ReportBuilder();
+  for (const n of notObjects) builder.skipped(n);
+  for (const o of objects) builder.object(o);
+  for (const e of errors) builder.error(e);
+  return builder.finish();
 }
 
 /** Findings per severity, every severity present (zero when none). */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Severity } from '../../detections/severity.js';
 import { RULES, type RuleInfo } from '../../subjects/risks/index.js';
+import { jsonChunks } from './chunks.js';
 import type { Location } from './documents.js';
 import type { Finding, Remark, Report } from './report.js';
 import { STDIN_NAME } from './sources.js';
@@ -116,14 +117,14 @@ const remarkText = (r: Remark): string => (r.object ? `${objectText(r.object)}: 
  * (with `security-severity`), one result per risk located at the object's first line, and the
  * warnings, notes and errors as tool execution notifications.
  */
-export function renderSarif(report: Report, version: string): string {
+export function sarifChunks(report: Report, version: string): Generator<string> {
   const index = new Map(RULES.map((r, i) => [r.id, i]));
   const notifications = [
     ...report.errors.map((e) => notification('error', e.location, e.message)),
     ...report.warnings.map((w) => notification('warning', w.location, remarkText(w))),
     ...report.notes.map((n) => notification('note', n.location, remarkText(n))),
   ];
-  const log = {
+  const log = (results: unknown[]) => ({
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [
@@ -135,9 +136,13 @@ export function renderSarif(report: Report, version: string): string {
             ...(notifications.length > 0 ? { toolExecutionNotifications: notifications } : {}),
           },
         ],
-        results: report.findings.map((f) => result(f, index)),
+        results,
       },
     ],
-  };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  });
+  return jsonChunks(log, report.findings, (f) => result(f, index));
 }
+
+/** {@link sarifChunks} as one string. */
+export const renderSarif = (report: Report, version: string): string =>
+  [...sarifChunks(report, version)].join('');

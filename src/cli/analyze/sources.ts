@@ -1,12 +1,16 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-/** One input text and the name it is reported under. */
+/** One input, read chunk by chunk, and the name it is reported under. */
 export interface Source {
   /** The path as the user would recognise it (relative when under the working directory), or `stdin`. */
   name: string;
-  text: string;
+  /** The input's chunks; reading a file that fails mid-way throws {@link InputError}. */
+  chunks(): AsyncIterable<string | Buffer> | Iterable<string | Buffer>;
 }
+
+/** Standard input as chunks. */
+export type StdinChunks = () => AsyncIterable<string | Buffer> | Iterable<string | Buffer>;
 
 /** An input that could not be read; `tripline analyze` exits 2. */
 export class InputError extends Error {
@@ -42,19 +46,34 @@ export function displayName(file: string, cwd: string): string {
   return shown.split(path.sep).join('/');
 }
 
+/** A file's chunks (64 KiB each), opened when read; errors name the file. */
+async function* fileChunks(file: string, name: string): AsyncGenerator<Buffer> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r');
+  } catch (err: unknown) {
+    throw new InputError(`${name}: cannot read (${reason(err)})`, { cause: err });
+  }
+  try {
+    for await (const chunk of handle.createReadStream({ highWaterMark: 64 * 1024, autoClose: false }))
+      yield chunk as Buffer;
+  } catch (err: unknown) {
+    throw new InputError(`${name}: cannot read (${reason(err)})`, { cause: err });
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
- * Reads every input: files as named, directories recursively (`.yaml`, `.yml`, `.json`), `-` from
- * `readStdin`. A path that does not exist or cannot be read is an {@link InputError} naming it.
+ * Every input, to be read in order and chunk by chunk (nothing is held whole): files as named,
+ * directories recursively (`.yaml`, `.yml`, `.json`), `-` from `stdin`. A path that does not exist
+ * is an {@link InputError} naming it, before anything is read.
  */
-export async function readSources(
-  inputs: string[],
-  cwd: string,
-  readStdin: () => Promise<string>,
-): Promise<Source[]> {
+export async function listSources(inputs: string[], cwd: string, stdin: StdinChunks): Promise<Source[]> {
   const out: Source[] = [];
   for (const input of inputs) {
     if (input === '-') {
-      out.push({ name: STDIN_NAME, text: await readStdin() });
+      out.push({ name: STDIN_NAME, chunks: stdin });
       continue;
     }
     const abs = path.resolve(cwd, input);
@@ -65,11 +84,8 @@ export async function readSources(
       throw new InputError(`${input}: cannot read (${reason(err)})`, { cause: err });
     }
     for (const f of files) {
-      try {
-        out.push({ name: displayName(f, cwd), text: await readFile(f, 'utf8') });
-      } catch (err: unknown) {
-        throw new InputError(`${displayName(f, cwd)}: cannot read (${reason(err)})`, { cause: err });
-      }
+      const name = displayName(f, cwd);
+      out.push({ name, chunks: () => fileChunks(f, name) });
     }
   }
   return out;
