@@ -10,7 +10,7 @@ import type { CompiledDetection } from '../detections/compile.js';
 import type { Severity } from '../detections/severity.js';
 import { truncateUtf8 } from '../subjects/read.js';
 import { ACTION_LABELS, actionAlertName, type EpisodeKey, labelHash } from './episode.js';
-import type { ActionEvent } from './events.js';
+import { type ActionEvent, requestDetails } from './events.js';
 
 const API_VERSIONS: Readonly<Record<ActionEvent['target']['kind'], string>> = {
   Pod: 'v1',
@@ -49,22 +49,8 @@ export function actionSummary(e: ActionEvent): string {
 
 /** `spec.evidence.action`: the request that opened the episode, bounded by the parser. */
 function evidence(e: ActionEvent): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    event: e.type,
-    resource: e.resource,
-    target: { ...e.target },
-    requestID: e.id,
-  };
-  for (const [k, v] of [
-    ['verb', e.verb],
-    ['container', e.container],
-    ['command', e.command],
-    ['ports', e.ports],
-    ['audiences', e.audiences],
-    ['expirationSeconds', e.expirationSeconds],
-  ] as const)
-    if (v !== undefined) out[k] = v;
-  return { action: out };
+  const { event, resource, ...asked } = requestDetails(e);
+  return { action: { event, resource, target: { ...e.target }, requestID: e.id, ...asked } };
 }
 
 function actor(e: ActionEvent): AlertActor {

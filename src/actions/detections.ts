@@ -5,7 +5,7 @@ import { type CompiledDetection, compileDetection, isActionDetection } from '../
 import type { KubeClient } from '../kube/client.js';
 import { ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
-import type { ActionEvent } from './events.js';
+import { type ActionEvent, requestDetails } from './events.js';
 
 /**
  * The object an action detection's filters, exceptions and CEL see for a request: metadata names
@@ -14,19 +14,9 @@ import type { ActionEvent } from './events.js';
  */
 export function actionObject(e: ActionEvent): KubeObject {
   const action: Record<string, unknown> = {
-    event: e.type,
-    resource: e.resource,
+    ...requestDetails(e),
     user: { username: e.user.username, groups: [...e.user.groups] },
   };
-  for (const [k, v] of [
-    ['verb', e.verb],
-    ['container', e.container],
-    ['command', e.command],
-    ['ports', e.ports],
-    ['audiences', e.audiences],
-    ['expirationSeconds', e.expirationSeconds],
-  ] as const)
-    if (v !== undefined) action[k] = v;
   return {
     apiVersion: 'v1',
     kind: e.target.kind,

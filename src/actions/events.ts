@@ -50,6 +50,24 @@ export interface ActionEvent {
   at: number;
 }
 
+/**
+ * What the request asked for, as evidence and as `object.action` for CEL: `event`, `resource` and
+ * the optional fields the request carries (verb, container, command, ports, audiences, expiry).
+ */
+export function requestDetails(e: ActionEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = { event: e.type, resource: e.resource };
+  for (const [k, v] of [
+    ['verb', e.verb],
+    ['container', e.container],
+    ['command', e.command],
+    ['ports', e.ports],
+    ['audiences', e.audiences],
+    ['expirationSeconds', e.expirationSeconds],
+  ] as const)
+    if (v !== undefined) out[k] = v;
+  return out;
+}
+
 /** Bounds on what one event may hold. */
 export const ACTION_MAX = {
   string: 253,

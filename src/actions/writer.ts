@@ -1,11 +1,10 @@
 import { withClusterLabel } from '../alerts/build.js';
-import { createAlert } from '../alerts/writer.js';
-import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
+import { createAlert, mergeOpenAlertStatus } from '../alerts/writer.js';
+import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { KubeObject } from '../api/kube-object.js';
 import type { CompiledDetection } from '../detections/compile.js';
 import type { KubeClient } from '../kube/client.js';
-import { isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
@@ -217,29 +216,9 @@ export class ActionAlertWriter {
   }
 
   /** Adds the delta to the alert's status.action, re-reading on conflict. */
-  async #addCounts(name: string, delta: ActionDelta): Promise<'written' | 'closed'> {
-    const path = `${ALERTS}/${encodeURIComponent(name)}`;
-    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      let alert: AuditAlert;
-      try {
-        alert = await this.#deps.client.request<AuditAlert>('GET', path);
-      } catch (err: unknown) {
-        if (isNotFound(err)) return 'closed';
-        throw new Error(`reading AuditAlert ${name}`, { cause: err });
-      }
-      if (alert.status?.state === 'Resolved') return 'closed';
-      const action = mergeActionStatus(alert.status?.action, delta, this.#deps.clock.now().getTime());
-      try {
-        await this.#deps.client.request('PATCH', `${path}/status`, {
-          query: { fieldManager: FIELD_MANAGER },
-          body: { metadata: { resourceVersion: alert.metadata?.resourceVersion }, status: { action } },
-          contentType: 'application/merge-patch+json',
-        });
-        return 'written';
-      } catch (err: unknown) {
-        if (!isConflict(err)) throw new Error(`updating status of AuditAlert ${name}`, { cause: err });
-      }
-    }
-    throw new Error(`status of AuditAlert ${name} kept changing under the action writer`);
+  #addCounts(name: string, delta: ActionDelta): Promise<'written' | 'closed'> {
+    return mergeOpenAlertStatus(this.#deps.client, name, (stored) => ({
+      action: mergeActionStatus(stored.status?.action, delta, this.#deps.clock.now().getTime()),
+    }));
   }
 }

@@ -1,7 +1,7 @@
 import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import { ACCEPT_METADATA, type KubeClient } from '../kube/client.js';
-import { isAlreadyExists, isTooLarge } from '../kube/errors.js';
+import { isAlreadyExists, isConflict, isNotFound, isTooLarge } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { trimEvidence } from './trim.js';
 
@@ -38,4 +38,42 @@ export async function createAlert(client: KubeClient, alert: AuditAlert, log: Lo
       attempt = trimEvidence(alert, level);
     }
   }
+}
+
+/** How often {@link mergeOpenAlertStatus} re-reads an alert whose resourceVersion moved. */
+const STATUS_MERGE_ATTEMPTS = 5;
+
+/**
+ * Merges `status` fields into an open episode alert (traffic, actions) under a resourceVersion
+ * guard: reads the alert, asks `merge` for the fields from what is stored, patches with the
+ * resourceVersion read, and re-reads on conflict, so counts added by another writer are never lost.
+ * 'closed' when the alert is gone or Resolved: the caller's next occurrence starts a new episode.
+ */
+export async function mergeOpenAlertStatus(
+  client: KubeClient,
+  name: string,
+  merge: (stored: AuditAlert) => Record<string, unknown>,
+): Promise<'written' | 'closed'> {
+  const path = `${ALERTS_PATH}/${encodeURIComponent(name)}`;
+  for (let attempt = 0; attempt < STATUS_MERGE_ATTEMPTS; attempt++) {
+    let alert: AuditAlert;
+    try {
+      alert = await client.request<AuditAlert>('GET', path);
+    } catch (err: unknown) {
+      if (isNotFound(err)) return 'closed'; // deleted (retention, or by hand): the next one starts over
+      throw new Error(`reading AuditAlert ${name}`, { cause: err });
+    }
+    if (alert.status?.state === 'Resolved') return 'closed';
+    try {
+      await client.request('PATCH', `${path}/status`, {
+        query: { fieldManager: FIELD_MANAGER },
+        body: { metadata: { resourceVersion: alert.metadata?.resourceVersion }, status: merge(alert) },
+        contentType: 'application/merge-patch+json',
+      });
+      return 'written';
+    } catch (err: unknown) {
+      if (!isConflict(err)) throw new Error(`updating status of AuditAlert ${name}`, { cause: err });
+    }
+  }
+  throw new Error(`status of AuditAlert ${name} kept changing under its writers`);
 }

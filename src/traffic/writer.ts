@@ -1,9 +1,8 @@
 import { withClusterLabel } from '../alerts/build.js';
-import { createAlert } from '../alerts/writer.js';
-import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
+import { createAlert, mergeOpenAlertStatus } from '../alerts/writer.js';
+import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { KubeClient } from '../kube/client.js';
-import { isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
@@ -64,7 +63,6 @@ interface Pending {
 
 /** How long an inactive replica waits before looking again. */
 const INACTIVE_RETRY_MS = 2000;
-const WRITE_ATTEMPTS = 5;
 
 function mergeDelta(into: EpisodeDelta, d: EpisodeDelta): void {
   into.requests += d.requests;
@@ -305,38 +303,16 @@ export class TrafficAlertWriter {
   }
 
   /** Adds the update to the alert's status.traffic, re-reading on conflict. */
-  async #writeStatus(
+  #writeStatus(
     name: string,
     rule: TrafficEvent['rule']['id'],
     u: StatusUpdate,
   ): Promise<'written' | 'closed'> {
-    const path = `${ALERTS}/${encodeURIComponent(name)}`;
-    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      let alert: AuditAlert;
-      try {
-        alert = await this.#deps.client.request<AuditAlert>('GET', path);
-      } catch (err: unknown) {
-        if (isNotFound(err)) return 'closed'; // deleted (retention, or by hand): the next firing starts over
-        throw new Error(`reading AuditAlert ${name}`, { cause: err });
-      }
-      if (alert.status?.state === 'Resolved') return 'closed';
-      const traffic = mergeTrafficStatus(alert.status?.traffic, rule, u, this.#deps.clock.now().getTime());
-      try {
-        await this.#deps.client.request('PATCH', `${path}/status`, {
-          query: { fieldManager: FIELD_MANAGER },
-          // null removes clearedAt once the condition holds again (JSON merge patch).
-          body: {
-            metadata: { resourceVersion: alert.metadata?.resourceVersion },
-            status: { traffic: { clearedAt: null, ...traffic } },
-          },
-          contentType: 'application/merge-patch+json',
-        });
-        return 'written';
-      } catch (err: unknown) {
-        if (!isConflict(err)) throw new Error(`updating status of AuditAlert ${name}`, { cause: err });
-      }
-    }
-    throw new Error(`status of AuditAlert ${name} kept changing under the traffic writer`);
+    return mergeOpenAlertStatus(this.#deps.client, name, (stored) => {
+      const traffic = mergeTrafficStatus(stored.status?.traffic, rule, u, this.#deps.clock.now().getTime());
+      // null removes clearedAt once the condition holds again (JSON merge patch).
+      return { traffic: { clearedAt: null, ...traffic } };
+    });
   }
 }
 
