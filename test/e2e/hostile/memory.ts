@@ -15,16 +15,26 @@ export async function peakRss(pid: number): Promise<number> {
   return Number(kib) * 1024;
 }
 
-/** The operator container's memory limit in manifests/manager/deployment.yaml, in bytes. */
-export async function deploymentMemoryLimit(): Promise<number> {
+/** The operator container's memory `limits` or `requests` in manifests/manager/deployment.yaml, in bytes. */
+export async function deploymentMemory(which: 'limits' | 'requests' = 'limits'): Promise<number> {
   const text = await readFile(path.join(repoRoot(), 'manifests/manager/deployment.yaml'), 'utf8');
-  const d = parse(text) as {
-    spec: { template: { spec: { containers: Array<{ resources: { limits: { memory: string } } }> } } };
-  };
-  const limit = d.spec.template.spec.containers[0]?.resources.limits.memory ?? '';
-  const m = /^(\d+)Mi$/.exec(limit);
-  if (!m) throw new Error(`unexpected memory limit ${limit}`);
+  type Resources = Record<'limits' | 'requests', { memory: string }>;
+  const d = parse(text) as { spec: { template: { spec: { containers: Array<{ resources: Resources }> } } } };
+  const value = d.spec.template.spec.containers[0]?.resources[which]?.memory ?? '';
+  const m = /^(\d+)Mi$/.exec(value);
+  if (!m) throw new Error(`unexpected memory ${which} ${value}`);
   return Number(m[1]) * 1024 * 1024;
+}
+
+/** The operator container's memory limit (what a cluster enforces), in bytes. */
+export const deploymentMemoryLimit = (): Promise<number> => deploymentMemory('limits');
+
+/** Resident memory of a process now (VmRSS), in bytes. */
+export async function currentRss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (!kib) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(kib) * 1024;
 }
 
 /**
