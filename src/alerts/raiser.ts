@@ -9,7 +9,7 @@ import {
   type ResourceFeed,
   takesChange,
 } from '../detections/feed.js';
-import { decideEvent, type Subscription, type WatchEvent } from '../detections/match.js';
+import { decideEventDetail, type Subscription, type WatchEvent } from '../detections/match.js';
 import type { ReferenceLookup, Referrers } from '../detections/references.js';
 import { creationMs } from '../detections/watermark.js';
 import type { KubeClient } from '../kube/client.js';
@@ -92,8 +92,9 @@ async function raiseEvent(
   let waiting = false;
   for (const sub of feed.subscriptions.values()) {
     if (ev.change && !takesChange(sub, ev.change)) continue;
-    const decision = decideEvent(sub, ev.event, obj, ev.change?.oldObject);
+    const { decision, exception } = decideEventDetail(sub, ev.event, obj, ev.change?.oldObject);
     waiting ||= decision === 'pending';
+    if (decision === 'suppressed') feed.noteSuppressed(sub, id, exception ?? 0);
     if (decision !== 'alert' || deps.recent.has(sub.detection.name, id)) continue;
     const referrers = await referrersOf(deps, sub, obj);
     if (referrers?.total === 0) {

@@ -289,22 +289,29 @@ export class ResourceFeed {
       const d = sub.detection;
       if (profile !== undefined && d.changes.id !== profile) continue;
       const { decision, exception } = decideEventDetail(sub, event, obj, old);
-      if (decision === 'suppressed')
-        this.#countSuppressed(d.name, `${d.uid}/${d.name}/${id}`, exception ?? 0);
+      if (decision === 'suppressed') this.noteSuppressed(sub, id, exception ?? 0);
       else if (decision === 'pending') wanted = true;
       else if (decision === 'alert' && !this.#deps.recentlyRaised(d.name, id)) wanted = true;
     }
     return wanted;
   }
 
-  #countSuppressed(detection: string, key: string, exception: number): void {
+  /**
+   * Counts once that exception `exception` of the subscription's detection suppressed the event
+   * `id` (eventIdentity). The watch handler and the raiser both decide; the raiser's decision can
+   * differ from the handler's (a users exception whose creator the admission record named only
+   * after the watch event arrived), so both report here and the count stays one per event.
+   */
+  noteSuppressed(sub: Subscription, id: string, exception: number): void {
+    const d = sub.detection;
+    const key = `${d.uid}/${d.name}/${id}`;
     if (this.#suppressedSeen.has(key)) return;
     this.#suppressedSeen.add(key);
     if (this.#suppressedSeen.size > SUPPRESSED_MEMORY) {
       const oldest = this.#suppressedSeen.values().next().value;
       if (oldest !== undefined) this.#suppressedSeen.delete(oldest);
     }
-    this.#deps.suppressed?.(detection, exception);
+    this.#deps.suppressed?.(d.name, exception);
   }
 }
 
