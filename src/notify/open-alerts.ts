@@ -1,7 +1,7 @@
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { ObservedType } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
-import { type AlertView, viewOf } from './sink.js';
+import { type AlertView, viewOf } from './alert-view.js';
 
 /** Most open alerts remembered (~0.5 KB each); beyond it new ones are not re-sent or reported. */
 export const MAX_OPEN_ALERTS = 20_000;

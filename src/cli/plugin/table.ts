@@ -1,7 +1,7 @@
 import { LABELS } from '../../api/constants.js';
 import type { AuditAlert } from '../../api/generated/audit-alert.js';
 import type { ListFilters } from './args.js';
-import { terminalSafe } from './show.js';
+import { terminalSafe } from './terminal.js';
 
 /** The field selector for `list` filters, e.g. `status.state=Open,spec.severity=High`. */
 export function fieldSelector(f: ListFilters): string | undefined {

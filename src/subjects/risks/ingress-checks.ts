@@ -2,7 +2,7 @@
  * The small functions behind the Ingress rules (src/subjects/risks/ingress.ts): TLS coverage,
  * NGINX annotations (snippets, injection in values) and paths aimed at sensitive files.
  */
-import type { IngressView } from './ingress.js';
+import type { IngressView } from './ingress-view.js';
 
 /** Whether a TLS host entry covers `host` (exact, or a `*.` wildcard one label deep). */
 function tlsCovers(entry: string, host: string): boolean {
