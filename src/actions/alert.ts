@@ -4,10 +4,10 @@
  */
 import { isLabelValue } from '../alerts/build.js';
 import { renderSteps, type Step, type TemplateValues } from '../alerts/steps.js';
+import type { Severity } from '../api/constants.js';
 import { API_VERSION, LABELS, MANAGED_BY } from '../api/constants.js';
 import type { AlertActor, AlertStep, AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
 import type { CompiledDetection } from '../detections/compile.js';
-import type { Severity } from '../detections/severity.js';
 import { truncateUtf8 } from '../subjects/read.js';
 import { ACTION_LABELS, actionAlertName, type EpisodeKey, labelHash } from './episode.js';
 import { type ActionEvent, requestDetails } from './events.js';

@@ -1,8 +1,7 @@
-import { API_VERSION, LABELS, MANAGED_BY } from '../api/constants.js';
+import { API_VERSION, LABELS, MANAGED_BY, maxSeverity, type Severity } from '../api/constants.js';
 import type { AlertStep, AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
-import { maxSeverity, type Severity } from '../detections/severity.js';
 import { actorFromManagedFields } from '../subjects/actor.js';
 import type { FieldChange } from '../subjects/changes.js';
 import { analyseSubject } from '../subjects/index.js';

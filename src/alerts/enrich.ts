@@ -1,4 +1,4 @@
-import { LABELS } from '../api/constants.js';
+import { LABELS, maxSeverity, type Severity } from '../api/constants.js';
 import type {
   AlertActor,
   AlertRisk,
@@ -7,7 +7,6 @@ import type {
   WhoCanEntry,
 } from '../api/generated/audit-alert.js';
 import type { KubeObject } from '../api/kube-object.js';
-import { maxSeverity, type Severity } from '../detections/severity.js';
 import type { Logger } from '../observability/logger.js';
 import type { WatchedResource } from './build.js';
 

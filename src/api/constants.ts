@@ -34,6 +34,11 @@ export const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', 'Info'] as const
 /** One of {@link SEVERITIES}. */
 export type Severity = (typeof SEVERITIES)[number];
 
+/** The more severe of two severities. */
+export function maxSeverity(a: Severity, b: Severity): Severity {
+  return SEVERITIES.indexOf(a) <= SEVERITIES.indexOf(b) ? a : b;
+}
+
 /** Events a detection can ask for. */
 export const EVENTS = [
   'Created',

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../api/kube-object.js';
+import { groupOf, type KubeObject } from '../api/kube-object.js';
 import type { CompiledDetection, NamespaceLabels } from './compile.js';
 import { isNewObject } from './watermark.js';
 
@@ -21,8 +21,7 @@ export type CreatedDecision = 'alert' | 'skip' | 'suppressed' | 'pending';
 
 /** `group/Kind` of an apiVersion + kind pair (`/Pod` for the core group). */
 export function groupKind(apiVersion: string, kind: string): string {
-  const slash = apiVersion.indexOf('/');
-  return `${slash >= 0 ? apiVersion.slice(0, slash) : ''}/${kind}`;
+  return `${groupOf(apiVersion)}/${kind}`;
 }
 
 /** True when the object's controller owner is itself of a kind the detection watches. */

@@ -1,21 +1,11 @@
+import { maxSeverity, SEVERITIES, type Severity } from '../api/constants.js';
 import type { KubeObject } from '../api/kube-object.js';
 import { type CelCondition, compileCel } from './cel.js';
-
-/** An alert severity, most severe first in {@link SEVERITIES}. */
-export type Severity = 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
-
-/** Severities from the most to the least severe. */
-export const SEVERITIES: readonly Severity[] = ['Critical', 'High', 'Medium', 'Low', 'Info'];
 
 /** An entry of `spec.severityOverrides`. */
 export interface SeverityOverride {
   condition: string;
   severity: string;
-}
-
-/** The more severe of two severities. */
-export function maxSeverity(a: Severity, b: Severity): Severity {
-  return SEVERITIES.indexOf(a) <= SEVERITIES.indexOf(b) ? a : b;
 }
 
 /** Told about an expression that failed (or ran out of budget) for an object. */

@@ -1,4 +1,4 @@
-import type { Severity } from '../detections/severity.js';
+import type { Severity } from '../api/constants.js';
 import { type ResourceRequest, rulesAllow } from './rules.js';
 import type { Binding } from './state.js';
 

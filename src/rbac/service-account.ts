@@ -1,5 +1,5 @@
+import type { Severity } from '../api/constants.js';
 import type { AlertRisk } from '../api/generated/audit-alert.js';
-import type { Severity } from '../detections/severity.js';
 import { truncateUtf8 } from '../subjects/read.js';
 import { describeBinding, describeSubject } from './describe.js';
 import type { PolicyRule } from './rules.js';

@@ -1,3 +1,4 @@
+import { groupOf } from '../api/kube-object.js';
 import { analyseBinding } from './binding.js';
 import { analyseClusterRole } from './clusterrole.js';
 import { analyseGeneric, readMetadata } from './generic.js';
@@ -44,12 +45,6 @@ const MAX_SUMMARY_BYTES = 1024;
 const MAX_EVIDENCE_STRING_BYTES = 4096;
 /** Deepest nesting kept in evidence. */
 const MAX_DEPTH = 24;
-
-/** API group of an `apiVersion` (`apps/v1` → `apps`, `v1` → ``). */
-export function groupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-}
 
 /** The analyser for a group and kind; the generic one when the kind has none of its own. */
 export function analyserFor(group: string, kind: string): KindAnalyser {

@@ -1,3 +1,4 @@
+import { groupOf } from '../api/kube-object.js';
 /**
  * Where an object keeps its pod spec. The built-in workload kinds have a fixed place; any other
  * kind (a ReplicationController's cousin, Argo Rollouts, OpenKruise CloneSet, Knative Service,
@@ -34,12 +35,6 @@ export const MAX_POD_SPEC_DEPTH = 8;
 const MAX_VISITS = 4096;
 /** Fields never searched: they are not the desired state. */
 const SKIPPED = new Set(['metadata', 'status']);
-
-const groupOf = (apiVersion: unknown): string => {
-  if (typeof apiVersion !== 'string') return '';
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-};
 
 /** Whether `v` looks like a pod spec: `containers` is a list that starts with an object. */
 const isPodSpec = (v: Json): boolean =>

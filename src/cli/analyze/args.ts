@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SEVERITIES, type Severity } from '../../detections/severity.js';
+import { SEVERITIES, type Severity } from '../../api/constants.js';
 
 /** A command line that cannot be run as typed; `tripline analyze` exits with code 2. */
 export class UsageError extends Error {

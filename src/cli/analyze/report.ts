@@ -1,4 +1,5 @@
-import { SEVERITIES, type Severity } from '../../detections/severity.js';
+import { SEVERITIES, type Severity } from '../../api/constants.js';
+import { groupOf } from '../../api/kube-object.js';
 import { asRecord, asString, type Json } from '../../subjects/read.js';
 import { type LooseRule, looseRules } from '../../subjects/risks/binding-view.js';
 import { type AlertRisk, analyseRisks, hasRiskRules, type RoleRulesOf } from '../../subjects/risks/index.js';
@@ -45,9 +46,6 @@ export interface Report {
   /** Unreadable documents; `tripline analyze` exits 2 when there is any. */
   errors: DocumentError[];
 }
-
-const groupOf = (apiVersion: string): string =>
-  apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 
 function refOf(obj: Json): ObjectRef {
   const meta = asRecord(obj.metadata);

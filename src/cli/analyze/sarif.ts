@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Severity } from '../../detections/severity.js';
+import type { Severity } from '../../api/constants.js';
 import { RULES, type RuleInfo } from '../../subjects/risks/index.js';
 import { jsonChunks } from './chunks.js';
 import type { Location } from './documents.js';

@@ -1,4 +1,4 @@
-import { SEVERITIES } from '../../detections/severity.js';
+import { SEVERITIES } from '../../api/constants.js';
 import { printable } from '../../subjects/read.js';
 import { describeLocation, type Location } from './documents.js';
 import { countBySeverity, type ObjectRef, type Remark, type Report } from './report.js';

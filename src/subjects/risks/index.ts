@@ -1,4 +1,5 @@
-import { SEVERITIES } from '../../detections/severity.js';
+import { SEVERITIES } from '../../api/constants.js';
+import { groupOf } from '../../api/kube-object.js';
 import { podSpecPath } from '../pod-template.js';
 import { asRecord, asString, type Json } from '../read.js';
 import { BINDING_RULES } from './binding.js';
@@ -103,11 +104,6 @@ export const RULES: readonly RuleInfo[] = [
   ),
   ...describeRules('ConfigMap', CONFIGMAP_RULES),
 ];
-
-const groupOf = (apiVersion: string): string => {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-};
 
 /**
  * Whether risk rules exist for objects of this API group and kind, or (given the object) for this

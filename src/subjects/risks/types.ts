@@ -1,5 +1,5 @@
+import type { Severity } from '../../api/constants.js';
 import type { AlertRisk } from '../../api/generated/audit-alert.js';
-import type { Severity } from '../../detections/severity.js';
 import { printable, truncateUtf8 } from '../read.js';
 
 export type { AlertRisk } from '../../api/generated/audit-alert.js';

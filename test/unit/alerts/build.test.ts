@@ -5,10 +5,9 @@ import {
   qualifiedResource,
   type WatchedResource,
 } from '../../../src/alerts/build.js';
-import { LABELS } from '../../../src/api/constants.js';
+import { LABELS, maxSeverity, type Severity } from '../../../src/api/constants.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import type { KubeObject } from '../../../src/api/kube-object.js';
-import { maxSeverity, type Severity } from '../../../src/detections/severity.js';
 import { crdValidator, errorsOf } from '../support/crd-schema.js';
 import { defaultDetections, subjectFixture } from '../support/fixtures.js';
 

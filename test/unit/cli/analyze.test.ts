@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
+import { SEVERITIES } from '../../../src/api/constants.js';
 import { parseAnalyzeArgs, UsageError } from '../../../src/cli/analyze/args.js';
 import { parseSource } from '../../../src/cli/analyze/documents.js';
 import { type AnalyzeIo, runAnalyze } from '../../../src/cli/analyze/index.js';
 import { buildReport, rolesIn, servicesIn } from '../../../src/cli/analyze/report.js';
 import { artifactUri } from '../../../src/cli/analyze/sarif.js';
-import { SEVERITIES } from '../../../src/detections/severity.js';
 import { RULES } from '../../../src/subjects/risks/index.js';
 import { ROOT } from '../support/fixtures.js';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { groupOf } from '../../../src/api/kube-object.js';
 import { analyseClusterRole } from '../../../src/subjects/clusterrole.js';
 import { analyseGeneric } from '../../../src/subjects/generic.js';
-import { analyserFor, analyseSubject, groupOf } from '../../../src/subjects/index.js';
+import { analyserFor, analyseSubject } from '../../../src/subjects/index.js';
 import { analyseIngress } from '../../../src/subjects/ingress.js';
 import { analyseNamespace } from '../../../src/subjects/namespace.js';
 import { analyseWorkload } from '../../../src/subjects/workload.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SEVERITIES } from '../../../../src/detections/severity.js';
+import { SEVERITIES } from '../../../../src/api/constants.js';
 import { analyseRisks, RULES } from '../../../../src/subjects/risks/index.js';
 import { BINDING_CASES } from './cases/binding.js';
 import type { Case } from './cases/case.js';
