@@ -26,7 +26,7 @@ import { systemClock } from './runtime/clock.js';
 import { kubeLeaseStore, LeaderElector } from './runtime/leader.js';
 import { every, type Periodic } from './runtime/periodic.js';
 import { WorkQueue } from './runtime/queue.js';
-import { createIngressBackendsEnricher } from './subjects/risks/ingress-backends.js';
+import { createIngressBackendsEnricher } from './subjects/ingress/backends.js';
 import { createTrafficIngestion } from './traffic/ingestion.js';
 
 /** A running operator. */

@@ -5,7 +5,7 @@ import type { KubeClient } from '../kube/client.js';
 import { isForbidden, isNotFound } from '../kube/errors.js';
 import { qualifiedResource } from '../kube/resources.js';
 import { truncateUtf8 } from '../subjects/read.js';
-import { WORKLOAD_KINDS } from '../subjects/workload.js';
+import { WORKLOAD_KINDS } from '../subjects/workload/analyse.js';
 import { bindingEnricher } from './binding-enricher.js';
 import { describeBinding } from './describe.js';
 import type { RbacView } from './rbac-index.js';

@@ -1,15 +1,15 @@
 import { groupOf } from '../api/kube-object.js';
-import { analyseBinding } from './binding.js';
-import { analyseClusterRole } from './clusterrole.js';
+import { analyseBinding } from './binding/analyse.js';
+import { analyseClusterRole } from './role/analyse.js';
 import { analyseGeneric, readMetadata } from './generic.js';
-import { analyseIngress } from './ingress.js';
-import { analyseNamespace } from './namespace.js';
-import { podSpecPath } from './pod-template.js';
+import { analyseIngress } from './ingress/analyse.js';
+import { analyseNamespace } from './namespace/analyse.js';
+import { podSpecPath } from './workload/pod-template.js';
 import { asRecord, asString, type Json, Notes, printable, truncateUtf8 } from './read.js';
 import { analyseRisks } from './risks/index.js';
-import { analyseSecret } from './secret.js';
+import { analyseSecret } from './secret/analyse.js';
 import type { KindAnalyser, SubjectAnalysis } from './types.js';
-import { analyseWorkload } from './workload.js';
+import { analyseWorkload } from './workload/analyse.js';
 
 export type { KindAnalyser, KindAnalysis, SubjectAnalysis } from './types.js';
 

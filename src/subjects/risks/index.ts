@@ -1,17 +1,17 @@
 import { SEVERITIES } from '../../api/constants.js';
 import { groupOf } from '../../api/kube-object.js';
-import { podSpecPath } from '../pod-template.js';
+import { podSpecPath } from '../workload/pod-template.js';
 import { asRecord, asString, type Json } from '../read.js';
-import { BINDING_RULES } from './binding.js';
-import { type LooseRule, readBindingView } from './binding-view.js';
-import { ROLE_RULES, readRole } from './clusterrole.js';
-import { CONFIGMAP_RULES, readConfigMap } from './configmap.js';
-import { INGRESS_RULES, type IngressView, readIngress } from './ingress.js';
-import { NAMESPACE_RULES, readNamespace } from './namespace.js';
-import { readPod } from './pod.js';
+import { BINDING_RULES } from '../binding/risks.js';
+import { type LooseRule, readBindingView } from '../binding/view.js';
+import { ROLE_RULES, readRole } from '../role/risks.js';
+import { CONFIGMAP_RULES, readConfigMap } from '../configmap/risks.js';
+import { INGRESS_RULES, type IngressView, readIngress } from '../ingress/risks.js';
+import { NAMESPACE_RULES, readNamespace } from '../namespace/risks.js';
+import { readPod } from '../workload/pod.js';
 import { type AlertRisk, describeRules, evaluate, type RuleInfo } from './types.js';
-import { WORKLOAD_RULES } from './workload.js';
-import { WORKLOAD_PATH_RULES } from './workload-paths.js';
+import { WORKLOAD_RULES } from '../workload/risks.js';
+import { WORKLOAD_PATH_RULES } from '../workload/path-risks.js';
 
 export type { AlertRisk, Reference, RiskRule, RuleInfo } from './types.js';
 

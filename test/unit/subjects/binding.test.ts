@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MAX_EVIDENCE_SUBJECTS } from '../../../src/subjects/binding.js';
+import { MAX_EVIDENCE_SUBJECTS } from '../../../src/subjects/binding/analyse.js';
 import { analyseSubject } from '../../../src/subjects/index.js';
 
 const RBAC = 'rbac.authorization.k8s.io';

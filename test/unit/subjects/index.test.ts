@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { groupOf } from '../../../src/api/kube-object.js';
-import { analyseClusterRole } from '../../../src/subjects/clusterrole.js';
+import { analyseClusterRole } from '../../../src/subjects/role/analyse.js';
 import { analyseGeneric } from '../../../src/subjects/generic.js';
 import { analyserFor, analyseSubject } from '../../../src/subjects/index.js';
-import { analyseIngress } from '../../../src/subjects/ingress.js';
-import { analyseNamespace } from '../../../src/subjects/namespace.js';
-import { analyseWorkload } from '../../../src/subjects/workload.js';
+import { analyseIngress } from '../../../src/subjects/ingress/analyse.js';
+import { analyseNamespace } from '../../../src/subjects/namespace/analyse.js';
+import { analyseWorkload } from '../../../src/subjects/workload/analyse.js';
 
 describe('subject registry', () => {
   const cases: { group: string; kind: string; want: unknown }[] = [

@@ -4,8 +4,8 @@ import {
   MAX_SCANNED_CHARS,
   miner,
   reverseShell,
-} from '../../../../src/subjects/risks/commands.js';
-import { readPod } from '../../../../src/subjects/risks/pod.js';
+} from '../../../../src/subjects/workload/commands.js';
+import { readPod } from '../../../../src/subjects/workload/pod.js';
 import { cleanContainer, cleanPodSpec, pod } from './fixtures.js';
 
 const view = (container: Record<string, unknown>) => {

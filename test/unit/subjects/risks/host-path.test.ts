@@ -3,7 +3,7 @@ import {
   classifyHostPath,
   type HostPathClass,
   normalizeHostPath,
-} from '../../../../src/subjects/risks/host-path.js';
+} from '../../../../src/subjects/workload/host-path.js';
 
 describe('hostPath classes', () => {
   const cases: [string, HostPathClass][] = [

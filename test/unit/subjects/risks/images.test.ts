@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { editDistance, lookalikeOf, parseImage, skeleton } from '../../../../src/subjects/risks/images.js';
+import { editDistance, lookalikeOf, parseImage, skeleton } from '../../../../src/subjects/workload/images.js';
 
 const DIGEST = 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 

@@ -8,7 +8,7 @@ import {
   checkBackends,
   createIngressBackendsEnricher,
   MAX_BACKEND_LOOKUPS,
-} from '../../../../src/subjects/risks/ingress-backends.js';
+} from '../../../../src/subjects/ingress/backends.js';
 import { ingress, ingressRule } from './fixtures.js';
 
 /** A client whose GETs answer from `services` (namespace/name), or fail with `status`. */

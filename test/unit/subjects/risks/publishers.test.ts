@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseImage } from '../../../../src/subjects/risks/images.js';
-import { hubLookalikeOf, OFFICIAL_IMAGES, PUBLISHERS } from '../../../../src/subjects/risks/publishers.js';
+import { parseImage } from '../../../../src/subjects/workload/images.js';
+import { hubLookalikeOf, OFFICIAL_IMAGES, PUBLISHERS } from '../../../../src/subjects/workload/publishers.js';
 
 const lookalike = (image: string) => {
   const ref = parseImage(image);

@@ -1,5 +1,5 @@
-import { subjectRef } from './generic.js';
-import { few } from './ingress.js';
+import { subjectRef } from '../generic.js';
+import { few } from '../ingress/analyse.js';
 import {
   asRecord,
   asString,
@@ -11,8 +11,8 @@ import {
   records,
   strings,
   unique,
-} from './read.js';
-import type { KindAnalysis } from './types.js';
+} from '../read.js';
+import type { KindAnalysis } from '../types.js';
 
 /** Label prefix that aggregates a ClusterRole into another (e.g. `...aggregate-to-admin: "true"`). */
 const AGGREGATE_TO = 'rbac.authorization.k8s.io/aggregate-to-';

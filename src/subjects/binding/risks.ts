@@ -6,16 +6,16 @@ import {
   roleText,
   scopeText,
   subjectText,
-} from './binding-view.js';
+} from './view.js';
 import {
   imitatedBindingName,
   imitatedServiceAccount,
   isFakeSystemGroup,
   isFakeSystemUser,
   isSystemWriter,
-} from './identities.js';
-import { cis, doc, rbacGoodPractice } from './references.js';
-import type { RiskRule } from './types.js';
+} from '../workload/identities.js';
+import { cis, doc, rbacGoodPractice } from '../risks/references.js';
+import type { RiskRule } from '../risks/types.js';
 
 /** Subjects named in one item of a message. */
 const NAMED_SUBJECTS = 3;

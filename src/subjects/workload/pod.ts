@@ -1,5 +1,5 @@
 import { actorFromManagedFields } from '../actor.js';
-import { podSpecPath } from '../pod-template.js';
+import { podSpecPath } from './pod-template.js';
 import { asRecord, asString, type Json, list, Notes, records, strings } from '../read.js';
 
 /** One container of the pod spec, with its list and the settings the rules read. */

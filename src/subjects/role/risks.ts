@@ -1,9 +1,9 @@
-import { ROLE_PATH_RULES } from './clusterrole-paths.js';
-import { cis, doc, rbacGoodPractice } from './references.js';
-import { granting, type PolicyRule, READ, type RoleView, WILDCARD, WRITE } from './role-view.js';
-import type { RiskRule } from './types.js';
+import { ROLE_PATH_RULES } from './path-risks.js';
+import { cis, doc, rbacGoodPractice } from '../risks/references.js';
+import { granting, type PolicyRule, READ, type RoleView, WILDCARD, WRITE } from './view.js';
+import type { RiskRule } from '../risks/types.js';
 
-export { grantedVerbs, type PolicyRule, type RoleView, readRole } from './role-view.js';
+export { grantedVerbs, type PolicyRule, type RoleView, readRole } from './view.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 

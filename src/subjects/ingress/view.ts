@@ -1,4 +1,4 @@
-/** The shape the Ingress rules read (src/subjects/risks/ingress.ts builds it, ingress-checks.ts uses it). */
+/** The shape the Ingress rules read (src/subjects/ingress/risks.ts builds it, checks.ts uses it). */
 
 /** Where a path sends traffic, when it is a Service. */
 export interface ServiceBackend {

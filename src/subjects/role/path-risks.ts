@@ -1,12 +1,12 @@
 /**
  * RBAC rules for the escalation and cover-up paths that need neither wildcards nor escalate, bind
  * or impersonate: running Pods, debugging into them, rewriting policy objects, removing traces.
- * Part of the ClusterRole and Role rules (src/subjects/risks/clusterrole.ts); a Role gets every
+ * Part of the ClusterRole and Role rules (src/subjects/role/risks.ts); a Role gets every
  * one of them that a namespace can grant.
  */
-import { doc, rbacGoodPractice } from './references.js';
-import { granting, type Permission, type RoleView, WRITE } from './role-view.js';
-import type { RiskRule } from './types.js';
+import { doc, rbacGoodPractice } from '../risks/references.js';
+import { granting, type Permission, type RoleView, WRITE } from './view.js';
+import type { RiskRule } from '../risks/types.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 /** Verbs that make a controller run a Pod of the writer's choosing (a new object or a new template). */

@@ -1,6 +1,6 @@
-import { subjectRef } from './generic.js';
-import { asRecord, asString, compact, type Json, list, type Notes, records } from './read.js';
-import type { KindAnalysis } from './types.js';
+import { subjectRef } from '../generic.js';
+import { asRecord, asString, compact, type Json, list, type Notes, records } from '../read.js';
+import type { KindAnalysis } from '../types.js';
 
 /** Most subjects kept in evidence; the rest are counted (a binding may list thousands). */
 export const MAX_EVIDENCE_SUBJECTS = 32;

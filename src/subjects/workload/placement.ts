@@ -10,8 +10,8 @@ import { editDistance, skeleton } from './images.js';
 import type { PodView } from './pod.js';
 import { imagesWhere, SYSTEM_NAMESPACES } from './pod-checks.js';
 import { hubLookalikeOf } from './publishers.js';
-import { doc } from './references.js';
-import type { RiskRule } from './types.js';
+import { doc } from '../risks/references.js';
+import type { RiskRule } from '../risks/types.js';
 
 /** Control-plane components and the add-ons every cluster runs in kube-system, by workload name. */
 export const CONTROL_PLANE_COMPONENTS = [

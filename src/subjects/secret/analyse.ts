@@ -1,7 +1,7 @@
-import { subjectRef } from './generic.js';
-import { asRecord, asString, compact, type Json, type Notes, unique } from './read.js';
-import type { KindAnalysis } from './types.js';
-import { type FieldWrite, writeName, writesTo } from './writes.js';
+import { subjectRef } from '../generic.js';
+import { asRecord, asString, compact, type Json, type Notes, unique } from '../read.js';
+import type { KindAnalysis } from '../types.js';
+import { type FieldWrite, writeName, writesTo } from '../writes.js';
 
 /** Most data key names listed. */
 const MAX_KEYS = 32;

@@ -1,5 +1,5 @@
 /**
- * The small functions and constants behind the workload rules (src/subjects/risks/workload.ts):
+ * The small functions and constants behind the workload rules (src/subjects/workload/risks.ts):
  * what each Pod Security Standards control allows, and how each is read from a pod spec.
  */
 import { asNumber, asRecord, asString, type Json } from '../read.js';

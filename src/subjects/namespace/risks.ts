@@ -1,6 +1,6 @@
 import { asRecord, type Json } from '../read.js';
-import { cis, doc } from './references.js';
-import type { RiskRule } from './types.js';
+import { cis, doc } from '../risks/references.js';
+import type { RiskRule } from '../risks/types.js';
 
 /** The Pod Security admission labels of a Namespace, by mode (`enforce`, `audit`, `warn`). */
 export interface NamespaceView {

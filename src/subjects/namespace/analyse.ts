@@ -1,6 +1,6 @@
-import { subjectRef } from './generic.js';
-import { asRecord, compact, type Json, type Notes, rec, str } from './read.js';
-import type { KindAnalysis } from './types.js';
+import { subjectRef } from '../generic.js';
+import { asRecord, compact, type Json, type Notes, rec, str } from '../read.js';
+import type { KindAnalysis } from '../types.js';
 
 /** Label prefix of Pod Security admission. */
 const POD_SECURITY = 'pod-security.kubernetes.io/';

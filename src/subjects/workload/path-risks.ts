@@ -1,5 +1,5 @@
 /**
- * Workload rules beyond the Pod Security Standards controls (src/subjects/risks/workload.ts): the
+ * Workload rules beyond the Pod Security Standards controls (src/subjects/workload/risks.ts): the
  * service account token a Pod carries, privilege escalation asked for explicitly, and heuristics
  * over what its containers run (ids `heuristic.*`: shapes of known techniques, not proof).
  */
@@ -8,8 +8,8 @@ import { asString } from '../read.js';
 import { hostEntry, miner, reverseShell } from './commands.js';
 import type { PodView } from './pod.js';
 import { containersWhere, isWindows } from './pod-checks.js';
-import { cis, doc, pss } from './references.js';
-import type { RiskRule } from './types.js';
+import { cis, doc, pss } from '../risks/references.js';
+import type { RiskRule } from '../risks/types.js';
 
 /**
  * The token is mounted unless the pod says `automountServiceAccountToken: false` (the service

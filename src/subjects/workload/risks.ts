@@ -23,8 +23,8 @@ import {
   unsafeSysctls,
   volumeTypes,
 } from './pod-checks.js';
-import { doc, pss } from './references.js';
-import type { RiskRule } from './types.js';
+import { doc, pss } from '../risks/references.js';
+import type { RiskRule } from '../risks/types.js';
 
 /** Risk rules of Pods and of every pod template (built-in controllers, ReplicationControllers, third-party kinds). */
 export const WORKLOAD_RULES: readonly RiskRule<PodView>[] = [

@@ -5,12 +5,12 @@ import {
   sensitivePaths,
   snippetAnnotations,
   withoutTls,
-} from './ingress-checks.js';
-import type { IngressView, ServiceBackend } from './ingress-view.js';
-import { cve, doc } from './references.js';
-import type { RiskRule } from './types.js';
+} from './checks.js';
+import type { IngressView, ServiceBackend } from './view.js';
+import { cve, doc } from '../risks/references.js';
+import type { RiskRule } from '../risks/types.js';
 
-export type { IngressView, ServiceBackend } from './ingress-view.js';
+export type { IngressView, ServiceBackend } from './view.js';
 
 /** Annotation that selected the controller before `spec.ingressClassName` existed. */
 const CLASS_ANNOTATION = 'kubernetes.io/ingress.class';

@@ -1,4 +1,4 @@
-import { groupOf } from '../api/kube-object.js';
+import { groupOf } from '../../api/kube-object.js';
 /**
  * Where an object keeps its pod spec. The built-in workload kinds have a fixed place; any other
  * kind (a ReplicationController's cousin, Argo Rollouts, OpenKruise CloneSet, Knative Service,
@@ -6,7 +6,7 @@ import { groupOf } from '../api/kube-object.js';
  * objects, found through nested objects only (never through lists, so policies that hold pod
  * patterns in their rules are not mistaken for workloads), with bounded depth and work.
  */
-import { asRecord, type Json } from './read.js';
+import { asRecord, type Json } from '../read.js';
 
 /** Built-in kinds that carry a pod spec and where it lives. */
 export const WORKLOAD_KINDS: Readonly<Record<string, readonly string[]>> = {

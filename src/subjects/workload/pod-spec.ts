@@ -11,7 +11,7 @@ import {
   str,
   strings,
   unique,
-} from './read.js';
+} from '../read.js';
 
 /** The security-relevant facts of one pod spec, as they go into evidence. */
 export interface PodFacts extends Json {

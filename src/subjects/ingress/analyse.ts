@@ -1,4 +1,4 @@
-import { subjectRef } from './generic.js';
+import { subjectRef } from '../generic.js';
 import {
   asNumber,
   asRecord,
@@ -13,8 +13,8 @@ import {
   str,
   strings,
   unique,
-} from './read.js';
-import type { KindAnalysis } from './types.js';
+} from '../read.js';
+import type { KindAnalysis } from '../types.js';
 
 /** Annotation that selected the controller before `spec.ingressClassName` existed. */
 const CLASS_ANNOTATION = 'kubernetes.io/ingress.class';

@@ -1,6 +1,6 @@
 import { asRecord, asString, type Json } from '../read.js';
-import { cve } from './references.js';
-import type { RiskRule } from './types.js';
+import { cve } from '../risks/references.js';
+import type { RiskRule } from '../risks/types.js';
 
 /** What the ConfigMap rules read: the names and values of `data` (binaryData is never read). */
 export interface ConfigMapView {

@@ -1,8 +1,8 @@
 /**
- * The small functions behind the Ingress rules (src/subjects/risks/ingress.ts): TLS coverage,
+ * The small functions behind the Ingress rules (src/subjects/ingress/risks.ts): TLS coverage,
  * NGINX annotations (snippets, injection in values) and paths aimed at sensitive files.
  */
-import type { IngressView } from './ingress-view.js';
+import type { IngressView } from './view.js';
 
 /** Whether a TLS host entry covers `host` (exact, or a `*.` wildcard one label deep). */
 function tlsCovers(entry: string, host: string): boolean {
