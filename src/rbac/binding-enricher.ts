@@ -1,7 +1,7 @@
 import type { Enricher, Enrichment } from '../alerts/enrich.js';
-import { asRecord, asString, type Json, truncateUtf8 } from '../subjects/read.js';
 import { BINDING_RULES } from '../subjects/binding/risks.js';
 import { readBindingView } from '../subjects/binding/view.js';
+import { asRecord, asString, type Json, truncateUtf8 } from '../subjects/read.js';
 import { evaluate } from '../subjects/risks/types.js';
 import type { RbacView } from './rbac-index.js';
 import type { PolicyRule } from './rules.js';

@@ -1,43 +1,17 @@
 import { groupOf } from '../api/kube-object.js';
-import { analyseBinding } from './binding/analyse.js';
-import { analyseClusterRole } from './role/analyse.js';
 import { analyseGeneric, readMetadata } from './generic.js';
-import { analyseIngress } from './ingress/analyse.js';
-import { analyseNamespace } from './namespace/analyse.js';
-import { podSpecPath } from './workload/pod-template.js';
+import { byGroupKind, SUBJECT_KINDS } from './kinds.js';
 import { asRecord, asString, type Json, Notes, printable, truncateUtf8 } from './read.js';
 import { analyseRisks } from './risks/index.js';
-import { analyseSecret } from './secret/analyse.js';
 import type { KindAnalyser, SubjectAnalysis } from './types.js';
-import { analyseWorkload } from './workload/analyse.js';
+import { podSpecPath } from './workload/pod-template.js';
 
 export type { KindAnalyser, KindAnalysis, SubjectAnalysis } from './types.js';
 
-/**
- * Analysers by `group/Kind` (core group empty: `/Pod`). Removed API versions of the same kind
- * (`extensions` Ingress and Deployment) share the analyser, which reads both shapes.
- */
-const ANALYSERS: Readonly<Record<string, KindAnalyser>> = {
-  'networking.k8s.io/Ingress': analyseIngress,
-  'extensions/Ingress': analyseIngress,
-  '/Pod': analyseWorkload,
-  'apps/Deployment': analyseWorkload,
-  'apps/ReplicaSet': analyseWorkload,
-  'apps/StatefulSet': analyseWorkload,
-  'apps/DaemonSet': analyseWorkload,
-  'extensions/Deployment': analyseWorkload,
-  'extensions/ReplicaSet': analyseWorkload,
-  'extensions/DaemonSet': analyseWorkload,
-  'batch/Job': analyseWorkload,
-  'batch/CronJob': analyseWorkload,
-  '/ReplicationController': analyseWorkload,
-  'rbac.authorization.k8s.io/ClusterRole': analyseClusterRole,
-  'rbac.authorization.k8s.io/Role': analyseClusterRole,
-  'rbac.authorization.k8s.io/ClusterRoleBinding': analyseBinding,
-  'rbac.authorization.k8s.io/RoleBinding': analyseBinding,
-  '/Namespace': analyseNamespace,
-  '/Secret': analyseSecret,
-};
+/** Subject analysers by `group/Kind` (core group empty: `/Pod`), from the subject kinds table. */
+const ANALYSERS = byGroupKind((k) => k.analyse);
+/** The analyser of objects that carry a pod spec, whatever their kind. */
+const BY_SHAPE = SUBJECT_KINDS.find((k) => k.byShape)?.analyse;
 
 /** Longest summary line (the CRD's limit). */
 const MAX_SUMMARY_BYTES = 1024;
@@ -48,18 +22,18 @@ const MAX_DEPTH = 24;
 
 /** The analyser for a group and kind; the generic one when the kind has none of its own. */
 export function analyserFor(group: string, kind: string): KindAnalyser {
-  return ANALYSERS[`${group}/${kind}`] ?? analyseGeneric;
+  return ANALYSERS.get(`${group}/${kind}`) ?? analyseGeneric;
 }
 
 /** The analyser for an object: its kind's own, the workload one when it carries a pod spec, else the generic one. */
 function analyserOf(obj: Json, group: string, kind: string): KindAnalyser {
-  const own = ANALYSERS[`${group}/${kind}`];
+  const own = ANALYSERS.get(`${group}/${kind}`);
   if (own) return own;
-  return podSpecPath(obj) ? analyseWorkload : analyseGeneric;
+  return (podSpecPath(obj) ? BY_SHAPE : undefined) ?? analyseGeneric;
 }
 
 /** Whether a group and kind has an analyser of its own. */
-export const hasAnalyser = (group: string, kind: string): boolean => `${group}/${kind}` in ANALYSERS;
+export const hasAnalyser = (group: string, kind: string): boolean => ANALYSERS.has(`${group}/${kind}`);
 
 /**
  * A copy of evidence safe to show and store: control characters escaped, strings capped, nesting

@@ -1,9 +1,9 @@
 import { SEVERITIES, type Severity } from '../../api/constants.js';
 import { groupOf } from '../../api/kube-object.js';
-import { asRecord, asString, type Json } from '../../subjects/read.js';
 import { type LooseRule, looseRules } from '../../subjects/binding/view.js';
-import { type AlertRisk, analyseRisks, hasRiskRules, type RoleRulesOf } from '../../subjects/risks/index.js';
 import { checkBackends, type ServiceExists } from '../../subjects/ingress/backends.js';
+import { asRecord, asString, type Json } from '../../subjects/read.js';
+import { type AlertRisk, analyseRisks, hasRiskRules, type RoleRulesOf } from '../../subjects/risks/index.js';
 import { removedApi } from './api-versions.js';
 import type { DocumentError, InputObject, Location, NotAnObject } from './documents.js';
 

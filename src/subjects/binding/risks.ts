@@ -1,3 +1,12 @@
+import { cis, doc, rbacGoodPractice } from '../risks/references.js';
+import type { RiskRule } from '../risks/types.js';
+import {
+  imitatedBindingName,
+  imitatedServiceAccount,
+  isFakeSystemGroup,
+  isFakeSystemUser,
+  isSystemWriter,
+} from '../workload/identities.js';
 import {
   type BindingSubject,
   type BindingView,
@@ -7,15 +16,6 @@ import {
   scopeText,
   subjectText,
 } from './view.js';
-import {
-  imitatedBindingName,
-  imitatedServiceAccount,
-  isFakeSystemGroup,
-  isFakeSystemUser,
-  isSystemWriter,
-} from '../workload/identities.js';
-import { cis, doc, rbacGoodPractice } from '../risks/references.js';
-import type { RiskRule } from '../risks/types.js';
 
 /** Subjects named in one item of a message. */
 const NAMED_SUBJECTS = 3;

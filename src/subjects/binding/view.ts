@@ -1,7 +1,7 @@
 import { actorFromManagedFields } from '../actor.js';
 import { asRecord, asString, type Json } from '../read.js';
-import { type PolicyRule, ROLE_RULES, type RoleView } from '../role/risks.js';
 import { evaluate } from '../risks/types.js';
+import { type PolicyRule, ROLE_RULES, type RoleView } from '../role/risks.js';
 
 /** A subject of a binding as written (a ServiceAccount of a RoleBinding defaults to its namespace). */
 export interface BindingSubject {

@@ -2,8 +2,8 @@ import type { Enricher, Enrichment } from '../../alerts/enrich.js';
 import { ACCEPT_METADATA, type KubeClient } from '../../kube/client.js';
 import { isForbidden, isNotFound } from '../../kube/errors.js';
 import { asRecord, asString, unique } from '../read.js';
-import { INGRESS_RULES, readIngress, type ServiceBackend } from './risks.js';
 import { type AlertRisk, evaluate } from '../risks/types.js';
+import { INGRESS_RULES, readIngress, type ServiceBackend } from './risks.js';
 
 /** Whether a Service exists; `undefined` when that cannot be known. */
 export type ServiceExists = (namespace: string, name: string) => boolean | undefined;

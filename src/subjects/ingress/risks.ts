@@ -1,4 +1,6 @@
 import { asRecord, asString, type Json, list, Notes, records, strings } from '../read.js';
+import { cve, doc } from '../risks/references.js';
+import type { RiskRule } from '../risks/types.js';
 import {
   annotationsNamed,
   injectedAnnotations,
@@ -7,8 +9,6 @@ import {
   withoutTls,
 } from './checks.js';
 import type { IngressView, ServiceBackend } from './view.js';
-import { cve, doc } from '../risks/references.js';
-import type { RiskRule } from '../risks/types.js';
 
 export type { IngressView, ServiceBackend } from './view.js';
 

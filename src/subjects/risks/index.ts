@@ -1,121 +1,36 @@
 import { SEVERITIES } from '../../api/constants.js';
 import { groupOf } from '../../api/kube-object.js';
-import { podSpecPath } from '../workload/pod-template.js';
+import type { KindRisks, RiskContext } from '../kind.js';
+import { byGroupKind, SUBJECT_KINDS } from '../kinds.js';
 import { asRecord, asString, type Json } from '../read.js';
-import { BINDING_RULES } from '../binding/risks.js';
-import { type LooseRule, readBindingView } from '../binding/view.js';
-import { ROLE_RULES, readRole } from '../role/risks.js';
-import { CONFIGMAP_RULES, readConfigMap } from '../configmap/risks.js';
-import { INGRESS_RULES, type IngressView, readIngress } from '../ingress/risks.js';
-import { NAMESPACE_RULES, readNamespace } from '../namespace/risks.js';
-import { readPod } from '../workload/pod.js';
-import { type AlertRisk, describeRules, evaluate, type RuleInfo } from './types.js';
-import { WORKLOAD_RULES } from '../workload/risks.js';
-import { WORKLOAD_PATH_RULES } from '../workload/path-risks.js';
+import { podSpecPath } from '../workload/pod-template.js';
+import type { AlertRisk, RuleInfo } from './types.js';
 
+export type { KindRisks, RiskContext, RoleRulesOf } from '../kind.js';
 export type { AlertRisk, Reference, RiskRule, RuleInfo } from './types.js';
-
-/** What the analysis may know beyond the object itself. */
-export interface RiskContext {
-  /**
-   * Whether a Service exists (`undefined`: cannot tell). Given by `tripline analyze` from the
-   * Services in its input, and by the operator's backend enricher from the API server.
-   */
-  serviceExists?: IngressView['serviceExists'];
-  /**
-   * The rules of the role a binding refers to (`undefined`: unknown, then the role is judged by
-   * its name). Given by `tripline analyze` from the roles in its input; the operator's binding
-   * enricher judges by the RBAC index instead.
-   */
-  roleRules?: RoleRulesOf;
-}
-
-/** The rules of a Role (in `namespace`) or ClusterRole, or `undefined` when unknown. */
-export type RoleRulesOf = (
-  kind: string,
-  name: string,
-  namespace: string | undefined,
-) => LooseRule[] | undefined;
 
 /** Most risks one object yields (the AuditAlert CRD's limit). */
 export const MAX_RISKS = 128;
 
-type KindRisks = (obj: Json, ctx: RiskContext) => AlertRisk[];
+/** Risk analysers by `group/Kind` (core group empty), from the subject kinds table. */
+const BY_KIND = byGroupKind((k) => k.risks);
+/** The analyser of objects that carry a pod spec, whatever their kind. */
+const BY_SHAPE = SUBJECT_KINDS.find((k) => k.byShape)?.risks;
 
-const ingressRisks: KindRisks = (obj, ctx) =>
-  evaluate(INGRESS_RULES, { ...readIngress(obj), serviceExists: ctx.serviceExists });
-const workloadRisks: KindRisks = (obj) => {
-  const pod = readPod(obj);
-  return pod ? [...evaluate(WORKLOAD_RULES, pod), ...evaluate(WORKLOAD_PATH_RULES, pod)] : [];
-};
-const roleRisks: KindRisks = (obj) => {
-  // A Role's rules hold in its namespace only: every message says which.
-  const ns = obj.kind === 'Role' ? asString(asRecord(obj.metadata)?.namespace) : undefined;
-  return evaluate(ROLE_RULES, readRole(obj), ns ? `in namespace ${ns}` : undefined);
-};
-const bindingRisks: KindRisks = (obj, ctx) => {
-  const ref = asRecord(obj.roleRef);
-  const ns = obj.kind === 'RoleBinding' ? asString(asRecord(obj.metadata)?.namespace) : undefined;
-  const rules = ctx.roleRules?.(asString(ref?.kind) ?? '', asString(ref?.name) ?? '', ns);
-  return evaluate(BINDING_RULES, readBindingView(obj, rules));
-};
-const namespaceRisks: KindRisks = (obj) => evaluate(NAMESPACE_RULES, readNamespace(obj));
-const configMapRisks: KindRisks = (obj) => evaluate(CONFIGMAP_RULES, readConfigMap(obj));
-
-/**
- * Risk analysers by `group/Kind` (core group empty), the same kinds as the subject analysers.
- * Removed API versions of a kind (`extensions` Ingress and Deployment) share its rules.
- */
-const BY_KIND: Readonly<Record<string, KindRisks>> = {
-  'networking.k8s.io/Ingress': ingressRisks,
-  'extensions/Ingress': ingressRisks,
-  '/Pod': workloadRisks,
-  'apps/Deployment': workloadRisks,
-  'apps/ReplicaSet': workloadRisks,
-  'apps/StatefulSet': workloadRisks,
-  'apps/DaemonSet': workloadRisks,
-  'extensions/Deployment': workloadRisks,
-  'extensions/ReplicaSet': workloadRisks,
-  'extensions/DaemonSet': workloadRisks,
-  'batch/Job': workloadRisks,
-  'batch/CronJob': workloadRisks,
-  '/ReplicationController': workloadRisks,
-  'rbac.authorization.k8s.io/ClusterRole': roleRisks,
-  'rbac.authorization.k8s.io/Role': roleRisks,
-  'rbac.authorization.k8s.io/ClusterRoleBinding': bindingRisks,
-  'rbac.authorization.k8s.io/RoleBinding': bindingRisks,
-  '/Namespace': namespaceRisks,
-  '/ConfigMap': configMapRisks,
-};
-
-/** Every rule, for the README table, SARIF's rule list and the test that each id is covered. */
-export const RULES: readonly RuleInfo[] = [
-  ...describeRules('ClusterRole, Role', ROLE_RULES),
-  ...describeRules(
-    'Pod, Deployment, ReplicaSet, ReplicationController, StatefulSet, DaemonSet, Job, CronJob, any kind with a pod template',
-    WORKLOAD_RULES,
-  ),
-  ...describeRules('Ingress', INGRESS_RULES),
-  ...describeRules('Namespace', NAMESPACE_RULES),
-  ...describeRules('ClusterRoleBinding, RoleBinding', BINDING_RULES),
-  ...describeRules(
-    'Pod, Deployment, ReplicaSet, ReplicationController, StatefulSet, DaemonSet, Job, CronJob, any kind with a pod template',
-    WORKLOAD_PATH_RULES,
-  ),
-  ...describeRules('ConfigMap', CONFIGMAP_RULES),
-];
+/** Every rule, for the docs table, SARIF's rule list and the test that each id is covered. */
+export const RULES: readonly RuleInfo[] = SUBJECT_KINDS.flatMap((k) => k.rules ?? []);
 
 /**
  * Whether risk rules exist for objects of this API group and kind, or (given the object) for this
  * object because it carries a pod spec (a third-party workload kind).
  */
 export const hasRiskRules = (group: string, kind: string, obj?: Json): boolean =>
-  `${group}/${kind}` in BY_KIND || (obj !== undefined && podSpecPath(obj) !== undefined);
+  BY_KIND.has(`${group}/${kind}`) || (obj !== undefined && podSpecPath(obj) !== undefined);
 
 /** The analyser of an object: its kind's, else the workload one when a pod spec is found by shape. */
 const analyserOf = (o: Json): KindRisks | undefined =>
-  BY_KIND[`${groupOf(asString(o.apiVersion) ?? '')}/${asString(o.kind) ?? ''}`] ??
-  (podSpecPath(o) ? workloadRisks : undefined);
+  BY_KIND.get(`${groupOf(o.apiVersion)}/${asString(o.kind) ?? ''}`) ??
+  (podSpecPath(o) ? BY_SHAPE : undefined);
 
 const rank = (r: AlertRisk): number => SEVERITIES.indexOf(r.severity);
 

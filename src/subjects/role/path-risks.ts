@@ -5,8 +5,8 @@
  * one of them that a namespace can grant.
  */
 import { doc, rbacGoodPractice } from '../risks/references.js';
-import { granting, type Permission, type RoleView, WRITE } from './view.js';
 import type { RiskRule } from '../risks/types.js';
+import { granting, type Permission, type RoleView, WRITE } from './view.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 /** Verbs that make a controller run a Pod of the writer's choosing (a new object or a new template). */

@@ -1,7 +1,7 @@
-import { ROLE_PATH_RULES } from './path-risks.js';
 import { cis, doc, rbacGoodPractice } from '../risks/references.js';
-import { granting, type PolicyRule, READ, type RoleView, WILDCARD, WRITE } from './view.js';
 import type { RiskRule } from '../risks/types.js';
+import { ROLE_PATH_RULES } from './path-risks.js';
+import { granting, type PolicyRule, READ, type RoleView, WILDCARD, WRITE } from './view.js';
 
 export { grantedVerbs, type PolicyRule, type RoleView, readRole } from './view.js';
 

@@ -1,9 +1,9 @@
 import { subjectRef } from '../generic.js';
 import { few } from '../ingress/analyse.js';
-import { type PodFacts, readPodSpec } from './pod-spec.js';
-import { podSpecPath } from './pod-template.js';
 import { asRecord, asString, bool, compact, type Json, type Notes, num, rec, str } from '../read.js';
 import type { KindAnalysis } from '../types.js';
+import { type PodFacts, readPodSpec } from './pod-spec.js';
+import { podSpecPath } from './pod-template.js';
 
 export { WORKLOAD_KINDS } from './pod-template.js';
 

@@ -5,11 +5,11 @@
  */
 
 import { asString } from '../read.js';
+import { cis, doc, pss } from '../risks/references.js';
+import type { RiskRule } from '../risks/types.js';
 import { hostEntry, miner, reverseShell } from './commands.js';
 import type { PodView } from './pod.js';
 import { containersWhere, isWindows } from './pod-checks.js';
-import { cis, doc, pss } from '../risks/references.js';
-import type { RiskRule } from '../risks/types.js';
 
 /**
  * The token is mounted unless the pod says `automountServiceAccountToken: false` (the service

@@ -6,12 +6,13 @@
  * writer is unknown: then only a name that imitates a component without being it is flagged, never
  * the component's own name (the manifests of a real kube-proxy look just like that).
  */
+
+import { doc } from '../risks/references.js';
+import type { RiskRule } from '../risks/types.js';
 import { editDistance, skeleton } from './images.js';
 import type { PodView } from './pod.js';
 import { imagesWhere, SYSTEM_NAMESPACES } from './pod-checks.js';
 import { hubLookalikeOf } from './publishers.js';
-import { doc } from '../risks/references.js';
-import type { RiskRule } from '../risks/types.js';
 
 /** Control-plane components and the add-ons every cluster runs in kube-system, by workload name. */
 export const CONTROL_PLANE_COMPONENTS = [

@@ -1,6 +1,6 @@
 import { actorFromManagedFields } from '../actor.js';
-import { podSpecPath } from './pod-template.js';
 import { asRecord, asString, type Json, list, Notes, records, strings } from '../read.js';
+import { podSpecPath } from './pod-template.js';
 
 /** One container of the pod spec, with its list and the settings the rules read. */
 export interface ContainerView {

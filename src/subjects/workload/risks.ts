@@ -1,4 +1,6 @@
 import { asRecord } from '../read.js';
+import { doc, pss } from '../risks/references.js';
+import type { RiskRule } from '../risks/types.js';
 import { lookalikeOf } from './images.js';
 import { PLACEMENT_RULES } from './placement.js';
 import { capabilities, effective, effectiveRecord, type PodView } from './pod.js';
@@ -23,8 +25,6 @@ import {
   unsafeSysctls,
   volumeTypes,
 } from './pod-checks.js';
-import { doc, pss } from '../risks/references.js';
-import type { RiskRule } from '../risks/types.js';
 
 /** Risk rules of Pods and of every pod template (built-in controllers, ReplicationControllers, third-party kinds). */
 export const WORKLOAD_RULES: readonly RiskRule<PodView>[] = [

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { groupOf } from '../../../src/api/kube-object.js';
-import { analyseClusterRole } from '../../../src/subjects/role/analyse.js';
 import { analyseGeneric } from '../../../src/subjects/generic.js';
 import { analyserFor, analyseSubject } from '../../../src/subjects/index.js';
 import { analyseIngress } from '../../../src/subjects/ingress/analyse.js';
 import { analyseNamespace } from '../../../src/subjects/namespace/analyse.js';
+import { analyseClusterRole } from '../../../src/subjects/role/analyse.js';
 import { analyseWorkload } from '../../../src/subjects/workload/analyse.js';
 
 describe('subject registry', () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { ROLE_RULES, readRole } from '../../../../src/subjects/role/risks.js';
 import { CONFIGMAP_RULES, readConfigMap } from '../../../../src/subjects/configmap/risks.js';
-import { analyseRisks } from '../../../../src/subjects/risks/index.js';
 import { INGRESS_RULES, readIngress } from '../../../../src/subjects/ingress/risks.js';
 import { NAMESPACE_RULES, readNamespace } from '../../../../src/subjects/namespace/risks.js';
+import { analyseRisks } from '../../../../src/subjects/risks/index.js';
+import { ROLE_RULES, readRole } from '../../../../src/subjects/role/risks.js';
+import { WORKLOAD_PATH_RULES } from '../../../../src/subjects/workload/path-risks.js';
 import { readPod } from '../../../../src/subjects/workload/pod.js';
 import { WORKLOAD_RULES } from '../../../../src/subjects/workload/risks.js';
-import { WORKLOAD_PATH_RULES } from '../../../../src/subjects/workload/path-risks.js';
 import { loadAll } from '../../support/fixtures.js';
 import {
   cleanContainer,

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { analyseSubject } from '../../../../src/subjects/index.js';
-import { findPodSpec, MAX_POD_SPEC_DEPTH, podSpecPath } from '../../../../src/subjects/workload/pod-template.js';
 import { analyseRisks, hasRiskRules } from '../../../../src/subjects/risks/index.js';
+import {
+  findPodSpec,
+  MAX_POD_SPEC_DEPTH,
+  podSpecPath,
+} from '../../../../src/subjects/workload/pod-template.js';
 import { cleanContainer, cleanPodSpec } from './fixtures.js';
 
 type Obj = Record<string, unknown>;

@@ -1,0 +1,13 @@
+import type { SubjectKind } from '../kind.js';
+import { describeRules, evaluate } from '../risks/types.js';
+import { analyseIngress } from './analyse.js';
+import { INGRESS_RULES, readIngress } from './risks.js';
+
+/** Ingresses, in the current and the removed `extensions` shape. */
+export const INGRESS: SubjectKind = {
+  id: 'ingress',
+  kinds: ['networking.k8s.io/Ingress', 'extensions/Ingress'],
+  analyse: analyseIngress,
+  risks: (obj, ctx) => evaluate(INGRESS_RULES, { ...readIngress(obj), serviceExists: ctx.serviceExists }),
+  rules: describeRules('Ingress', INGRESS_RULES),
+};
