@@ -131,6 +131,11 @@ export class DetectionController {
     );
   }
 
+  /** Resolves when no detection is queued or being reconciled (tests). */
+  async idle(): Promise<void> {
+    await this.#queue.idle();
+  }
+
   /** Stops everything, writing the watermarks one last time. */
   async stop(): Promise<void> {
     await this.#flush?.stop();

@@ -88,6 +88,17 @@ export class AccessLogIngest {
   }
 }
 
+/**
+ * Keeps the engine configured with the traffic detections the store compiled (and only those: a
+ * detection the store reports Stalled has no windows). Returns the unsubscribe function.
+ */
+export function followDetections(view: DetectionView, engine: TrafficEngine): () => void {
+  engine.configure(view.traffic());
+  return view.onChange((_name, compiled) => {
+    if (compiled) engine.configure(view.traffic());
+  });
+}
+
 /** What traffic ingestion needs from the operator. */
 export interface TrafficDeps {
   client: KubeClient;
@@ -171,12 +182,7 @@ export class TrafficIngestion {
 
   /** Follows the detection store, then starts the endpoint, the tailers and the evaluation tick. */
   async start(): Promise<void> {
-    const { engine } = this.#ingest;
-    const view = this.#deps.detections;
-    this.#unsubscribe = view.onChange((_name, compiled) => {
-      if (compiled) engine.configure(view.traffic());
-    });
-    engine.configure(view.traffic());
+    this.#unsubscribe = followDetections(this.#deps.detections, this.#ingest.engine);
     await this.#refreshHosts();
     this.#hostRefresh = every(
       HOST_INDEX_REFRESH_MS,
