@@ -12,6 +12,7 @@ import type { Settings } from './config/schema.js';
 import { DetectionController } from './detections/controller.js';
 import type { ObjectWork } from './detections/feed.js';
 import { ReferenceLookup } from './detections/references.js';
+import { DetectionStore } from './detections/store.js';
 import { type AccessSource, loadClusterAccess } from './kube/access.js';
 import { KubeClient } from './kube/client.js';
 import { markOwnPod } from './kube/own-pod.js';
@@ -60,25 +61,32 @@ export async function runOperator(
   const discovery = new Discovery(client);
   const recent = new RecentAlerts(settings.recentAlertsCacheSize);
   const watch = watchOptions(settings, backoff);
-  let detections: DetectionController | undefined;
-  const detection = (n: string) => detections?.detection(n);
+  let store: DetectionStore | undefined;
+  const detection = (n: string) => store?.detection(n);
   // Sinks by table (notify/sinks.ts): fed by the raiser (new alerts) and the lifecycle (its watch, changes).
   const notifier = new Notifier(SINKS, { settings, client, clock: systemClock, log, metrics, detection });
   // Admission and audit webhook receivers (src/actors), on every replica: they listen before the
   // watches start, so requests made while the operator starts are attributed too.
   // Action detections (src/actions) are fed by those receivers; only the leader writes their alerts.
   let leading = (): boolean => false;
-  const actions = createActions(settings, {
-    ...{ client, clock: systemClock, log, metrics, watch, backoff },
-    active: () => leading(),
-    onRaised: (alert) => notifier.raised(alert),
-  });
   let actionsStarted = false;
   const attribution = await startAttribution(settings, {
     ...{ client, clock: systemClock, log, metrics },
     onAction: () => (actionsStarted ? actions?.handle : undefined),
   });
   const changedBy = attribution.changedBy;
+  const creatorOf = attribution.creatorOf;
+  // Every detection compiled once per generation, on every replica, for every pipeline (ADR 0022).
+  // Exceptions by users and groups match the creator the admission webhook recorded.
+  store = new DetectionStore({
+    ...{ log, clock: systemClock },
+    actorOf: creatorOf && ((obj) => creatorOf(obj.metadata.uid ?? '')),
+  });
+  const actions = createActions(settings, {
+    ...{ client, clock: systemClock, log, metrics, backoff, detections: store },
+    active: () => leading(),
+    onRaised: (alert) => notifier.raised(alert),
+  });
   const lifecycle = new LifecycleController(
     { watch, backoff, concurrency: 4 },
     { client, discovery, clock: systemClock, log, detection, hooks: notifier, changedBy },
@@ -95,7 +103,7 @@ export async function runOperator(
     { name: 'alerts', concurrency: settings.workers, backoff, events: queueEvents(metrics) },
     alertRaiser({
       client,
-      feed: (k) => detections?.feed(k),
+      feed: (k) => ctl.feed(k),
       recent,
       clock: systemClock,
       log,
@@ -108,14 +116,8 @@ export async function runOperator(
     }),
     log.child({ controller: 'alerts' }),
   );
-  const creatorOf = attribution.creatorOf;
-  const ctl = new DetectionController(detectionOptions(settings, watch, backoff), {
-    client,
-    discovery,
-    clock: systemClock,
-    log,
-    // Exceptions by users and groups match the creator the admission webhook recorded.
-    actorOf: creatorOf && ((obj) => creatorOf(obj.metadata.uid ?? '')),
+  const ctl: DetectionController = new DetectionController(detectionOptions(settings, watch, backoff), {
+    ...{ store, client, discovery, clock: systemClock, log },
     feedDeps: {
       enqueue: (key, work) => queue.add(key, work),
       admit: () => {
@@ -136,7 +138,6 @@ export async function runOperator(
       for (const [state, n] of Object.entries(c)) metrics.detectionsReady.set({ state }, n);
     },
   });
-  detections = ctl;
   let retention: Periodic | undefined;
   // The work only the leader does, started in this order (STYLE 4): the RBAC index (so the first
   // alerts find it listed), detections and their feeds, then the alert lifecycle, then retention.
@@ -162,18 +163,13 @@ export async function runOperator(
       stop: async () => await retention?.stop(),
     },
   ];
+  await store.start(client, watch);
   const leadership = startLeadership(settings, client, log, metrics, leaderWork);
   leading = () => leadership.leading();
-  await actions?.start();
   actionsStarted = true;
   // Access-log ingestion runs on every replica (windows stay warm); only the leader writes alerts.
   const traffic = createTrafficIngestion(settings, {
-    client,
-    clock: systemClock,
-    log,
-    metrics,
-    watch,
-    backoff,
+    ...{ client, clock: systemClock, log, metrics, backoff, detections: store },
     active: () => leadership.leading(),
     onRaised: (alert) => notifier.raised(alert),
   });
@@ -188,6 +184,7 @@ export async function runOperator(
       await traffic?.stop();
       await actions?.stop();
       await leadership.stop();
+      await store.stop();
       await attribution.stop();
       await probe.close();
       client.close();

@@ -3,10 +3,11 @@
  * opened it, immutable like every alert; what follows is added to status.action, see episode.ts).
  */
 import { isLabelValue } from '../alerts/build.js';
-import { renderSteps, type Step, type TemplateValues } from '../alerts/steps.js';
+import { ALERT_LIMITS, fitNotes, fitSteps } from '../alerts/limits.js';
+import { renderSteps, type TemplateValues } from '../alerts/steps.js';
 import type { Severity } from '../api/constants.js';
 import { API_VERSION, LABELS, MANAGED_BY } from '../api/constants.js';
-import type { AlertActor, AlertStep, AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
+import type { AlertActor, AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
 import type { CompiledDetection } from '../detections/compile.js';
 import { truncateUtf8 } from '../subjects/read.js';
 import { ACTION_LABELS, actionAlertName, type EpisodeKey, labelHash } from './episode.js';
@@ -87,15 +88,6 @@ export function templateValues(d: CompiledDetection, e: ActionEvent, name: strin
   return values;
 }
 
-function fitSteps(steps: Step[]): AlertStep[] {
-  return steps.slice(0, 32).map((s) => {
-    const out: AlertStep = { title: truncateUtf8(s.title, 256) };
-    if (s.detail !== undefined) out.detail = truncateUtf8(s.detail, 4096);
-    if (s.command !== undefined && Buffer.byteLength(s.command) <= 4096) out.command = s.command;
-    return out;
-  });
-}
-
 /** Everything {@link buildActionAlert} reads. */
 export interface ActionAlertInput {
   detection: CompiledDetection;
@@ -126,12 +118,12 @@ export function buildActionAlert(input: ActionAlertInput): AuditAlert {
     severity: input.severity,
     category: d.source.spec.category,
     event: e.type,
-    summary: truncateUtf8(actionSummary(e), 1024),
+    summary: truncateUtf8(actionSummary(e), ALERT_LIMITS.summary),
     changeKey: `action/${input.episode}`,
     subject,
     actor: actor(e),
     evidence: evidence(e),
-    notes: input.notes.map((n) => truncateUtf8(n, 1024)).slice(0, 64),
+    notes: fitNotes(input.notes),
     risks: [],
     whoCan: [],
     investigation: fitSteps(renderSteps(d.source.spec.investigation ?? [], values)),

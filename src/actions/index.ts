@@ -7,14 +7,13 @@
  */
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { Settings } from '../config/schema.js';
-import { loadCel } from '../detections/cel.js';
+import type { DetectionView } from '../detections/store.js';
 import type { KubeClient } from '../kube/client.js';
-import type { ResilientWatchOptions } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
-import { ActionDetections } from './detections.js';
+import { matchingActions } from './detections.js';
 import type { ActionEvent } from './events.js';
 import { ActionAlertWriter } from './writer.js';
 
@@ -24,7 +23,8 @@ export interface ActionDeps {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
-  watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind' | 'events'>;
+  /** The compiled detections (one store for every pipeline, ADR 0022). */
+  detections: DetectionView;
   backoff: Backoff;
   active(): boolean;
   onRaised(alert: AuditAlert): void;
@@ -34,7 +34,6 @@ export interface ActionDeps {
 export interface Actions {
   /** Takes one request from a webhook; never throws or waits. */
   handle(e: ActionEvent): void;
-  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +44,6 @@ export const ACTION_QUIET_MS = 60 * 60_000;
 export function createActions(settings: Settings, deps: ActionDeps): Actions | undefined {
   if (settings.admissionBindAddress === 'off' && settings.auditBindAddress === 'off') return undefined;
   const log = deps.log.child({ component: 'actions' });
-  const detections = new ActionDetections(deps.client, deps.watch, log);
   const m = deps.metrics;
   const writer = new ActionAlertWriter(
     {
@@ -53,7 +51,7 @@ export function createActions(settings: Settings, deps: ActionDeps): Actions | u
       clock: deps.clock,
       log,
       backoff: deps.backoff,
-      matching: (e) => detections.matching(e),
+      matching: (e) => matchingActions(deps.detections, e),
       active: deps.active,
       outcome: (detection, event, outcome) => m.actionAlerts.inc({ detection, event, outcome }),
       onRaised: deps.onRaised,
@@ -67,12 +65,7 @@ export function createActions(settings: Settings, deps: ActionDeps): Actions | u
   );
   return {
     handle: (e) => m.actionEvents.inc({ event: e.type, outcome: writer.handle(e) }),
-    start: async () => {
-      await loadCel();
-      detections.start();
-    },
     stop: async () => {
-      await detections.stop();
       await writer.stop();
     },
   };

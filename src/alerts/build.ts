@@ -1,13 +1,14 @@
 import { API_VERSION, LABELS, MANAGED_BY, maxSeverity, type Severity } from '../api/constants.js';
-import type { AlertStep, AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
+import type { AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
 import { actorFromManagedFields } from '../subjects/actor.js';
 import type { FieldChange } from '../subjects/changes.js';
 import { analyseSubject } from '../subjects/index.js';
 import { isTimestamp, truncateUtf8 } from '../subjects/read.js';
+import { ALERT_LIMITS, fitNotes, fitStep } from './limits.js';
 import { alertName } from './name.js';
-import { renderSteps, type Step, type TemplateValues } from './steps.js';
+import { renderSteps, type TemplateValues } from './steps.js';
 
 /** The resource an alert's subject was watched as (`group` empty for the core group). */
 export interface WatchedResource {
@@ -37,8 +38,6 @@ export interface BuildAlertInput {
 
 /** The `fieldManager` template value when managedFields name nobody. */
 const UNKNOWN_MANAGER = '(unknown)';
-/** Limits of the AuditAlert CRD that a value from the subject could exceed. */
-const LIMITS = { note: 1024, notes: 64, summary: 1024, title: 256, text: 4096 } as const;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const SUMMARY_PREFIX: Record<BuildAlertInput['event'], string> = {
   Created: 'New',
@@ -76,17 +75,6 @@ function alertLabels(detection: string, spec: AuditAlertSpec): Record<string, st
   return labels;
 }
 
-/** A rendered step within the CRD's limits; a command too long to keep whole is withheld, not cut. */
-function fitStep(step: Step): AlertStep {
-  const out: AlertStep = { title: truncateUtf8(step.title, LIMITS.title) };
-  if (step.detail !== undefined) out.detail = truncateUtf8(step.detail, LIMITS.text);
-  if (step.command !== undefined && Buffer.byteLength(step.command) <= LIMITS.text)
-    out.command = step.command;
-  else if (step.command !== undefined)
-    out.detail = truncateUtf8(`${out.detail ?? ''}\n(command withheld: too long)`.trim(), LIMITS.text);
-  return out;
-}
-
 function subjectOf(obj: KubeObject, notes: string[]): AuditAlertSpec['subject'] {
   const m = obj.metadata ?? {};
   const subject: AuditAlertSpec['subject'] = {
@@ -117,13 +105,6 @@ function stringLabels(obj: KubeObject): Record<string, string> {
   if (labels === null || typeof labels !== 'object') return out;
   for (const [k, v] of Object.entries(labels)) if (typeof v === 'string') out[k] = v;
   return out;
-}
-
-function fitNotes(notes: string[]): string[] {
-  const kept = notes.slice(0, LIMITS.notes).map((n) => truncateUtf8(n, LIMITS.note));
-  if (notes.length > LIMITS.notes)
-    kept[LIMITS.notes - 1] = `${notes.length - LIMITS.notes + 1} more notes left out`;
-  return kept;
 }
 
 /**
@@ -161,7 +142,7 @@ export function buildAlert(input: BuildAlertInput): AuditAlert {
     ),
     category: detection.spec.category,
     event,
-    summary: truncateUtf8(`${SUMMARY_PREFIX[event]} ${analysis.summary}`, LIMITS.summary),
+    summary: truncateUtf8(`${SUMMARY_PREFIX[event]} ${analysis.summary}`, ALERT_LIMITS.summary),
     subject: subjectRef,
     actor,
     evidence: input.changes ? { ...analysis.evidence, changes: input.changes } : analysis.evidence,

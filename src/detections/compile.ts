@@ -119,6 +119,7 @@ export function compileDetection(
   errors.push(...reference.errors);
   errors.push(...validateTemplates([...(spec.investigation ?? []), ...(spec.resolution ?? [])]));
   if (isActionDetection(events)) errors.push(...actionErrors(spec));
+  if (events.has(TRAFFIC_EVENT)) errors.push(...trafficErrors(spec));
   if (errors.length > 0 || (condition && !condition.ok) || !severity.ok) return { ok: false, errors };
   const report = reportOnce(onCelError);
   const budget = budgetNotes(onBudget);
@@ -152,21 +153,39 @@ export function compileDetection(
   };
 }
 
-/** Fields an action detection cannot use: its events are requests, not objects with labels or owners. */
-function actionErrors(spec: AuditDetection['spec']): string[] {
+/** The object-only fields set in a spec: labels, owners and changes, which requests and log lines lack. */
+function objectOnlyFields(spec: AuditDetection['spec']): string[] {
   const m = spec.match ?? {};
-  const unsupported: Array<[string, unknown]> = [
+  const fields: Array<[string, unknown]> = [
     ['spec.match.objectSelector', m.objectSelector],
     ['spec.match.namespaceSelector', m.namespaceSelector],
     ['spec.match.referencedBy', m.referencedBy],
     ['spec.match.skipControlled', m.skipControlled],
     ['spec.changes', spec.changes],
   ];
-  return unsupported
-    .filter(([, v]) => v !== undefined)
-    .map(
-      ([f]) => `${f} does not apply to action events (Exec, Attach, PortForward, TokenRequest, SecretRead)`,
-    );
+  return fields.filter(([, v]) => v !== undefined).map(([f]) => f);
+}
+
+/** Fields an action detection cannot use: its events are requests, not objects with labels or owners. */
+function actionErrors(spec: AuditDetection['spec']): string[] {
+  return objectOnlyFields(spec).map(
+    (f) => `${f} does not apply to action events (Exec, Attach, PortForward, TokenRequest, SecretRead)`,
+  );
+}
+
+/**
+ * Fields a traffic detection cannot use: an access-log line names an Ingress by namespace and name
+ * only, so only match.namespaces and exceptions by namespace or name apply (settings.ts). The CRD
+ * refuses these too; this covers detections read from files and older CRDs.
+ */
+function trafficErrors(spec: AuditDetection['spec']): string[] {
+  const fields = objectOnlyFields(spec);
+  if (spec.match?.condition !== undefined) fields.push('spec.match.condition');
+  if (spec.severityOverrides !== undefined) fields.push('spec.severityOverrides');
+  return fields.map(
+    (f) =>
+      `${f} does not apply to TrafficAnomaly (an access-log line names only the Ingress's namespace and name)`,
+  );
 }
 
 /** Things in `spec.changes` that are valid but do nothing, for the detection's Ready message. */

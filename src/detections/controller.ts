@@ -1,19 +1,13 @@
-import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
-import { ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
+import type { ResilientWatchOptions } from '../kube/list-watch.js';
 import { type Discovery, gvrKey, type ResourceInfo } from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { every, type Periodic } from '../runtime/periodic.js';
 import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
-import { compileTraffic } from '../traffic/settings.js';
-import { BudgetOverruns } from './budget-status.js';
-import { loadCel } from './cel.js';
-import { type ActorLookup, isActionDetection, TRAFFIC_EVENT } from './compile.js';
-import { DetectionCompiler } from './compiler.js';
 import { SuppressionCounter } from './counters.js';
 import type { FeedDeps, ResourceFeed } from './feed.js';
 import { FeedRegistry } from './feeds.js';
@@ -27,6 +21,7 @@ import {
   statusUnchanged,
 } from './status.js';
 import { statusExtras } from './status-extras.js';
+import type { DetectionStore, StoredDetection } from './store.js';
 import { activeSince, newSince, toRfc3339 } from './watermark.js';
 
 /** Settings of the detection controller. */
@@ -43,6 +38,8 @@ export interface DetectionControllerOptions {
 
 /** What the detection controller needs. */
 export interface DetectionControllerDeps {
+  /** The compiled detections: the controller reports and runs (as feeds) what the store decided. */
+  store: DetectionStore;
   client: KubeClient;
   discovery: Discovery;
   clock: Clock;
@@ -52,36 +49,35 @@ export interface DetectionControllerDeps {
   /** An exception of the detection suppressed a new object (for the metric). */
   onSuppressed?(name: string): void;
   onStates?(counts: Record<'ready' | 'stalled' | 'disabled', number>): void;
-  /** The creator of an object as the admission webhook saw it; absent without attribution. */
-  actorOf?: ActorLookup;
 }
 
 /**
- * Reconciles AuditDetections into resource feeds: each enabled, valid detection subscribes to one
- * shared feed per resource it names; a detection that cannot run is marked Stalled with the reason
- * and never affects the others. Also persists each detection's watermark.
+ * Reconciles AuditDetections, as the detection store compiled them, into resource feeds and
+ * status: each compiled object detection subscribes to one shared feed per resource it names; a
+ * detection the store found invalid is marked Stalled with its reason and never affects the
+ * others; traffic and action detections are reported as their pipelines run them (ADR 0022).
+ * Runs on the leader only. Also persists each detection's watermark.
  */
 export class DetectionController {
   readonly #opts: DetectionControllerOptions;
   readonly #deps: DetectionControllerDeps;
   readonly #log: Logger;
-  readonly #store = new Map<string, AuditDetection>();
+  readonly #store: DetectionStore;
   readonly #feeds: FeedRegistry;
   readonly #states = new Map<string, DetectionState['kind']>();
-  readonly #compiler: DetectionCompiler;
-  readonly #overruns = new BudgetOverruns();
   readonly #suppressed = new SuppressionCounter();
   readonly #namespaces: NamespaceLabelsOnDemand;
-  readonly #watch: ResilientWatch;
   readonly #queue: WorkQueue<undefined>;
   #flush: Periodic | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #started = false;
 
   constructor(opts: DetectionControllerOptions, deps: DetectionControllerDeps) {
     this.#opts = opts;
     this.#deps = deps;
     this.#log = deps.log.child({ controller: 'detections' });
+    this.#store = deps.store;
     const nowMs = () => deps.clock.now().getTime();
-    this.#compiler = new DetectionCompiler(this.#log, deps.actorOf, this.#overruns.listener(nowMs), nowMs);
     this.#feeds = new FeedRegistry({
       feedDeps: {
         ...deps.feedDeps,
@@ -104,31 +100,11 @@ export class DetectionController {
       (k) => this.#reconcile(k),
       this.#log,
     );
-    this.#watch = new ResilientWatch(
-      deps.client,
-      {
-        ...opts.watch,
-        path: `/apis/${API_VERSION}/${RESOURCES.detections}`,
-        apiVersion: API_VERSION,
-        kind: 'AuditDetection',
-      },
-      {
-        onObject: (type, obj) => {
-          const d = obj as unknown as AuditDetection;
-          const name = d.metadata?.name as string;
-          if (type === 'DELETED') this.#store.delete(name);
-          else this.#store.set(name, d);
-          this.#queue.add(name, undefined);
-        },
-        onSynced: () => void this.#releaseFeedsWhenSettled(),
-      },
-      this.#log,
-    );
   }
 
   /** The AuditDetection of that name as last observed. */
   detection(name: string): AuditDetection | undefined {
-    return this.#store.get(name);
+    return this.#store.detection(name);
   }
 
   /** The feed for a resource key, if any detection uses it. */
@@ -138,12 +114,15 @@ export class DetectionController {
 
   /** True when detections are listed and every feed has completed its first list. */
   get ready(): boolean {
-    return this.#watch.synced && this.#feeds.synced && this.#namespaces.synced;
+    return this.#started && this.#store.synced && this.#feeds.synced && this.#namespaces.synced;
   }
 
-  /** Starts watching detections and flushing watermarks. */
+  /** Follows the store (every detection it holds is reconciled), flushes watermarks. */
   start(): void {
-    this.#watch.start();
+    this.#started = true;
+    this.#unsubscribe = this.#store.onChange((name) => this.#queue.add(name, undefined));
+    for (const name of this.#store.names()) this.#queue.add(name, undefined);
+    void this.#releaseFeedsWhenSettled();
     this.#flush = every(
       this.#opts.watermarkFlushMs,
       () => this.flushWatermarks(),
@@ -152,10 +131,15 @@ export class DetectionController {
     );
   }
 
+  /** Resolves when no detection is queued or being reconciled (tests). */
+  async idle(): Promise<void> {
+    await this.#queue.idle();
+  }
+
   /** Stops everything, writing the watermarks one last time. */
   async stop(): Promise<void> {
     await this.#flush?.stop();
-    await this.#watch.stop();
+    this.#unsubscribe?.();
     await this.#queue.shutdown();
     await this.#feeds.stopAll();
     await this.#namespaces.release(false);
@@ -167,8 +151,9 @@ export class DetectionController {
    * and per exception) and expired exceptions, one patch per detection (errors logged, retried).
    */
   async flushWatermarks(): Promise<void> {
-    for (const [name, d] of this.#store) {
-      if (this.#states.get(name) !== 'ready') continue;
+    for (const name of this.#store.names()) {
+      const d = this.#store.detection(name);
+      if (!d || this.#states.get(name) !== 'ready') continue;
       const delta = this.#suppressed.pending(name);
       const byException = this.#suppressed.pendingByException(name);
       const patch = {
@@ -177,7 +162,7 @@ export class DetectionController {
       };
       if (Object.keys(patch).length === 0) continue;
       try {
-        this.#store.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
+        this.#store.recordStatus(await patchDetectionStatus(this.#deps.client, name, patch));
         this.#suppressed.settle(name, delta, byException);
       } catch (err: unknown) {
         this.#log.warn('Detection status not persisted', { detection: name, ...patch, err });
@@ -187,83 +172,72 @@ export class DetectionController {
 
   async #releaseFeedsWhenSettled(): Promise<void> {
     if (this.#feeds.released) return;
+    await this.#store.whenSynced();
     await Promise.race([this.#queue.idle(), new Promise((r) => setTimeout(r, this.#opts.initialSettleMs))]);
     this.#feeds.release();
     this.#log.info('Detections reconciled, feeds started');
   }
 
   async #reconcile(name: string): Promise<ReconcileResult> {
-    const d = this.#store.get(name);
-    if (!d) {
+    const entry = this.#store.get(name);
+    if (!entry) {
       this.#feeds.unsubscribe(name);
-      this.#compiler.forget(name);
-      this.#overruns.forget(name);
       void this.#namespaces.release(this.#feeds.usesNamespaceSelector());
       this.#suppressed.forget(name);
       this.#setState(name, undefined);
       this.#log.info('Detection removed', { detection: name });
       return undefined;
     }
-    const { state, retry } = await this.#converge(name, d);
+    const { state, retry } = await this.#converge(entry);
     void this.#namespaces.release(this.#feeds.usesNamespaceSelector());
     this.#setState(name, state.kind);
-    await this.#writeStatus(d, state);
+    await this.#writeStatus(entry.source, state);
     return retry ? { requeueAfterMs: 30_000 } : undefined;
   }
 
-  async #converge(name: string, d: AuditDetection): Promise<{ state: DetectionState; retry?: boolean }> {
-    if (d.spec.enabled === false) {
-      this.#feeds.unsubscribe(name);
-      return { state: { kind: 'disabled' } };
-    }
-    if (usesCel(d)) await loadCel();
-    const compiled = this.#compiler.compile(name, d);
-    // Traffic thresholds are checked where they are used (src/traffic), and reported here.
-    const traffic =
-      compiled.ok && compiled.detection.events.has(TRAFFIC_EVENT) ? compileTraffic(d) : undefined;
-    if (traffic && !traffic.ok) {
-      this.#feeds.unsubscribe(name);
-      return { state: { kind: 'stalled', reason: 'InvalidSpec', message: traffic.errors.join('; ') } };
-    }
-    if (!compiled.ok) {
-      this.#feeds.unsubscribe(name);
-      return { state: { kind: 'stalled', reason: 'InvalidSpec', message: compiled.errors.join('; ') } };
-    }
+  /** Runs what the store compiled: feeds for an object detection; nothing to start for the others. */
+  async #converge({ name, source: d, verdict: v }: StoredDetection): Promise<{
+    state: DetectionState;
+    retry?: boolean;
+  }> {
+    if (v.kind !== 'compiled' || v.pipeline !== 'objects') this.#feeds.unsubscribe(name);
+    if (v.kind === 'disabled') return { state: { kind: 'disabled' } };
+    if (v.kind === 'stalled') return { state: v };
+    const since = activeSince(d, this.#deps.clock);
+    const ready = { kind: 'ready' as const, activeSince: toRfc3339(since.getTime()) };
+    const { detection: compiled } = v;
+    // Traffic detections read access logs (src/traffic), action detections the webhooks
+    // (src/actions): spec.resources is informative, nothing is watched or resolved.
+    if (v.pipeline !== 'objects')
+      return {
+        state: {
+          ...ready,
+          verb: v.pipeline === 'traffic' ? 'Reading access logs for' : 'Matching requests to',
+          resources: compiled.resources.map(gvrKey),
+          warnings: compiled.warnings,
+        },
+      };
     let infos: ResourceInfo[];
     try {
-      infos = await Promise.all(compiled.detection.resources.map((r) => this.#deps.discovery.resolve(r)));
+      infos = await Promise.all(compiled.resources.map((r) => this.#deps.discovery.resolve(r)));
       // The referring resource of match.referencedBy is only listed at alert time: check it now.
-      const referring = compiled.detection.referencedBy?.resource;
+      const referring = compiled.referencedBy?.resource;
       if (referring) await this.#deps.discovery.resolve(referring);
     } catch (err: unknown) {
       this.#feeds.unsubscribe(name);
       const message = err instanceof Error ? err.message : String(err);
       return { state: { kind: 'stalled', reason: 'ResourceNotServed', message }, retry: true };
     }
-    const since = activeSince(d, this.#deps.clock);
     const sinceMs = newSince(since, d.status?.watermark, this.#opts.watermarkOverlapMs);
-    // Traffic detections read access logs (src/traffic), action detections the webhooks
-    // (src/actions): neither watches, so no feed to subscribe.
-    if (compiled.detection.events.has(TRAFFIC_EVENT) || isActionDetection(compiled.detection.events))
-      this.#feeds.unsubscribe(name);
-    else
-      this.#feeds.subscribe(compiled.detection, infos, sinceMs, {
-        namespaceLabels: this.#namespaces.labelsFor(compiled.detection),
-      });
-    const { warnings } = compiled.detection;
-    return {
-      state: {
-        kind: 'ready',
-        activeSince: toRfc3339(since.getTime()),
-        resources: infos.map(gvrKey),
-        warnings,
-      },
-    };
+    this.#feeds.subscribe(compiled, infos, sinceMs, {
+      namespaceLabels: this.#namespaces.labelsFor(compiled),
+    });
+    return { state: { ...ready, resources: infos.map(gvrKey), warnings: compiled.warnings } };
   }
 
   /** Budget and expiry conditions and exception counters that differ from `base` (status-extras.ts). */
   #extras(d: AuditDetection, base: Condition[], pending = new Map()): Record<string, unknown> {
-    return statusExtras(d, base, pending, this.#overruns, this.#deps.clock.now());
+    return statusExtras(d, base, pending, this.#store.overruns, this.#deps.clock.now());
   }
 
   #setState(name: string, kind: DetectionState['kind'] | undefined): void {
@@ -288,15 +262,10 @@ export class DetectionController {
       this.#log.warn('Detection stalled', { detection: name, message: state.message });
     const patch = { ...next, activeSince: activeSince ?? null, ...(activeSince ? {} : { watermark: null }) };
     try {
-      this.#store.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
+      this.#store.recordStatus(await patchDetectionStatus(this.#deps.client, name, patch));
     } catch (err: unknown) {
       if (isNotFound(err)) return; // deleted meanwhile; the DELETED event reconciles it
       throw new Error(`updating status of AuditDetection ${name}`, { cause: err });
     }
   }
-}
-
-/** True when the detection has any CEL expression (condition or severity override). */
-function usesCel(d: AuditDetection): boolean {
-  return Boolean(d.spec.match?.condition) || (d.spec.severityOverrides ?? []).length > 0;
 }

@@ -9,7 +9,14 @@ export type { Condition };
 
 /** The state a reconcile concluded for a detection. */
 export type DetectionState =
-  | { kind: 'ready'; activeSince: string; resources: string[]; warnings?: string[] }
+  | {
+      kind: 'ready';
+      activeSince: string;
+      resources: string[];
+      /** How the detection reads its resources; "Watching" by default. */
+      verb?: string;
+      warnings?: string[];
+    }
   | { kind: 'disabled' }
   | { kind: 'stalled'; reason: string; message: string };
 
@@ -31,7 +38,8 @@ function desiredConditions(state: DetectionState): Condition[] {
   const { ready, stalled } = DETECTION_CONDITIONS;
   switch (state.kind) {
     case 'ready': {
-      const message = [`Watching ${state.resources.join(', ')}`, ...(state.warnings ?? [])].join('; ');
+      const reads = `${state.verb ?? 'Watching'} ${state.resources.join(', ')}`;
+      const message = [reads, ...(state.warnings ?? [])].join('; ');
       return [condition(ready, true, 'Watching', message), condition(stalled, false, 'Watching', '')];
     }
     case 'disabled':

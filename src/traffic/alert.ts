@@ -5,10 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { isLabelValue } from '../alerts/build.js';
+import { ALERT_LIMITS, fitNotes, fitSteps } from '../alerts/limits.js';
 import { alertName } from '../alerts/name.js';
-import { renderSteps, type Step, type TemplateValues } from '../alerts/steps.js';
+import { renderSteps, type TemplateValues } from '../alerts/steps.js';
 import { API_VERSION, LABELS, MANAGED_BY } from '../api/constants.js';
-import type { AlertStep, AlertSubject, AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
+import type { AlertSubject, AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
 import { toRfc3339 } from '../runtime/clock.js';
 import { truncateUtf8 } from '../subjects/read.js';
 import { hostRange } from './address.js';
@@ -34,8 +35,6 @@ export interface ResolvedSubject {
   /** Set when the Ingress was not found or could not be read. */
   notes: string[];
 }
-
-const ACTOR_IPS_MAX = 16;
 
 /** 10 hex of sha256: a label-safe stand-in for an Ingress key of any length. */
 export function targetHash(key: string): string {
@@ -149,15 +148,6 @@ function evidence(e: TrafficEvent, f: Finding): Record<string, unknown> {
   return { traffic: ev };
 }
 
-function fitSteps(steps: Step[]): AlertStep[] {
-  return steps.slice(0, 32).map((s) => {
-    const out: AlertStep = { title: truncateUtf8(s.title, 256) };
-    if (s.detail !== undefined) out.detail = truncateUtf8(s.detail, 4096);
-    if (s.command !== undefined && Buffer.byteLength(s.command) <= 4096) out.command = s.command;
-    return out;
-  });
-}
-
 function labels(
   detection: string,
   e: TrafficEvent,
@@ -204,20 +194,29 @@ export function buildTrafficAlert(input: TrafficAlertInput): AuditAlert {
   const name = trafficAlertName(s.name, e.target.key, e.rule.id, input.episode);
   const values = templateValues(e, input.subject.subject, name);
   const ips = subjectSources(e.rule.id, e.window)
-    .slice(0, ACTOR_IPS_MAX)
-    .map((x) => truncateUtf8(x.address, 64));
+    .slice(0, ALERT_LIMITS.sourceIPs)
+    .map((x) => truncateUtf8(x.address, ALERT_LIMITS.sourceIP));
   const spec: AuditAlertSpec = {
     detection: { name: s.name, generation: s.generation },
     severity: rs.severity,
     category: s.source.spec.category,
     event: 'TrafficAnomaly',
-    summary: truncateUtf8(e.rule.summary(describeTarget(e.target), f, formatDuration(s.windowMs)), 1024),
+    summary: truncateUtf8(
+      e.rule.summary(describeTarget(e.target), f, formatDuration(s.windowMs)),
+      ALERT_LIMITS.summary,
+    ),
     changeKey: `${e.rule.id}/${input.episode}`,
     subject: input.subject.subject,
     actor: { ...(ips.length > 0 ? { sourceIPs: ips } : {}), source: ['accessLog'] },
     evidence: evidence(e, f),
-    notes: input.subject.notes.map((n) => truncateUtf8(n, 1024)).slice(0, 64),
-    risks: [{ id: `traffic-${e.rule.id}`, severity: rs.severity, message: truncateUtf8(f.reason, 2048) }],
+    notes: fitNotes(input.subject.notes),
+    risks: [
+      {
+        id: `traffic-${e.rule.id}`,
+        severity: rs.severity,
+        message: truncateUtf8(f.reason, ALERT_LIMITS.riskMessage),
+      },
+    ],
     whoCan: [],
     investigation: fitSteps(
       renderSteps([...(s.source.spec.investigation ?? []), ...rs.investigation], values),

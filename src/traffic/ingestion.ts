@@ -1,7 +1,7 @@
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { Settings } from '../config/schema.js';
+import type { DetectionView } from '../detections/store.js';
 import type { KubeClient } from '../kube/client.js';
-import type { ResilientWatchOptions } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Backoff } from '../runtime/backoff.js';
@@ -9,7 +9,6 @@ import type { Clock } from '../runtime/clock.js';
 import { every, type Periodic } from '../runtime/periodic.js';
 import { AlertRateLimit } from './alert-limit.js';
 import { type TrafficConfig, trafficConfig } from './config.js';
-import { TrafficDetections } from './detections.js';
 import { type EngineLimits, TrafficEngine } from './engine.js';
 import { HostIndex, type HostLookup } from './host-index.js';
 import { type HttpInput, startHttpInput } from './http-input.js';
@@ -89,13 +88,28 @@ export class AccessLogIngest {
   }
 }
 
+/**
+ * Keeps the engine configured with the traffic detections the store compiled (and only those: a
+ * detection the store reports Stalled has no windows). Returns the unsubscribe function.
+ */
+export function followDetections(view: DetectionView, engine: TrafficEngine): () => void {
+  engine.configure(view.traffic());
+  return view.onChange((_name, compiled) => {
+    if (compiled) engine.configure(view.traffic());
+  });
+}
+
 /** What traffic ingestion needs from the operator. */
 export interface TrafficDeps {
   client: KubeClient;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
-  watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind' | 'events'>;
+  /**
+   * The compiled detections (src/detections/store.ts): the engine runs exactly the traffic
+   * detections the store compiled, the ones their status reports Ready (ADR 0022).
+   */
+  detections: DetectionView;
   backoff: Backoff;
   /**
    * Whether this replica writes alerts (the leader). A replica that does not answers the HTTP
@@ -118,7 +132,7 @@ export class TrafficIngestion {
   readonly #log: Logger;
   readonly #ingest: AccessLogIngest;
   readonly #writer: TrafficAlertWriter;
-  readonly #detections: TrafficDetections;
+  #unsubscribe: (() => void) | undefined;
   readonly #tailers: FileTailer[];
   readonly #hosts = new HostIndex();
   #hostRefresh: Periodic | undefined;
@@ -151,9 +165,6 @@ export class TrafficIngestion {
       cluster: cfg.cluster,
       ...(deps.onRaised ? { onRaised: deps.onRaised } : {}),
     });
-    this.#detections = new TrafficDetections(deps.client, deps.watch, this.#log, (list) =>
-      this.#ingest.engine.configure(list),
-    );
     this.#tailers = cfg.logFiles.map(
       (path) =>
         new FileTailer(
@@ -169,9 +180,9 @@ export class TrafficIngestion {
     return this.#http?.port ?? 0;
   }
 
-  /** Starts the detection watch, the endpoint, the tailers and the evaluation tick. */
+  /** Follows the detection store, then starts the endpoint, the tailers and the evaluation tick. */
   async start(): Promise<void> {
-    this.#detections.start();
+    this.#unsubscribe = followDetections(this.#deps.detections, this.#ingest.engine);
     await this.#refreshHosts();
     this.#hostRefresh = every(
       HOST_INDEX_REFRESH_MS,
@@ -225,7 +236,7 @@ export class TrafficIngestion {
     clearInterval(this.#timer);
     this.#tick();
     await this.#writer.stop();
-    await this.#detections.stop();
+    this.#unsubscribe?.();
   }
 
   #tick(): void {

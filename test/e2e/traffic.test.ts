@@ -183,6 +183,16 @@ describe('traffic: anomaly alerts from a real nginx access log, by file and by H
     assert.match(r.stderr, /must be between 5s and 1h/);
   });
 
+  it('refuses a traffic detection with a namespaceSelector or condition it could not apply (ADR 0022)', async () => {
+    const bad = detectionYaml(`traffic-selector-${id}`, [nsTail]).replace(
+      '  match:\n',
+      "  match:\n    namespaceSelector: {matchLabels: {team: a}}\n    condition: 'true'\n",
+    );
+    const r = await controlPlane().kubectl(['apply', '-f', '-'], { input: bad });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /a traffic detection is narrowed by match\.namespaces and exceptions only/);
+  });
+
   it('raises nothing for steady traffic from the allowed source', async () => {
     let sent = 0;
     for (let round = 0; round < 16; round++) {
