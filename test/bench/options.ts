@@ -113,8 +113,10 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (values.help) throw new UsageError('');
   const sizes = values.quick ? QUICK : FULL;
   const only = parseOnly(values.only);
-  if (values.record && values.quick) throw new UsageError('--record: a --quick run is a smoke run, not a record');
-  if (values.record && values.out !== undefined) throw new UsageError('--record chooses the output path: drop --out');
+  if (values.record && values.quick)
+    throw new UsageError('--record: a --quick run is a smoke run, not a record');
+  if (values.record && values.out !== undefined)
+    throw new UsageError('--record chooses the output path: drop --out');
   return {
     out: values.record ? recordPath(only) : (values.out ?? DEFAULT_OUT),
     record: values.record,
