@@ -52,7 +52,8 @@ async function regenerate(
   for (const m of text.matchAll(BLOCK)) {
     const [whole, begin, name = '', current, end] = m;
     const generate = BLOCKS[name];
-    if (!generate) throw new Error(`unknown generated block "${name}" (known: ${Object.keys(BLOCKS).join(', ')})`);
+    if (!generate)
+      throw new Error(`unknown generated block "${name}" (known: ${Object.keys(BLOCKS).join(', ')})`);
     if (!cache.has(name)) cache.set(name, `${(await generate(root)).trimEnd()}\n`);
     const fresh = cache.get(name) as string;
     if (fresh !== current) changed.push(name);

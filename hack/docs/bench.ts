@@ -50,7 +50,9 @@ export function benchRunsTable(root: string): string {
     .filter((r) => used.has(r.file))
     .map(({ file, run }) => {
       const m = run.machine;
-      const flags = run.options.operatorArgs.length ? run.options.operatorArgs.join(' ') : 'none (as installed)';
+      const flags = run.options.operatorArgs.length
+        ? run.options.operatorArgs.join(' ')
+        : 'none (as installed)';
       return [
         `[\`${path.basename(file)}\`](../${file})`,
         day(run.date),

@@ -68,7 +68,13 @@ export function serviceAccountRiskTable(): string {
     linkUrls(r.reference),
   ]);
   return table(
-    ['risk id', 'the service account can', 'raised by any of', 'severity (namespace / cluster-wide)', 'reference'],
+    [
+      'risk id',
+      'the service account can',
+      'raised by any of',
+      'severity (namespace / cluster-wide)',
+      'reference',
+    ],
     rows,
   );
 }

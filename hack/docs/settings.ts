@@ -32,7 +32,14 @@ const shown = (v: unknown): string => (v === '' ? '`""`' : `\`${String(v)}\``);
 export function settingsTable(): string {
   const rows = Object.entries(SETTINGS_SCHEMA.properties).map(([key, raw]) => {
     const p = raw as Prop;
-    return [`\`${flagName(key)}\``, `\`${envName(key)}\``, `\`${key}\``, values(p), shown(p.default), p.description];
+    return [
+      `\`${flagName(key)}\``,
+      `\`${envName(key)}\``,
+      `\`${key}\``,
+      values(p),
+      shown(p.default),
+      p.description,
+    ];
   });
   return table(['flag', 'env', 'config file key', 'values', 'default', 'meaning'], rows);
 }

@@ -2,10 +2,10 @@
 
 import { analyzeRows } from './analyze.js';
 import type { CpuUsage } from './cpu.js';
+import type { Scenario } from './options.js';
 import type { BenchResults, BurstResult, CostResult, LatencyResult, ScaleResult } from './results.js';
 import { TARGETS } from './results.js';
 import { ratio, round } from './stats.js';
-import type { Scenario } from './options.js';
 import { trafficRows } from './traffic.js';
 
 /** One row of the report: the same cells printed by `make bench` and generated into docs/performance.md. */
@@ -19,7 +19,15 @@ export type Row = [
   met: string,
 ];
 
-export const HEADER: Row = ['scenario', 'figure', 'measured', 'reference (same run)', 'ratio', 'target', 'met'];
+export const HEADER: Row = [
+  'scenario',
+  'figure',
+  'measured',
+  'reference (same run)',
+  'ratio',
+  'target',
+  'met',
+];
 
 /** The rows of each scenario a run measured, by scenario, in the order they run. */
 export function scenarioRows(r: BenchResults): Partial<Record<Scenario, Row[]>> {
