@@ -87,7 +87,7 @@ const BY_KIND: Readonly<Record<string, KindRisks>> = {
   '/ConfigMap': configMapRisks,
 };
 
-/** Every rule, for the README table, SARIF's rule list and the test that each id is covered. */
+/** Every rule, for the docs/risks.md table (make docs), SARIF's rule list and the test that each id is covered. */
 export const RULES: readonly RuleInfo[] = [
   ...describeRules('ClusterRole, Role', ROLE_RULES),
   ...describeRules(
