@@ -62,15 +62,23 @@ test-e2e: build controlplane packages ## End-to-end tests against a real local k
 	npx mocha --config test/.mocharc.e2e.json
 
 .PHONY: test
-test: typecheck lint gen-check test-unit test-e2e ## Everything CI runs
+test: typecheck lint gen-check docs-check test-unit test-e2e ## Everything CI runs
 
 .PHONY: demo
 demo: build controlplane ## Local control plane + operator + sample objects; Ctrl-C stops everything
 	node dist/hack/demo.js
 
 .PHONY: bench
-bench: build controlplane ## Benchmarks against the local control plane (see README, Performance)
-	node dist/test/bench/run.js $(BENCH_ARGS)
+bench: build controlplane ## Benchmarks (docs/performance.md); writes .bench/, or the tracked bench-results/ with RECORD=1
+	node dist/test/bench/run.js $(if $(RECORD),--record) $(BENCH_ARGS)
+
+.PHONY: docs
+docs: build ## Regenerate the marked blocks of README.md and docs/ from the code and bench-results/
+	node dist/hack/gen-docs.js
+
+.PHONY: docs-check
+docs-check: build ## Fail when a generated block of README.md or docs/ drifted from the code or bench-results/
+	node dist/hack/gen-docs.js --check
 
 .PHONY: clean
 clean: ## Remove build output (the control-plane cache in ~/.cache/tripline stays)

@@ -19,7 +19,7 @@ export interface PostableAlert {
 }
 
 /**
- * Labels of an alert (documented in the README). All come from the alert's immutable spec, so the
+ * Labels of an alert (documented in docs/notifications.md). All come from the alert's immutable spec, so the
  * fingerprint Alertmanager derives from them stays the same from firing to resolved. Empty values
  * are left out (an empty label is an absent label to Alertmanager). `cluster` is the operator's
  * `--cluster-name`, so one Alertmanager can route and group the alerts of a fleet.

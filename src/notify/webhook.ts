@@ -8,7 +8,7 @@ import { describeCommand, noticeId } from './sink.js';
 /** Notices the webhook and Slack sinks send (remediation outcomes are Kubernetes Events only). */
 export const CHAT_NOTICES = new Set(['raised', 'acknowledged', 'resolved', 'reopened']);
 
-/** Header names of a signed delivery (documented in the README). */
+/** Header names of a signed delivery (documented in docs/notifications.md). */
 export const HEADERS = {
   signature: 'x-tripline-signature',
   timestamp: 'x-tripline-timestamp',
@@ -57,7 +57,7 @@ export function signature(key: string, timestamp: string, body: string): string 
 }
 
 /**
- * What a receiver does (the README shows the same steps): recompute the signature over the raw
+ * What a receiver does (docs/notifications.md shows the same steps): recompute the signature over the raw
  * body, compare in constant time, and refuse timestamps more than `toleranceSeconds` away.
  */
 export function verifySignature(

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Every metric the operator exports, in one registry (documented in the README). */
+/** Every metric the operator exports, in one registry (documented in docs/configuration.md, Metrics). */
 export interface Metrics {
   registry: Registry;
   alertsRaised: Counter<'detection' | 'severity'>;
@@ -153,7 +153,7 @@ export function createMetrics(): Metrics {
       labelNames: ['severity'],
       registers: r,
     }),
-    // Traffic ingestion (src/traffic/, README "Traffic anomalies from ingress access logs").
+    // Traffic ingestion (src/traffic/, docs/traffic.md).
     trafficLines: new Counter({
       name: 'tripline_traffic_lines_total',
       help: 'Access-log lines read, by input (http, file) and result: accepted, late (older than the window), unmatched (Host of no Ingress: counted here only), malformed, oversized.',

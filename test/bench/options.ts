@@ -13,6 +13,8 @@ export type Scenario = (typeof SCENARIOS)[number];
 export interface BenchOptions {
   /** JSON output path; the SVG chart goes next to it with the same base name. */
   out: string;
+  /** Whether `out` is the tracked record in {@link RECORD_DIR} that docs/performance.md is generated from. */
+  record: boolean;
   quick: boolean;
   only: Scenario[];
   /** Latency: measured creates, after `latencyWarmup` unmeasured ones, at `rate` per second. */
@@ -47,8 +49,24 @@ const FULL = {
 };
 const QUICK = { latencyCount: 200, latencyWarmup: 20, burst: 1000, cost: 300, scale: 5000, analyze: 5000 };
 
-const USAGE = `Usage: node dist/test/bench/run.js [flags]   (or: make bench BENCH_ARGS="...")
-  --out PATH            JSON results (default bench-results/latest.json); the SVG chart is written next to it
+/** Where a run goes unless recorded: git-ignored, so a trial run never changes tracked files. */
+export const DEFAULT_OUT = '.bench/latest.json';
+/** The tracked results docs/performance.md is generated from (`make docs`). */
+export const RECORD_DIR = 'bench-results';
+
+/**
+ * The tracked file a recorded run writes: `latest.json` for a run of every scenario, else one named
+ * after the scenarios it ran (`analyze.json`), so a partial run never replaces the full one.
+ */
+export function recordPath(only: readonly Scenario[]): string {
+  const all = SCENARIOS.every((s) => only.includes(s)) || only.length === 0;
+  return `${RECORD_DIR}/${all ? 'latest' : only.join('-')}.json`;
+}
+
+const USAGE = `Usage: node dist/test/bench/run.js [flags]   (or: make bench BENCH_ARGS="...", make bench RECORD=1)
+  --out PATH            JSON results (default ${DEFAULT_OUT}, git-ignored); the SVG chart is written next to it
+  --record              write the tracked ${RECORD_DIR}/latest.json (a subset of scenarios: ${RECORD_DIR}/<scenarios>.json),
+                        which docs/performance.md is generated from (make docs); not with --quick or --out
   --quick               small sizes for a smoke run (a few minutes)
   --only LIST           comma-separated subset of ${SCENARIOS.join(',')}
   --latency-count N     measured creates of the latency scenario (default ${FULL.latencyCount}; quick ${QUICK.latencyCount})
@@ -75,7 +93,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     args: argv,
     strict: true,
     options: {
-      out: { type: 'string', default: 'bench-results/latest.json' },
+      out: { type: 'string' },
+      record: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       only: { type: 'string', default: SCENARIOS.join(',') },
       'latency-count': { type: 'string' },
@@ -93,10 +112,16 @@ export function parseOptions(argv: string[]): BenchOptions {
   });
   if (values.help) throw new UsageError('');
   const sizes = values.quick ? QUICK : FULL;
+  const only = parseOnly(values.only);
+  if (values.record && values.quick)
+    throw new UsageError('--record: a --quick run is a smoke run, not a record');
+  if (values.record && values.out !== undefined)
+    throw new UsageError('--record chooses the output path: drop --out');
   return {
-    out: values.out,
+    out: values.record ? recordPath(only) : (values.out ?? DEFAULT_OUT),
+    record: values.record,
     quick: values.quick,
-    only: parseOnly(values.only),
+    only,
     latencyCount: count('latency-count', values['latency-count'], sizes.latencyCount, 1),
     latencyWarmup: count('latency-warmup', values['latency-warmup'], sizes.latencyWarmup, 0),
     rate: count('rate', values.rate, 100, 1),

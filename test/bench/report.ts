@@ -2,12 +2,14 @@
 
 import { analyzeRows } from './analyze.js';
 import type { CpuUsage } from './cpu.js';
+import type { Scenario } from './options.js';
 import type { BenchResults, BurstResult, CostResult, LatencyResult, ScaleResult } from './results.js';
 import { TARGETS } from './results.js';
 import { ratio, round } from './stats.js';
 import { trafficRows } from './traffic.js';
 
-type Row = [
+/** One row of the report: the same cells printed by `make bench` and generated into docs/performance.md. */
+export type Row = [
   scenario: string,
   figure: string,
   measured: string,
@@ -17,18 +19,31 @@ type Row = [
   met: string,
 ];
 
-const HEADER: Row = ['scenario', 'figure', 'measured', 'reference (same run)', 'ratio', 'target', 'met'];
+export const HEADER: Row = [
+  'scenario',
+  'figure',
+  'measured',
+  'reference (same run)',
+  'ratio',
+  'target',
+  'met',
+];
+
+/** The rows of each scenario a run measured, by scenario, in the order they run. */
+export function scenarioRows(r: BenchResults): Partial<Record<Scenario, Row[]>> {
+  const out: Partial<Record<Scenario, Row[]>> = {};
+  if (r.latency) out.latency = latencyRows(r.latency);
+  if (r.burst) out.burst = burstRows(r.burst);
+  if (r.cost) out.cost = costRows(r.cost);
+  if (r.scale) out.scale = scaleRows(r.scale);
+  if (r.traffic) out.traffic = trafficRows(r.traffic);
+  if (r.analyze) out.analyze = analyzeRows(r.analyze);
+  return out;
+}
 
 /** Formats the whole report: context lines, then the table. */
 export function formatReport(r: BenchResults): string {
-  const rows: Row[] = [
-    ...(r.latency ? latencyRows(r.latency) : []),
-    ...(r.burst ? burstRows(r.burst) : []),
-    ...(r.cost ? costRows(r.cost) : []),
-    ...(r.scale ? scaleRows(r.scale) : []),
-    ...(r.traffic ? trafficRows(r.traffic) : []),
-    ...(r.analyze ? analyzeRows(r.analyze) : []),
-  ];
+  const rows: Row[] = Object.values(scenarioRows(r)).flat();
   const m = r.machine;
   const head = [
     `Tripline benchmark, ${r.date}, commit ${r.commit.slice(0, 12)}${r.dirty ? ' (with uncommitted changes)' : ''}`,

@@ -31,7 +31,7 @@ interface Run {
   stderr: string;
 }
 
-/** A command the README's Triage section shows, with the output a `console` block shows under it. */
+/** A command the triage docs show, with the output a `console` block shows under it. */
 interface DocCommand {
   command: string;
   output: string[];
@@ -49,11 +49,15 @@ function stripComment(line: string): string {
   return line.trimEnd();
 }
 
-/** Every command of the README section "Triage": `sh` block lines and `$ ` lines of `console` blocks. */
-function triageCommands(readme: string): DocCommand[] {
+/**
+ * Every command of the triage docs — the README section "Triage" and the whole of docs/triage.md
+ * (the plugin, deleting alerts, lifecycle): `sh` block lines and `$ ` lines of `console` blocks.
+ */
+function triageCommands(readme: string, triageDoc: string): DocCommand[] {
   const start = readme.indexOf('\n## Triage\n');
   assert.ok(start >= 0, 'README has a section "Triage"');
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const end = readme.indexOf('\n## ', start + 1);
+  const section = `${readme.slice(start, end < 0 ? undefined : end)}\n${triageDoc}`;
   const out: DocCommand[] = [];
   for (const [, kind, body] of section.matchAll(/```(sh|console)\n([\s\S]*?)```/g)) {
     for (const line of (body ?? '').split('\n').filter(Boolean)) {
@@ -78,18 +82,18 @@ function sh(command: string, env: NodeJS.ProcessEnv): Promise<Run> {
   });
 }
 
-/** Replaces the README placeholders NAME and NAMESPACE. */
+/** Replaces the docs' placeholders NAME and NAMESPACE. */
 const fill = (text: string, vars: Record<string, string>): string =>
   text.replace(/\b(NAME|NAMESPACE)\b/g, (k) => vars[k] ?? k);
 
-/** The README's Triage commands, run verbatim; remembers which ran so none goes untested. */
-class Readme {
+/** The triage docs' commands, run verbatim; remembers which ran so none goes untested. */
+class TriageDocs {
   readonly ran = new Set<string>();
   constructor(readonly commands: DocCommand[]) {}
 
   find(command: string): DocCommand {
     const doc = this.commands.find((c) => c.command === command);
-    assert.ok(doc, `the README Triage section shows: ${command}`);
+    assert.ok(doc, `the README Triage section or docs/triage.md shows: ${command}`);
     return doc;
   }
 
@@ -105,7 +109,7 @@ class Readme {
     return r.stdout;
   }
 
-  /** The output the README shows under a `console` command, placeholders filled. */
+  /** The output the docs show under a `console` command, placeholders filled. */
   output(command: string, vars: Record<string, string>): string {
     return fill(this.find(command).output.join('\n'), vars);
   }
@@ -131,7 +135,7 @@ const ALERTS = '/apis/tripline.dev/v1alpha1/auditalerts';
 const OPERATOR_SA = 'system:serviceaccount:tripline-system:tripline-operator';
 const PLUGIN = path.join(repoRoot(), 'dist/src/cli/kubectl-tripline.js');
 
-/** The README's raw commands, exactly as shown. */
+/** The raw commands of the README and docs/triage.md, exactly as shown. */
 const RAW = {
   queue: 'kubectl get aal --field-selector status.state=Open',
   ack: `kubectl patch auditalert NAME --subresource=status --type=merge -p '{"status":{"state":"Acknowledged","note":"looking into it"}}'`,
@@ -144,7 +148,7 @@ const RAW = {
   delete: 'kubectl delete auditalert NAME',
 };
 
-/** The README's plugin install steps and commands, exactly as shown. */
+/** The plugin install steps and commands of docs/triage.md, exactly as shown. */
 const PLUGIN_DOC = {
   npmInstall: 'npm install -g .',
   pluginList: 'kubectl plugin list',
@@ -252,7 +256,7 @@ describe('triage: the README workflow, refused patches, the kubectl plugin and t
   let c: KubeClient;
   let op: OperatorProcess;
   let tmp: string;
-  let readme: Readme;
+  let readme: TriageDocs;
   /** Alert names by role in this test. */
   const alert: Record<string, string> = {};
 
@@ -291,7 +295,12 @@ describe('triage: the README workflow, refused patches, the kubectl plugin and t
     cp = controlPlane();
     c = adminClient(cp);
     tmp = await mkdtemp(path.join(os.tmpdir(), 'tripline-triage-'));
-    readme = new Readme(triageCommands(await readFile(path.join(repoRoot(), 'README.md'), 'utf8')));
+    readme = new TriageDocs(
+      triageCommands(
+        await readFile(path.join(repoRoot(), 'README.md'), 'utf8'),
+        await readFile(path.join(repoRoot(), 'docs/triage.md'), 'utf8'),
+      ),
+    );
     await installCrds(cp);
     await kubectlOk(cp, ['apply', '-k', path.join(repoRoot(), 'manifests/detections')]);
     op = await startOperator(cp.kubeconfigPath);
@@ -655,7 +664,7 @@ describe('triage: the README workflow, refused patches, the kubectl plugin and t
 
   // Mocha runs a suite's own tests before its child suites: this check lives in the last child suite.
   describe('README coverage', () => {
-    it('ran every command the README Triage section shows', () => {
+    it('ran every command the README Triage section and docs/triage.md show', () => {
       const untested = readme.commands.map((d) => d.command).filter((cmd) => !readme.ran.has(cmd));
       assert.deepEqual(untested, []);
     });

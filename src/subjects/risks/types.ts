@@ -15,7 +15,7 @@ export interface Reference {
 /**
  * One risk rule: a stable id, a fixed severity, what it means, where it comes from, and a small pure
  * function that lists what in the subject matches (empty when nothing does). Rules are data: the
- * operator, `tripline analyze`, the README table and the SARIF rule list all read the same entries.
+ * operator, `tripline analyze`, the docs/risks.md table and the SARIF rule list all read the same entries.
  */
 export interface RiskRule<T> {
   /** Stable id, `<kind>.<what>`; never reused for another meaning. */
@@ -23,7 +23,7 @@ export interface RiskRule<T> {
   readonly severity: Severity;
   /** Short title; the start of every message and the SARIF `shortDescription`. */
   readonly title: string;
-  /** Why it matters, in a sentence or two (README, SARIF `fullDescription`). */
+  /** Why it matters, in a sentence or two (SARIF `fullDescription`). */
   readonly description: string;
   readonly reference: Reference;
   /** What matched, one short human-readable item each (`container web`, `rules[0]: get on secrets`). */
@@ -32,7 +32,7 @@ export interface RiskRule<T> {
 
 /** The facts every rule needs to describe itself, without its check. */
 export type RuleInfo = Omit<RiskRule<never>, 'check'> & {
-  /** The kinds the rule applies to, for the README and SARIF. */
+  /** The kinds the rule applies to, for SARIF. */
   readonly kinds: string;
 };
 

@@ -17,15 +17,16 @@ describe('tripline run --help', () => {
   }
 });
 
-describe('README configuration table', () => {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('## Configuration');
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+describe('docs/configuration.md settings table', () => {
+  const doc = readFileSync(path.join(ROOT, 'docs/configuration.md'), 'utf8');
+  const start = doc.indexOf('<!-- BEGIN GENERATED: settings -->');
+  const section = doc.slice(start, doc.indexOf('<!-- END GENERATED -->', start));
   for (const key of Object.keys(SETTINGS_SCHEMA.properties)) {
     it(`has a row for ${flagName(key)}`, () => {
+      assert.ok(start >= 0, 'docs/configuration.md has the generated settings block');
       assert.ok(
-        section.includes(`\`${flagName(key)}\``),
-        `${flagName(key)} is not in the README's Configuration section`,
+        section.includes(`| \`${flagName(key)}\` |`),
+        `${flagName(key)} is not in docs/configuration.md (run make docs)`,
       );
     });
   }

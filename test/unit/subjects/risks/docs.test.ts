@@ -4,19 +4,19 @@ import path from 'node:path';
 import { RULES } from '../../../../src/subjects/risks/index.js';
 import { ROOT } from '../../support/fixtures.js';
 
-/** The text of one `## ` section of the README. */
-function section(readme: string, title: string): string {
-  const start = readme.indexOf(`\n## ${title}\n`);
-  assert.ok(start >= 0, `README has a "## ${title}" section`);
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, end < 0 ? undefined : end);
+const doc = (file: string): string => readFileSync(path.join(ROOT, 'docs', file), 'utf8');
+
+/** The text of one generated block of a doc page. */
+function block(text: string, name: string): string {
+  const begin = `<!-- BEGIN GENERATED: ${name} -->`;
+  const start = text.indexOf(begin);
+  assert.ok(start >= 0, `has the block ${name}`);
+  return text.slice(start, text.indexOf('<!-- END GENERATED -->', start));
 }
 
-describe('README: risk analysis and offline analysis', () => {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-
-  it('lists every risk id with its severity and reference', () => {
-    const text = section(readme, 'Risk analysis');
+describe('docs: risk analysis and offline analysis', () => {
+  it('lists every risk id with its severity and reference in docs/risks.md', () => {
+    const text = block(doc('risks.md'), 'risk-rules');
     for (const r of RULES) {
       const row = text.split('\n').find((l) => l.startsWith(`| \`${r.id}\` |`));
       assert.ok(row, `a row for ${r.id}`);
@@ -27,8 +27,8 @@ describe('README: risk analysis and offline analysis', () => {
     assert.deepEqual(listed.sort(), RULES.map((r) => r.id).sort(), 'no row for a rule that does not exist');
   });
 
-  it('shows tripline analyze in a CI pipeline with SARIF upload and the kustomize gate', () => {
-    const text = section(readme, 'Offline analysis in CI');
+  it('shows tripline analyze in a CI pipeline with SARIF upload and the kustomize gate in docs/analyze.md', () => {
+    const text = doc('analyze.md');
     assert.match(text, /kustomize build [^\n|]+\| tripline analyze -f - --fail-on High/);
     assert.match(text, /github\/codeql-action\/upload-sarif/);
     assert.match(text, /analyze -f deploy\/ -o sarif > tripline\.sarif/);
