@@ -11,7 +11,7 @@ import { loadCel } from '../detections/cel.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ResilientWatchOptions } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
+import { type Metrics, queueMetrics } from '../observability/metrics.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { ActionDetections } from './detections.js';
@@ -58,6 +58,7 @@ export function createActions(settings: Settings, deps: ActionDeps): Actions | u
       outcome: (detection, event, outcome) => m.actionAlerts.inc({ detection, event, outcome }),
       onRaised: deps.onRaised,
       cluster: settings.clusterName,
+      queueEvents: queueMetrics(m, 'action-alerts'),
     },
     {
       quietMs: ACTION_QUIET_MS,
