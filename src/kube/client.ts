@@ -88,6 +88,14 @@ export class KubeClient {
     return res;
   }
 
+  /**
+   * A client to the same API server with the same credentials over its OWN small keep-alive pool,
+   * for a request that must never queue behind watches and writers (the leader-election Lease).
+   */
+  withOwnPool(opts: Partial<KubeClientOptions>): KubeClient {
+    return new KubeClient(this.#access, { ...this.#opts, ...opts });
+  }
+
   /** Closes idle sockets; open watches end when their signals abort. */
   close(): void {
     this.#agent?.destroy();
