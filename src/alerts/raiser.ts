@@ -19,6 +19,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../runtime/clock.js';
 import type { ReconcileResult } from '../runtime/queue.js';
+import type { RuleFailure } from '../subjects/risks/types.js';
 import { type BuildAlertInput, buildAlert, withClusterLabel } from './build.js';
 import { type Enricher, enrichAlert } from './enrich.js';
 import { withEventContext } from './event-context.js';
@@ -227,6 +228,18 @@ async function raiseOne(
   referrers?: Referrers,
 ): Promise<string> {
   const severity = sub.detection.severity(obj);
+  // Fail open: the alert is raised without the rule and says so in a note; here it is logged and counted.
+  const ruleFailed = (f: RuleFailure): void => {
+    deps.metrics.ruleFailures.inc({ rule: f.rule });
+    deps.log.warn('Risk rule could not be evaluated; alert raised without it', {
+      detection: sub.detection.name,
+      rule: f.rule,
+      kind: obj.kind,
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name,
+      err: f.cause,
+    });
+  };
   const fromSubject = buildAlert({
     detection: sub.detection.source,
     subject: obj,
@@ -236,6 +249,7 @@ async function raiseOne(
     detectedAt: deps.clock.now(),
     // After severity(): the notes of every expression evaluated for this object, overrides included.
     evaluationNotes: sub.detection.notes(obj),
+    onRuleFailure: ruleFailed,
     ...changeInput(ev),
   });
   const built = withEventContext(fromSubject, { writer: ev.change?.writer, referrers });
@@ -244,6 +258,7 @@ async function raiseOne(
     { alert: built, subject: obj, resource: feed.info },
     deps.enrichers ?? [],
     log,
+    { onRuleFailure: ruleFailed },
   );
   const alert = withClusterLabel(enriched, deps.cluster);
   try {

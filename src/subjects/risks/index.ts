@@ -8,11 +8,19 @@ import { CONFIGMAP_RULES, readConfigMap } from './configmap.js';
 import { INGRESS_RULES, type IngressView, readIngress } from './ingress.js';
 import { NAMESPACE_RULES, readNamespace } from './namespace.js';
 import { readPod } from './pod.js';
-import { type AlertRisk, describeRules, evaluate, type RuleInfo } from './types.js';
+import {
+  type AlertRisk,
+  describeRules,
+  evaluate,
+  RISKS_READER,
+  type RuleFailure,
+  type RuleInfo,
+} from './types.js';
 import { WORKLOAD_RULES } from './workload.js';
 import { WORKLOAD_PATH_RULES } from './workload-paths.js';
 
-export type { AlertRisk, Reference, RiskRule, RuleInfo } from './types.js';
+export type { AlertRisk, Reference, RiskRule, RuleFailure, RuleInfo } from './types.js';
+export { ruleFailureNote } from './types.js';
 
 /** What the analysis may know beyond the object itself. */
 export interface RiskContext {
@@ -39,27 +47,35 @@ export type RoleRulesOf = (
 /** Most risks one object yields (the AuditAlert CRD's limit). */
 export const MAX_RISKS = 128;
 
-type KindRisks = (obj: Json, ctx: RiskContext) => AlertRisk[];
+/** The risks of one kind; rules that threw are pushed on `failed`. */
+type KindRisks = (obj: Json, ctx: RiskContext, failed: RuleFailure[]) => AlertRisk[];
 
-const ingressRisks: KindRisks = (obj, ctx) =>
-  evaluate(INGRESS_RULES, { ...readIngress(obj), serviceExists: ctx.serviceExists });
-const workloadRisks: KindRisks = (obj) => {
+const ingressRisks: KindRisks = (obj, ctx, failed) =>
+  evaluate(INGRESS_RULES, { ...readIngress(obj), serviceExists: ctx.serviceExists }, undefined, failed);
+const workloadRisks: KindRisks = (obj, _ctx, failed) => {
   const pod = readPod(obj);
-  return pod ? [...evaluate(WORKLOAD_RULES, pod), ...evaluate(WORKLOAD_PATH_RULES, pod)] : [];
+  return pod
+    ? [
+        ...evaluate(WORKLOAD_RULES, pod, undefined, failed),
+        ...evaluate(WORKLOAD_PATH_RULES, pod, undefined, failed),
+      ]
+    : [];
 };
-const roleRisks: KindRisks = (obj) => {
+const roleRisks: KindRisks = (obj, _ctx, failed) => {
   // A Role's rules hold in its namespace only: every message says which.
   const ns = obj.kind === 'Role' ? asString(asRecord(obj.metadata)?.namespace) : undefined;
-  return evaluate(ROLE_RULES, readRole(obj), ns ? `in namespace ${ns}` : undefined);
+  return evaluate(ROLE_RULES, readRole(obj), ns ? `in namespace ${ns}` : undefined, failed);
 };
-const bindingRisks: KindRisks = (obj, ctx) => {
+const bindingRisks: KindRisks = (obj, ctx, failed) => {
   const ref = asRecord(obj.roleRef);
   const ns = obj.kind === 'RoleBinding' ? asString(asRecord(obj.metadata)?.namespace) : undefined;
   const rules = ctx.roleRules?.(asString(ref?.kind) ?? '', asString(ref?.name) ?? '', ns);
-  return evaluate(BINDING_RULES, readBindingView(obj, rules));
+  return evaluate(BINDING_RULES, readBindingView(obj, rules), undefined, failed);
 };
-const namespaceRisks: KindRisks = (obj) => evaluate(NAMESPACE_RULES, readNamespace(obj));
-const configMapRisks: KindRisks = (obj) => evaluate(CONFIGMAP_RULES, readConfigMap(obj));
+const namespaceRisks: KindRisks = (obj, _ctx, failed) =>
+  evaluate(NAMESPACE_RULES, readNamespace(obj), undefined, failed);
+const configMapRisks: KindRisks = (obj, _ctx, failed) =>
+  evaluate(CONFIGMAP_RULES, readConfigMap(obj), undefined, failed);
 
 /**
  * Risk analysers by `group/Kind` (core group empty), the same kinds as the subject analysers.
@@ -125,20 +141,23 @@ const rank = (r: AlertRisk): number => SEVERITIES.indexOf(r.severity);
 
 /**
  * The risks of one object: one entry per rule that matched, most severe first, at most
- * {@link MAX_RISKS}. Pure and total: odd shapes yield fewer risks, never an exception; a kind
- * without rules yields none. Messages name what matched, never secret values.
+ * {@link MAX_RISKS}. Total: odd shapes yield fewer risks, never an exception; a kind without rules
+ * yields none. A rule whose check throws (or a reader that throws before any rule ran) is pushed
+ * on `failed` when given, so the caller notes, logs and counts it. Messages name what matched,
+ * never secret values.
  */
-export function analyseRisks(obj: unknown, ctx: RiskContext = {}): AlertRisk[] {
+export function analyseRisks(obj: unknown, ctx: RiskContext = {}, failed: RuleFailure[] = []): AlertRisk[] {
   const o = asRecord(obj);
   if (!o) return [];
   try {
     const analyse = analyserOf(o);
     if (!analyse) return [];
-    return analyse(o, ctx)
+    return analyse(o, ctx, failed)
       .sort((a, b) => rank(a) - rank(b))
       .slice(0, MAX_RISKS);
-  } catch {
-    // A reader bug on odd input must not stop an alert; the subject analyser notes unreadable parts.
+  } catch (err: unknown) {
+    // A reader bug on odd input must not stop an alert, nor go unnoticed: the caller notes it.
+    failed.push({ rule: RISKS_READER, cause: err });
     return [];
   }
 }
