@@ -8,6 +8,7 @@ import { alertName } from './alerts/name.js';
 import { alertRaiser } from './alerts/raiser.js';
 import { RecentAlerts } from './alerts/recent.js';
 import { sweepExpired } from './alerts/retention.js';
+import { leaseConnections } from './config/pool.js';
 import type { Settings } from './config/schema.js';
 import { DetectionController } from './detections/controller.js';
 import type { ObjectWork } from './detections/feed.js';
@@ -20,7 +21,7 @@ import { Discovery } from './kube/resources.js';
 import { Notifier } from './notify/router.js';
 import { SINKS } from './notify/sinks.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createMetrics, type Metrics, queueMetrics } from './observability/metrics.js';
 import { startProbeServer } from './observability/server.js';
 import { createRbacEnrichment } from './rbac/feature.js';
 import { systemClock } from './runtime/clock.js';
@@ -52,8 +53,9 @@ export async function runOperator(
   const format = settings.logFormat === 'auto' ? (isTty ? 'text' : 'json') : settings.logFormat;
   const log = createLogger({ level: settings.logLevel, format });
   const metrics = createMetrics();
+  // The Lease keeps its connection(s) apart (config/pool.ts): renewals never queue behind watches.
   const client = new KubeClient(await loadClusterAccess(location), {
-    maxSockets: settings.maxConnections,
+    maxSockets: settings.maxConnections - leaseConnections(settings),
     userAgent: 'tripline/0.1.0',
     requestTimeoutMs: settings.requestTimeoutSeconds * 1000,
   });
@@ -88,7 +90,7 @@ export async function runOperator(
     onRaised: (alert) => notifier.raised(alert),
   });
   const lifecycle = new LifecycleController(
-    { watch, backoff, concurrency: 4 },
+    { watch, backoff, concurrency: 4, queueEvents: queueMetrics(metrics, 'lifecycle') },
     { client, discovery, clock: systemClock, log, detection, hooks: notifier, changedBy },
   );
   const gone = (name: string): void => lifecycle.subjectDeleted(name);
@@ -100,7 +102,7 @@ export async function runOperator(
     createIngressBackendsEnricher(client),
   ];
   const queue = new WorkQueue<ObjectWork>(
-    { name: 'alerts', concurrency: settings.workers, backoff, events: queueEvents(metrics) },
+    { name: 'alerts', concurrency: settings.workers, backoff, events: queueMetrics(metrics, 'alerts') },
     alertRaiser({
       client,
       feed: (k) => ctl.feed(k),
@@ -113,31 +115,35 @@ export async function runOperator(
       onRaised: (alert) => notifier.raised(alert),
       references: new ReferenceLookup(client, discovery, { pageSize: settings.listPageSize }),
       cluster: settings.clusterName,
+      instance: settings.podName || undefined,
     }),
     log.child({ controller: 'alerts' }),
   );
-  const ctl: DetectionController = new DetectionController(detectionOptions(settings, watch, backoff), {
-    ...{ store, client, discovery, clock: systemClock, log },
-    feedDeps: {
-      enqueue: (key, work) => queue.add(key, work),
-      admit: () => {
-        if (queue.depth < settings.alertBacklog) return undefined;
-        metrics.backlogFull.inc();
-        return queue.whenBelow(settings.alertBacklog);
+  const ctl: DetectionController = new DetectionController(
+    detectionOptions(settings, watch, backoff, metrics),
+    {
+      ...{ store, client, discovery, clock: systemClock, log },
+      feedDeps: {
+        enqueue: (key, work) => queue.add(key, work),
+        admit: () => {
+          if (queue.depth < settings.alertBacklog) return undefined;
+          metrics.backlogFull.inc();
+          return queue.whenBelow(settings.alertBacklog);
+        },
+        recentlyRaised: (d, uid) => recent.has(d, uid),
+        subjectDeleted: (d, uid) => gone(alertName(d, uid)),
+        watchEvents: (resource) => ({
+          restarted: (reason) => metrics.watchRestarts.inc({ resource, reason }),
+          relisted: () => metrics.watchRelists.inc({ resource }),
+        }),
       },
-      recentlyRaised: (d, uid) => recent.has(d, uid),
-      subjectDeleted: (d, uid) => gone(alertName(d, uid)),
-      watchEvents: (resource) => ({
-        restarted: (reason) => metrics.watchRestarts.inc({ resource, reason }),
-        relisted: () => metrics.watchRelists.inc({ resource }),
-      }),
+      onDetectionChanged: (name) => recent.forgetDetection(name),
+      onSuppressed: (detection) => metrics.suppressed.inc({ detection }),
+      onStates: (c) => {
+        for (const [state, n] of Object.entries(c)) metrics.detectionsReady.set({ state }, n);
+      },
     },
-    onDetectionChanged: (name) => recent.forgetDetection(name),
-    onSuppressed: (detection) => metrics.suppressed.inc({ detection }),
-    onStates: (c) => {
-      for (const [state, n] of Object.entries(c)) metrics.detectionsReady.set({ state }, n);
-    },
-  });
+  );
   let retention: Periodic | undefined;
   // The work only the leader does, started in this order (STYLE 4): the RBAC index (so the first
   // alerts find it listed), detections and their feeds, then the alert lifecycle, then retention.
@@ -247,9 +253,11 @@ function startLeadership(
     onLost = resolve;
   });
   const namespace = settings.leaderElectionNamespace || settings.podNamespace || DEFAULT_NAMESPACE;
+  const leaseClient = client.withOwnPool({ maxSockets: leaseConnections(settings) });
   const elector = new LeaderElector(
     {
-      store: kubeLeaseStore(client, namespace, settings.leaderElectionId),
+      // Its own small keep-alive pool: a renewal never waits for a socket held by a watch or a write.
+      store: kubeLeaseStore(leaseClient, namespace, settings.leaderElectionId),
       lease: { namespace, name: settings.leaderElectionId },
       identity: leaseIdentity(settings.podName),
       timings: {
@@ -275,6 +283,7 @@ function startLeadership(
     lost,
     stop: async () => {
       await elector.stop();
+      leaseClient.close();
       await stopWork();
     },
   };
@@ -301,18 +310,16 @@ function detectionOptions(
   s: Settings,
   watch: ReturnType<typeof watchOptions>,
   backoff: { baseMs: number; maxMs: number },
+  metrics: Metrics,
 ) {
   return {
     watch,
     backoff,
+    queueEvents: queueMetrics(metrics, 'detections'),
     watermarkOverlapMs: s.watermarkOverlapSeconds * 1000,
     watermarkFlushMs: s.watermarkFlushSeconds * 1000,
     initialSettleMs: 5000,
   };
-}
-
-function queueEvents(metrics: Metrics) {
-  return { depth: (n: number) => metrics.queueDepth.set({ queue: 'alerts' }, n) };
 }
 
 async function startProbe(s: Settings, metrics: Metrics, client: KubeClient, ready: () => boolean) {

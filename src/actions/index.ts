@@ -10,7 +10,7 @@ import type { Settings } from '../config/schema.js';
 import type { DetectionView } from '../detections/store.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
+import { type Metrics, queueMetrics } from '../observability/metrics.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { matchingActions } from './detections.js';
@@ -56,6 +56,7 @@ export function createActions(settings: Settings, deps: ActionDeps): Actions | u
       outcome: (detection, event, outcome) => m.actionAlerts.inc({ detection, event, outcome }),
       onRaised: deps.onRaised,
       cluster: settings.clusterName,
+      queueEvents: queueMetrics(m, 'action-alerts'),
     },
     {
       quietMs: ACTION_QUIET_MS,

@@ -5,10 +5,11 @@ import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { KubeObject } from '../api/kube-object.js';
 import type { CompiledDetection } from '../detections/compile.js';
 import type { KubeClient } from '../kube/client.js';
+import { classifyError } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
-import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
+import { type QueueEvents, type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { buildActionAlert } from './alert.js';
 import {
   type ActionDelta,
@@ -44,6 +45,8 @@ export interface ActionWriterDeps {
   onRaised?(alert: AuditAlert): void;
   /** `--cluster-name`, as the `tripline.dev/cluster` label of every alert (empty: none). */
   cluster?: string;
+  /** Queue hooks (metrics: depth, terminal errors). */
+  queueEvents?: QueueEvents;
 }
 
 /** Bounds of the writer. */
@@ -92,7 +95,7 @@ export class ActionAlertWriter {
     this.#opts = opts;
     this.#seen = new SeenIds(opts.maxSeen);
     this.#queue = new WorkQueue(
-      { name: 'action-alerts', concurrency: 2, backoff: deps.backoff },
+      { name: 'action-alerts', concurrency: 2, backoff: deps.backoff, events: deps.queueEvents },
       (key) => this.#reconcile(key),
       deps.log,
     );
@@ -158,16 +161,18 @@ export class ActionAlertWriter {
       mergeDelta(delta, p.delta);
       p.delta = delta;
       p.first = first;
-      if (++p.attempts >= WRITE_ATTEMPTS) {
+      const kind = classifyError(err);
+      if (kind === 'retry' && ++p.attempts < WRITE_ATTEMPTS) throw err;
+      this.#deps.outcome?.(p.detection.name, first.type, 'failed');
+      this.#pending.delete(k);
+      // A terminal error goes on to the queue, which logs and counts it.
+      if (kind === 'terminal') throw err;
+      if (kind === 'retry')
         this.#deps.log.error('Giving up writing an action AuditAlert; its requests are lost', {
           detection: p.detection.name,
           err,
         });
-        this.#deps.outcome?.(p.detection.name, first.type, 'failed');
-        this.#pending.delete(k);
-        return undefined;
-      }
-      throw err;
+      return undefined;
     }
     if (p.delta.count === 0) this.#pending.delete(k);
     return undefined;

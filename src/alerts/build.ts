@@ -6,6 +6,7 @@ import { actorFromManagedFields } from '../subjects/actor.js';
 import type { FieldChange } from '../subjects/changes.js';
 import { analyseSubject } from '../subjects/index.js';
 import { isTimestamp, truncateUtf8 } from '../subjects/read.js';
+import type { RuleFailure } from '../subjects/risks/types.js';
 import { ALERT_LIMITS, fitNotes, fitStep } from './limits.js';
 import { alertName } from './name.js';
 import { renderSteps, type TemplateValues } from './steps.js';
@@ -34,6 +35,8 @@ export interface BuildAlertInput {
   changesUnknown?: string;
   /** What the detection could not fully evaluate for this subject (ADR 0014), as notes. */
   evaluationNotes?: readonly string[];
+  /** Told about every risk rule whose check threw (the alert notes it; the caller logs and counts). */
+  onRuleFailure?(failure: RuleFailure): void;
 }
 
 /** The `fieldManager` template value when managedFields name nobody. */
@@ -112,11 +115,12 @@ function stringLabels(obj: KubeObject): Record<string, string> {
  * labels of DESIGN §2.1 (never the subject's), no ownerReferences (deleting the subject must not
  * delete the evidence), and a spec with summary, subject, actor, evidence, notes, the subject's
  * risks (the severity is the most severe of the detection's and theirs) and the detection's steps
- * rendered with the real names. Pure: same input, same alert.
+ * rendered with the real names. Pure: same input, same alert (`onRuleFailure` only reports).
  */
 export function buildAlert(input: BuildAlertInput): AuditAlert {
   const { detection, subject, event } = input;
   const analysis = analyseSubject(subject);
+  for (const f of analysis.ruleFailures) input.onRuleFailure?.(f);
   const notes = [...analysis.notes];
   const detectionName = detection.metadata?.name ?? '';
   const subjectRef = subjectOf(subject, notes);

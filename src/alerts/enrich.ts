@@ -8,6 +8,7 @@ import type {
 } from '../api/generated/audit-alert.js';
 import type { KubeObject } from '../api/kube-object.js';
 import type { Logger } from '../observability/logger.js';
+import type { RuleFailure } from '../subjects/risks/types.js';
 import type { WatchedResource } from './build.js';
 
 /** What an enricher sees: the alert as built from the subject, and the subject itself. */
@@ -28,6 +29,8 @@ export interface Enrichment {
   /** Merged into `spec.evidence` under the enricher's own keys. */
   evidence?: Record<string, unknown>;
   notes?: string[];
+  /** Risk rules whose check threw (each with a note in `notes`): logged and counted by the caller. */
+  ruleFailures?: RuleFailure[];
 }
 
 /**
@@ -44,6 +47,14 @@ export interface Enricher {
 /** Longest an enricher may take before the alert is written without it. */
 export const ENRICH_TIMEOUT_MS = 2000;
 
+/** Options of {@link enrichAlert}. */
+export interface EnrichOptions {
+  /** Longest an enricher may take; default {@link ENRICH_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** Told about every risk rule an enricher could not evaluate (for the log and the metric). */
+  onRuleFailure?(failure: RuleFailure): void;
+}
+
 /**
  * The alert with every enricher's findings merged in. Enrichers run concurrently; a failure
  * becomes a note ("rbac: unavailable") and a warning log with the cause, never an exception.
@@ -52,9 +63,10 @@ export async function enrichAlert(
   input: EnrichInput,
   enrichers: readonly Enricher[],
   log: Logger,
-  timeoutMs = ENRICH_TIMEOUT_MS,
+  opts: EnrichOptions = {},
 ): Promise<AuditAlert> {
   if (enrichers.length === 0) return input.alert;
+  const timeoutMs = opts.timeoutMs ?? ENRICH_TIMEOUT_MS;
   const results = await Promise.all(
     enrichers.map(async (e): Promise<Enrichment | undefined> => {
       try {
@@ -65,6 +77,7 @@ export async function enrichAlert(
       }
     }),
   );
+  for (const r of results) for (const f of r?.ruleFailures ?? []) opts.onRuleFailure?.(f);
   return mergeEnrichments(input.alert, results);
 }
 

@@ -9,7 +9,7 @@ import type { Discovery } from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
-import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
+import { type QueueEvents, type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import {
   execute,
   pendingAction,
@@ -54,6 +54,8 @@ export interface LifecycleOptions {
   watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind' | 'events'>;
   backoff: Backoff;
   concurrency: number;
+  /** Queue hooks (metrics: depth, terminal errors). */
+  queueEvents?: QueueEvents;
 }
 
 /**
@@ -73,7 +75,7 @@ export class LifecycleController {
     this.#deps = deps;
     this.#log = deps.log.child({ controller: 'lifecycle' });
     this.#queue = new WorkQueue(
-      { name: 'lifecycle', concurrency: opts.concurrency, backoff: opts.backoff },
+      { name: 'lifecycle', concurrency: opts.concurrency, backoff: opts.backoff, events: opts.queueEvents },
       (k, a) => this.#reconcile(k, a),
       this.#log,
     );

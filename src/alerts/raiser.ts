@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { KubeObject } from '../api/kube-object.js';
 import {
@@ -13,15 +14,17 @@ import { decideEventDetail, type Subscription, type WatchEvent } from '../detect
 import type { ReferenceLookup, Referrers } from '../detections/references.js';
 import { creationMs } from '../detections/watermark.js';
 import type { KubeClient } from '../kube/client.js';
-import { isForbidden, isRetryable } from '../kube/errors.js';
+import { classifyError, isForbidden, isRetryable } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../runtime/clock.js';
 import type { ReconcileResult } from '../runtime/queue.js';
+import type { RuleFailure } from '../subjects/risks/types.js';
 import { type BuildAlertInput, buildAlert, withClusterLabel } from './build.js';
 import { type Enricher, enrichAlert } from './enrich.js';
 import { withEventContext } from './event-context.js';
 import type { RecentAlerts } from './recent.js';
+import { recordRefused } from './refused.js';
 import { createAlert } from './writer.js';
 
 /** What the alert raiser needs. */
@@ -42,6 +45,8 @@ export interface RaiserDeps {
   references?: ReferenceLookup;
   /** `--cluster-name`, set as the `tripline.dev/cluster` label of every alert; empty: none. */
   cluster?: string;
+  /** `reportingInstance` of the Event left on a detection whose alert was refused for good. */
+  instance?: string;
 }
 
 /**
@@ -56,20 +61,38 @@ export function alertRaiser(deps: RaiserDeps): (key: string, work: ObjectWork) =
     if (!feed) return undefined; // every detection on this resource was removed meanwhile
     const obj = objectOf(work);
     const uid = obj.metadata.uid as string;
-    if (work.change) {
-      const waitingChange = await raiseEvent(deps, feed, obj, work, {
-        event: 'Updated',
-        change: work.change,
-      });
-      return waitingChange ? { requeueAfterMs: PENDING_RETRY_MS } : undefined;
+    try {
+      return await raiseWork(deps, feed, obj, work);
+    } catch (err: unknown) {
+      // Dropped by the queue (terminal or gone): release the object as a raise does, or it would
+      // pin the detection's watermark for good. Retried errors keep it pending.
+      if (classifyError(err) !== 'retry' && !work.change) feed.done(uid);
+      throw err;
     }
-    let waiting = await raiseEvent(deps, feed, obj, work, { event: 'Created' });
-    if (work.deleted) waiting = (await raiseEvent(deps, feed, obj, work, { event: 'Deleted' })) || waiting;
-    // The namespace watch has not delivered the subject's namespace yet: decide again shortly.
-    if (waiting) return { requeueAfterMs: PENDING_RETRY_MS };
-    feed.done(uid);
-    return undefined;
   };
+}
+
+/** The alerts of one unit of work; releases the object from the feed once all are decided. */
+async function raiseWork(
+  deps: RaiserDeps,
+  feed: ResourceFeed,
+  obj: KubeObject,
+  work: ObjectWork,
+): Promise<ReconcileResult> {
+  const uid = obj.metadata.uid as string;
+  if (work.change) {
+    const waitingChange = await raiseEvent(deps, feed, obj, work, {
+      event: 'Updated',
+      change: work.change,
+    });
+    return waitingChange ? { requeueAfterMs: PENDING_RETRY_MS } : undefined;
+  }
+  let waiting = await raiseEvent(deps, feed, obj, work, { event: 'Created' });
+  if (work.deleted) waiting = (await raiseEvent(deps, feed, obj, work, { event: 'Deleted' })) || waiting;
+  // The namespace watch has not delivered the subject's namespace yet: decide again shortly.
+  if (waiting) return { requeueAfterMs: PENDING_RETRY_MS };
+  feed.done(uid);
+  return undefined;
 }
 
 /** One event of an object to raise alerts for. */
@@ -96,12 +119,40 @@ async function raiseEvent(
     waiting ||= decision === 'pending';
     if (decision === 'suppressed') feed.noteSuppressed(sub, id, exception ?? 0);
     if (decision !== 'alert' || deps.recent.has(sub.detection.name, id)) continue;
+    const outcome = await raiseOrGiveUp(deps, feed, sub, obj, ev, id);
+    // "Created while referenced" is judged at the first look: remembering the decision keeps later
+    // looks at the same new object (its updates, a relist, its deletion) from raising it late.
+    if (outcome === UNREFERENCED && ev.event !== 'Created') continue;
+    // Raised, found existing, or given up for good: decided, so a retry of this key (for another
+    // detection's failure) neither writes nor refuses this one again.
+    deps.recent.add(sub.detection.name, id);
+    if (typeof outcome === 'string' && work.deleted && ev.event !== 'Updated') deps.subjectDeleted?.(outcome);
+  }
+  return waiting;
+}
+
+/** {@link raiseOrGiveUp}'s answer when nothing refers to the subject (match.referencedBy). */
+const UNREFERENCED = Symbol('unreferenced');
+
+/**
+ * Raises one detection's alert for the event. A failure retrying can fix is thrown (the queue
+ * retries the key); one it cannot (kube/errors.ts `classifyError`: terminal, e.g. 422 even in
+ * minimal form) is counted, logged and left as a Warning Event on the AuditDetection, and the
+ * object is treated as decided so it never pins the watermark. The alert's name when it was
+ * written (or existed), {@link UNREFERENCED} or undefined when none was.
+ */
+async function raiseOrGiveUp(
+  deps: RaiserDeps,
+  feed: ResourceFeed,
+  sub: Subscription,
+  obj: KubeObject,
+  ev: RaisedEvent,
+  id: string,
+): Promise<string | typeof UNREFERENCED | undefined> {
+  try {
     const referrers = await referrersOf(deps, sub, obj);
     if (referrers?.total === 0) {
-      // match.referencedBy: an object nobody names does not count, so it raises nothing. "Created
-      // while referenced" is judged at the first look: remembering the decision keeps later looks
-      // at the same new object (its updates, a relist, its deletion) from raising it late.
-      if (ev.event === 'Created') deps.recent.add(sub.detection.name, id);
+      // match.referencedBy: an object nobody names does not count, so it raises nothing.
       deps.log.debug('Nothing refers to the subject; no alert', {
         detection: sub.detection.name,
         event: ev.event,
@@ -109,13 +160,44 @@ async function raiseEvent(
         namespace: obj.metadata.namespace,
         name: obj.metadata.name,
       });
-      continue;
+      return UNREFERENCED;
     }
-    const name = await raiseOne(deps, feed, sub, obj, ev, referrers);
-    deps.recent.add(sub.detection.name, id);
-    if (work.deleted && ev.event !== 'Updated') deps.subjectDeleted?.(name);
+    return await raiseOne(deps, feed, sub, obj, ev, referrers);
+  } catch (err: unknown) {
+    const kind = classifyError(err);
+    if (kind === 'retry') throw err;
+    if (kind === 'terminal') await gaveUp(deps, sub, obj, ev, id, err);
+    return undefined;
   }
-  return waiting;
+}
+
+/** Counts, logs and records (Event on the detection) an alert refused for good. */
+async function gaveUp(
+  deps: RaiserDeps,
+  sub: Subscription,
+  obj: KubeObject,
+  ev: RaisedEvent,
+  id: string,
+  err: unknown,
+): Promise<void> {
+  deps.metrics.terminalErrors.inc({ queue: 'alerts' });
+  const subject = { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
+  deps.log.error('AuditAlert refused permanently; not retried', {
+    detection: sub.detection.name,
+    event: ev.event,
+    ...subject,
+    err,
+  });
+  const refused = { detection: sub.detection.source, id, subject, event: ev.event, err };
+  try {
+    await recordRefused(deps.client, refused, deps.clock.now(), deps.instance ?? hostname());
+  } catch (eventErr: unknown) {
+    // The count and the error log above already tell; the Event is for `kubectl describe`.
+    deps.log.warn('Could not record the refused alert as an Event', {
+      detection: sub.detection.name,
+      err: eventErr,
+    });
+  }
 }
 
 /** How soon an object whose namespace labels are not known yet is looked at again. */
@@ -146,6 +228,18 @@ async function raiseOne(
   referrers?: Referrers,
 ): Promise<string> {
   const severity = sub.detection.severity(obj);
+  // Fail open: the alert is raised without the rule and says so in a note; here it is logged and counted.
+  const ruleFailed = (f: RuleFailure): void => {
+    deps.metrics.ruleFailures.inc({ rule: f.rule });
+    deps.log.warn('Risk rule could not be evaluated; alert raised without it', {
+      detection: sub.detection.name,
+      rule: f.rule,
+      kind: obj.kind,
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name,
+      err: f.cause,
+    });
+  };
   const fromSubject = buildAlert({
     detection: sub.detection.source,
     subject: obj,
@@ -155,6 +249,7 @@ async function raiseOne(
     detectedAt: deps.clock.now(),
     // After severity(): the notes of every expression evaluated for this object, overrides included.
     evaluationNotes: sub.detection.notes(obj),
+    onRuleFailure: ruleFailed,
     ...changeInput(ev),
   });
   const built = withEventContext(fromSubject, { writer: ev.change?.writer, referrers });
@@ -163,6 +258,7 @@ async function raiseOne(
     { alert: built, subject: obj, resource: feed.info },
     deps.enrichers ?? [],
     log,
+    { onRuleFailure: ruleFailed },
   );
   const alert = withClusterLabel(enriched, deps.cluster);
   try {

@@ -1,5 +1,5 @@
 import type { AuditAlert } from '../api/generated/audit-alert.js';
-import { truncateUtf8 } from '../subjects/read.js';
+import { printable, truncateUtf8 } from '../subjects/read.js';
 
 /** How hard to trim: each level is tried when the API server refused the previous one as too large. */
 export type TrimLevel = 1 | 2 | 3;
@@ -62,4 +62,45 @@ export function trimEvidence(alert: AuditAlert, level: TrimLevel): AuditAlert {
       : (cap(out.spec.evidence ?? {}, CAPS[level], cuts) as Record<string, unknown>);
   out.spec.notes = addNote(out.spec.notes, describe(level, cuts));
   return out;
+}
+
+/** Longest summary kept in the minimal form (the CRD allows 1024 bytes; this leaves no doubt). */
+const MINIMAL_SUMMARY_BYTES = 256;
+/** The CRD's `maxLength` of one note. */
+const MAX_NOTE_BYTES = 1024;
+/** How much of the API server's answer the reduction note quotes. */
+const QUOTED_REASON_BYTES = 512;
+
+/**
+ * The alert in its minimal form, for when the API server refused it as invalid (422) or too large
+ * even with evidence trimmed: only what the CRD requires (detection, severity, category, event, a
+ * short summary, subject, detectedAt) plus the name, labels and changeKey that make it the same
+ * alert, `evidence: { reduced: true }` and one note saying it was reduced and why (`reason`, the
+ * API server's answer, quoted in part). Risks, actor, whoCan, steps and the other notes are left
+ * out: the subject itself holds the facts. Pure: the input is not changed.
+ */
+export function minimalAlert(alert: AuditAlert, reason: string): AuditAlert {
+  const s = alert.spec;
+  const quoted = truncateUtf8(printable(reason), QUOTED_REASON_BYTES);
+  const note = truncateUtf8(
+    `alert reduced to its minimal form because the API server refused it (${quoted}); evidence, risks, actor, steps and other notes left out: read the subject itself`,
+    MAX_NOTE_BYTES,
+  );
+  return {
+    apiVersion: alert.apiVersion,
+    kind: alert.kind,
+    metadata: { name: alert.metadata?.name, labels: { ...alert.metadata?.labels } },
+    spec: {
+      detection: { ...s.detection },
+      severity: s.severity,
+      category: s.category,
+      event: s.event,
+      summary: truncateUtf8(s.summary, MINIMAL_SUMMARY_BYTES),
+      subject: { ...s.subject },
+      detectedAt: s.detectedAt,
+      ...(s.changeKey !== undefined ? { changeKey: s.changeKey } : {}),
+      evidence: { reduced: true },
+      notes: [note],
+    },
+  };
 }

@@ -1,25 +1,30 @@
 import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import { ACCEPT_METADATA, type KubeClient } from '../kube/client.js';
-import { isAlreadyExists, isConflict, isNotFound, isTooLarge } from '../kube/errors.js';
+import { isAlreadyExists, isConflict, isInvalid, isNotFound, isTooLarge } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
-import { trimEvidence } from './trim.js';
+import { minimalAlert, type TrimLevel, trimEvidence } from './trim.js';
 
 /** What happened to a write: the alert was created now, or it already existed (raised before). */
 export type WriteOutcome = 'created' | 'exists';
 
 const ALERTS_PATH = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
-const TRIM_LEVELS = [1, 2, 3] as const;
 
 /**
  * Creates an alert idempotently. The name is deterministic, so 409 AlreadyExists means the alert
  * was raised before (by this process, an earlier one, or the other replica) and counts as success.
- * A write refused as too large is retried with evidence trimmed step by step, never dropped. Every
- * other error is thrown for the queue to retry with backoff.
+ * A write refused as too large (413, etcd's "request is too large") is retried with evidence
+ * trimmed step by step (trim.ts levels 1 to 3). A write refused as invalid (422), or still too
+ * large at the last level, is retried once in its minimal form (trim.ts `minimalAlert`, with a
+ * note saying so). Every other error, and a minimal form refused too, is thrown with the API
+ * answer as `cause`: kube/errors.ts `classifyError` tells the caller whether to retry (429, 5xx,
+ * network) or give up (422, 413: terminal).
  */
 export async function createAlert(client: KubeClient, alert: AuditAlert, log: Logger): Promise<WriteOutcome> {
   let attempt: AuditAlert = alert;
-  for (let i = 0; ; i++) {
+  let trimLevel = 0;
+  let reduced = false;
+  for (;;) {
     try {
       // The answer is not read: metadata only spares the API server encoding the whole alert back.
       await client.request('POST', ALERTS_PATH, {
@@ -30,12 +35,21 @@ export async function createAlert(client: KubeClient, alert: AuditAlert, log: Lo
       return 'created';
     } catch (err: unknown) {
       if (isAlreadyExists(err)) return 'exists';
-      const level = TRIM_LEVELS[i];
-      if (!isTooLarge(err) || level === undefined) {
-        throw new Error(`creating AuditAlert ${alert.metadata?.name}`, { cause: err });
+      const name = alert.metadata?.name;
+      if (isTooLarge(err) && trimLevel < 3 && !reduced) {
+        trimLevel++;
+        // `trimLevel`, never `level`: a `level` field would replace the log line's own level.
+        log.warn('AuditAlert too large, trimming evidence', { alert: name, trimLevel, err });
+        attempt = trimEvidence(alert, trimLevel as TrimLevel);
+        continue;
       }
-      log.warn('AuditAlert too large, trimming evidence', { alert: alert.metadata?.name, level, err });
-      attempt = trimEvidence(alert, level);
+      if ((isInvalid(err) || isTooLarge(err)) && !reduced) {
+        reduced = true;
+        log.warn('AuditAlert refused, retrying in minimal form', { alert: name, err });
+        attempt = minimalAlert(alert, err instanceof Error ? err.message : String(err));
+        continue;
+      }
+      throw new Error(`creating AuditAlert ${name}${reduced ? ' (minimal form)' : ''}`, { cause: err });
     }
   }
 }

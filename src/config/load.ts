@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Ajv } from 'ajv';
 import YAML from 'yaml';
+import { poolTooSmall } from './pool.js';
 import { SETTINGS_SCHEMA, type Settings } from './schema.js';
 
 type Props = typeof SETTINGS_SCHEMA.properties;
@@ -54,6 +55,8 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
     throw new SettingsError(`invalid settings: ${msg}`);
   }
   const broken = CROSS_CHECKS.filter(([holds]) => !holds(merged)).map(([, message]) => message);
+  const pool = poolTooSmall(merged);
+  if (pool) broken.push(pool);
   if (broken.length > 0) throw new SettingsError(`invalid settings: ${broken.join('; ')}`);
   return merged;
 }

@@ -50,7 +50,8 @@ export const SETTINGS_SCHEMA = {
       minimum: 2,
       maximum: 1024,
       default: 64,
-      description: 'Size of the one connection pool to the API server; each open watch holds one connection.',
+      description:
+        'Connections to the API server at most: with leader election the Lease keeps 1 of its own, the rest is the one shared pool, where each open watch holds one; start-up refuses fewer than the watches + workers + Lease (config/pool.ts).',
     },
     listPageSize: {
       type: 'integer',

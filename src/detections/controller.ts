@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { every, type Periodic } from '../runtime/periodic.js';
-import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
+import { type QueueEvents, type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { SuppressionCounter } from './counters.js';
 import type { FeedDeps, ResourceFeed } from './feed.js';
 import { FeedRegistry } from './feeds.js';
@@ -34,6 +34,8 @@ export interface DetectionControllerOptions {
   watermarkFlushMs: number;
   /** How long start-up waits for every detection to be reconciled before feeds start listing. */
   initialSettleMs: number;
+  /** Queue hooks (metrics: depth, terminal errors). */
+  queueEvents?: QueueEvents;
 }
 
 /** What the detection controller needs. */
@@ -96,7 +98,7 @@ export class DetectionController {
       this.#log,
     );
     this.#queue = new WorkQueue(
-      { name: 'detections', concurrency: 1, backoff: opts.backoff },
+      { name: 'detections', concurrency: 1, backoff: opts.backoff, events: opts.queueEvents },
       (k) => this.#reconcile(k),
       this.#log,
     );

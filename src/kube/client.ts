@@ -88,6 +88,14 @@ export class KubeClient {
     return res;
   }
 
+  /**
+   * A client to the same API server with the same credentials over its OWN small keep-alive pool,
+   * for a request that must never queue behind watches and writers (the leader-election Lease).
+   */
+  withOwnPool(opts: Partial<KubeClientOptions>): KubeClient {
+    return new KubeClient(this.#access, { ...this.#opts, ...opts });
+  }
+
   /** Closes idle sockets; open watches end when their signals abort. */
   close(): void {
     this.#agent?.destroy();
@@ -119,7 +127,7 @@ export class KubeClient {
     return await new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = mod.request(url, { method, headers, agent, signal: opts.signal }, resolve);
       req.on('error', (err) =>
-        reject(new ApiError(`${method} ${url.pathname} failed`, { status: 0, cause: err })),
+        reject(new ApiError(`${method} ${url.pathname} failed`, { status: 0, method, cause: err })),
       );
       if (timeoutMs > 0) {
         req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs}ms`)));
@@ -186,6 +194,7 @@ function toApiError(method: string, path: string, res: http.IncomingMessage, tex
   return new ApiError(`${method} ${path.split('?')[0]}: ${res.statusCode} ${reason} ${message}`.trim(), {
     status: res.statusCode ?? 0,
     reason,
+    method,
     retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
   });
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { API_VERSION } from '../api/constants.js';
 import type { KubeClient } from '../kube/client.js';
-import { isAlreadyExists, isRetryable } from '../kube/errors.js';
+import { classifyError, isAlreadyExists, isForbidden } from '../kube/errors.js';
 import { toRfc3339 } from '../runtime/clock.js';
 import { DeliveryError, Outbox } from './outbox.js';
 import type { AlertNotice, NoticeType, Sink, SinkDeps, SinkEntry } from './sink.js';
@@ -128,7 +128,8 @@ async function createEvent(client: KubeClient, ev: EventBody): Promise<void> {
   } catch (err: unknown) {
     if (isAlreadyExists(err)) return; // created before (retry, restart, other replica): done
     throw new DeliveryError(`creating Event ${ev.metadata.name}`, {
-      retryable: isRetryable(err),
+      // Forbidden is not retried here: Events are best effort, and RBAC does not change between attempts.
+      retryable: classifyError(err) === 'retry' && !isForbidden(err),
       cause: err,
     });
   }

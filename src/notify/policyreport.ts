@@ -1,6 +1,6 @@
 import { FIELD_MANAGER, LABELS, MANAGED_BY, SEVERITIES } from '../api/constants.js';
 import type { KubeClient } from '../kube/client.js';
-import { isForbidden, isNotFound, isRetryable } from '../kube/errors.js';
+import { classifyError, isForbidden, isNotFound } from '../kube/errors.js';
 import { every, type Periodic } from '../runtime/periodic.js';
 import { MAX_OPEN_ALERTS } from './open-alerts.js';
 import { DeliveryError, Outbox } from './outbox.js';
@@ -231,7 +231,8 @@ async function reconcile(deps: SinkDeps, api: ReportApi, namespace: string): Pro
     });
   } catch (err: unknown) {
     if (alerts.length === 0 && isNotFound(err)) return; // already gone
-    const retryable = isRetryable(err) && !isForbidden(err);
+    // Forbidden is not retried here: the PolicyReport CRD or its RBAC is missing, as a rule for good.
+    const retryable = classifyError(err) === 'retry' && !isForbidden(err);
     throw new DeliveryError(`writing report ${namespace || '(cluster)'}/${REPORT_NAME}`, {
       retryable,
       cause: err,

@@ -11,6 +11,8 @@ export interface Metrics {
   watchRelists: Counter<'resource'>;
   backlogFull: Counter;
   queueDepth: Gauge<'queue'>;
+  terminalErrors: Counter<'queue'>;
+  ruleFailures: Counter<'rule'>;
   leader: Gauge;
   detectionsReady: Gauge<'state'>;
   httpConnectionsOpened: Gauge;
@@ -94,6 +96,18 @@ export function createMetrics(): Metrics {
       name: 'tripline_queue_depth',
       help: 'Keys with pending work, by queue.',
       labelNames: ['queue'],
+      registers: r,
+    }),
+    terminalErrors: new Counter({
+      name: 'tripline_terminal_errors_total',
+      help: 'Work dropped because retrying cannot fix its failure (e.g. an AuditAlert refused as invalid even in minimal form), by queue.',
+      labelNames: ['queue'],
+      registers: r,
+    }),
+    ruleFailures: new Counter({
+      name: 'tripline_rule_failures_total',
+      help: 'Risk rule checks that threw while analysing a subject (the alert is raised without that rule, with a note), by rule id.',
+      labelNames: ['rule'],
       registers: r,
     }),
     detectionsReady: new Gauge({
@@ -223,5 +237,16 @@ export function createMetrics(): Metrics {
       labelNames: ['outcome'],
       registers: r,
     }),
+  };
+}
+
+/** The queue hooks that feed `tripline_queue_depth` and `tripline_terminal_errors_total` for one queue. */
+export function queueMetrics(
+  metrics: Metrics,
+  queue: string,
+): { depth(n: number): void; terminal(key: string, err: unknown): void } {
+  return {
+    depth: (n) => metrics.queueDepth.set({ queue }, n),
+    terminal: () => metrics.terminalErrors.inc({ queue }),
   };
 }

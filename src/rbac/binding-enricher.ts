@@ -2,7 +2,7 @@ import type { Enricher, Enrichment } from '../alerts/enrich.js';
 import { BINDING_RULES } from '../subjects/binding/risks.js';
 import { readBindingView } from '../subjects/binding/view.js';
 import { asRecord, asString, type Json, truncateUtf8 } from '../subjects/read.js';
-import { evaluate } from '../subjects/risks/types.js';
+import { evaluate, type RuleFailure, ruleFailureNote } from '../subjects/risks/types.js';
 import type { RbacView } from './rbac-index.js';
 import type { PolicyRule } from './rules.js';
 
@@ -93,7 +93,10 @@ export function bindingEnricher(deps: BindingEnricherDeps): Enricher {
           notes: [`binding: ${role} does not exist (yet); the binding grants nothing until it does`],
         };
       const raised = new Set((input.alert.spec.risks ?? []).map((r) => r.id));
-      const risks = evaluate(BINDING_RULES, { ...view, roleRules: rules }).filter((r) => !raised.has(r.id));
+      const failed: RuleFailure[] = [];
+      const risks = evaluate(BINDING_RULES, { ...view, roleRules: rules }, undefined, failed).filter(
+        (r) => !raised.has(r.id),
+      );
       return {
         evidence: {
           gainedPermissions: {
@@ -105,6 +108,8 @@ export function bindingEnricher(deps: BindingEnricherDeps): Enricher {
           },
         },
         risks,
+        notes: failed.map(ruleFailureNote),
+        ruleFailures: failed,
       };
     },
   };

@@ -21,14 +21,17 @@ export interface Lease {
   spec: LeaseSpec;
 }
 
-/** Where the Lease lives; the Kubernetes one below, an in-memory one in unit tests. */
+/**
+ * Where the Lease lives; the Kubernetes one below, an in-memory one in unit tests. Every call takes
+ * the attempt's signal: when it aborts (the attempt's deadline passed) the request is abandoned.
+ */
 export interface LeaseStore {
   /** The Lease, or undefined when it does not exist. */
-  get(): Promise<Lease | undefined>;
+  get(signal?: AbortSignal): Promise<Lease | undefined>;
   /** Creates it; rejects with a 409 ApiError when someone else created it first. */
-  create(lease: Lease): Promise<Lease>;
+  create(lease: Lease, signal?: AbortSignal): Promise<Lease>;
   /** Replaces it, guarded by `metadata.resourceVersion`; rejects with a 409 ApiError on a lost race. */
-  update(lease: Lease): Promise<Lease>;
+  update(lease: Lease, signal?: AbortSignal): Promise<Lease>;
 }
 
 /** Timings of leader election, in milliseconds. */
@@ -39,7 +42,23 @@ export interface ElectionTimings {
   renewDeadlineMs: number;
   /** Time between two attempts to acquire or renew. */
   retryPeriodMs: number;
+  /**
+   * Deadline of one attempt (read plus write), below `renewDeadlineMs`: a request that hangs is
+   * aborted then, so a leader cut off from the API server gives up within the renew deadline
+   * instead of after the client's request timeout. Default {@link attemptDeadlineMs}.
+   */
+  attemptTimeoutMs?: number;
 }
+
+/**
+ * The default deadline of one Lease attempt: half the renew deadline (at least one retry period),
+ * so a hung attempt leaves room for another one before the renew deadline passes.
+ */
+export const attemptDeadlineMs = (t: ElectionTimings): number =>
+  t.attemptTimeoutMs ?? Math.max(t.retryPeriodMs, Math.floor(t.renewDeadlineMs / 2));
+
+/** Sockets of the Lease's own pool: its requests are sequential (read, then write). */
+export const LEASE_POOL_SOCKETS = 1;
 
 /** client-go's defaults (leaderelection.LeaderElectionConfig as kube-controller-manager sets them). */
 export const CLIENT_GO_TIMINGS: Readonly<ElectionTimings> = {
@@ -70,26 +89,31 @@ export interface ElectorOptions {
   clock?: Clock;
 }
 
-/** The Lease stored in the cluster, written over the operator's one connection pool. */
+/**
+ * The Lease stored in the cluster. `client` should have its own small pool ({@link
+ * KubeClient.withOwnPool}): on the shared one a renewal queues behind watches and alert writes.
+ */
 export function kubeLeaseStore(client: KubeClient, namespace: string, name: string): LeaseStore {
   const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
   const one = `${base}/${encodeURIComponent(name)}`;
   return {
-    get: async () => {
+    get: async (signal) => {
       try {
-        return await client.request<Lease>('GET', one);
+        return await client.request<Lease>('GET', one, { signal });
       } catch (err: unknown) {
         if (isNotFound(err)) return undefined;
         throw err;
       }
     },
-    create: (lease) =>
+    create: (lease, signal) =>
       client.request<Lease>('POST', base, {
         body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease },
+        signal,
       }),
-    update: (lease) =>
+    update: (lease, signal) =>
       client.request<Lease>('PUT', one, {
         body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease },
+        signal,
       }),
   };
 }
@@ -119,6 +143,8 @@ export class LeaderElector {
     const t = opts.timings;
     if (!(t.leaseDurationMs > t.renewDeadlineMs && t.renewDeadlineMs > t.retryPeriodMs))
       throw new Error('leader election needs leaseDuration > renewDeadline > retryPeriod');
+    if (!(attemptDeadlineMs(t) > 0 && attemptDeadlineMs(t) < t.renewDeadlineMs))
+      throw new Error('leader election needs 0 < attemptTimeout < renewDeadline');
     this.#store = opts.store;
     this.#lease = opts.lease;
     this.#identity = opts.identity;
@@ -184,33 +210,55 @@ export class LeaderElector {
     this.#events.stoppedLeading();
   }
 
-  /** One attempt; true when this process holds the Lease afterwards. Errors count as "no". */
+  /**
+   * One attempt; true when this process holds the Lease afterwards. Errors count as "no". The
+   * attempt has a true deadline ({@link attemptDeadlineMs}): its requests are aborted when it
+   * passes, and the attempt ends then even if a store ignores the signal.
+   */
   async #tryAcquireOrRenew(): Promise<boolean> {
+    const deadlineMs = attemptDeadlineMs(this.#timings);
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new Error(`Lease attempt passed its ${deadlineMs} ms deadline`)),
+      deadlineMs,
+    );
+    const signal = AbortSignal.any([deadline.signal, this.#stop.signal]);
+    let onAbort = (): void => {};
+    const gaveUp = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      return await this.#attempt();
+      return await Promise.race([this.#attempt(signal), gaveUp]);
     } catch (err: unknown) {
-      this.#log.warn('Lease attempt failed', { identity: this.#identity, err });
+      this.#log.warn('Lease attempt failed', { identity: this.#identity, deadlineMs, err });
       return false;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 
-  async #attempt(): Promise<boolean> {
+  async #attempt(signal: AbortSignal): Promise<boolean> {
     const nowMs = this.#clock.now().getTime();
     const now = microTime(nowMs);
     const durationSeconds = Math.ceil(this.#timings.leaseDurationMs / 1000);
-    const current = await this.#store.get();
+    const current = await this.#store.get(signal);
     if (!current) {
       try {
-        this.#lastLease = await this.#store.create({
-          metadata: this.#leaseMeta(),
-          spec: {
-            holderIdentity: this.#identity,
-            leaseDurationSeconds: durationSeconds,
-            acquireTime: now,
-            renewTime: now,
-            leaseTransitions: 0,
+        this.#lastLease = await this.#store.create(
+          {
+            metadata: this.#leaseMeta(),
+            spec: {
+              holderIdentity: this.#identity,
+              leaseDurationSeconds: durationSeconds,
+              acquireTime: now,
+              renewTime: now,
+              leaseTransitions: 0,
+            },
           },
-        });
+          signal,
+        );
         this.#observe(this.#lastLease, nowMs);
         return true;
       } catch (err: unknown) {
@@ -236,7 +284,7 @@ export class LeaderElector {
       },
     };
     try {
-      this.#lastLease = await this.#store.update(next);
+      this.#lastLease = await this.#store.update(next, signal);
       this.#observe(this.#lastLease, nowMs);
       return true;
     } catch (err: unknown) {
@@ -260,16 +308,20 @@ export class LeaderElector {
     if (!last) return;
     const now = microTime(this.#clock.now().getTime());
     try {
-      await this.#store.update({
-        metadata: { ...this.#leaseMeta(), resourceVersion: last.metadata.resourceVersion },
-        spec: {
-          holderIdentity: '',
-          leaseDurationSeconds: 1,
-          acquireTime: now,
-          renewTime: now,
-          leaseTransitions: last.spec.leaseTransitions ?? 0,
+      const signal = AbortSignal.timeout(attemptDeadlineMs(this.#timings));
+      await this.#store.update(
+        {
+          metadata: { ...this.#leaseMeta(), resourceVersion: last.metadata.resourceVersion },
+          spec: {
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+            acquireTime: now,
+            renewTime: now,
+            leaseTransitions: last.spec.leaseTransitions ?? 0,
+          },
         },
-      });
+        signal,
+      );
       this.#log.info('Released leadership', { identity: this.#identity });
     } catch (err: unknown) {
       // Another holder already took over, or the API server is gone: the Lease expires by itself.

@@ -1,16 +1,11 @@
+import { classifyError, TerminalError } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { type Backoff, backoffDelay } from './backoff.js';
 
+export { TerminalError };
+
 /** What a reconcile asks for when it returns normally. */
 export type ReconcileResult = { requeueAfterMs?: number } | undefined;
-
-/** A failure that retrying cannot fix: logged and counted, never retried. */
-export class TerminalError extends Error {
-  constructor(message: string, opts?: { cause?: unknown }) {
-    super(message, opts);
-    this.name = 'TerminalError';
-  }
-}
 
 /** Reconciles one key with the latest payload observed for it. */
 export type Reconciler<T> = (key: string, payload: T) => Promise<ReconcileResult>;
@@ -19,6 +14,7 @@ export type Reconciler<T> = (key: string, payload: T) => Promise<ReconcileResult
 export interface QueueEvents {
   depth?(n: number): void;
   retried?(key: string, err: unknown): void;
+  /** A reconcile failed in a way retrying cannot fix (kube/errors.ts classifyError); the key was dropped. */
   terminal?(key: string, err: unknown): void;
 }
 
@@ -33,7 +29,9 @@ export interface WorkQueueOptions {
 /**
  * A keyed work queue in the manner of client-go's workqueue: a key is never queued twice nor
  * processed twice at once; a key added while it is being processed is processed again afterwards
- * with the newest payload; failures retry with per-key exponential backoff; success forgets them.
+ * with the newest payload; failures are classified by kube/errors.ts `classifyError`: retried with
+ * per-key exponential backoff, dropped as terminal (logged and counted), or done (the object is
+ * gone); success forgets them.
  *
  * The payload is the latest observed state of the key, kept only while the key has pending work, so
  * memory follows the backlog rather than the size of the cluster.
@@ -153,11 +151,17 @@ export class WorkQueue<T> {
     }
   }
 
+  /** Classifies the failure (kube/errors.ts classifyError): the retry delay, or undefined when dropped. */
   #onFailure(key: string, err: unknown): number | undefined {
-    if (err instanceof TerminalError) {
-      this.#failures.delete(key);
+    const kind = classifyError(err);
+    if (kind !== 'retry') this.#failures.delete(key);
+    if (kind === 'terminal') {
       this.#opts.events?.terminal?.(key, err);
       this.#log.error('Reconcile failed permanently', { queue: this.#opts.name, key, err });
+      return undefined;
+    }
+    if (kind === 'done') {
+      this.#log.debug('Reconcile found its object gone', { queue: this.#opts.name, key, err });
       return undefined;
     }
     const attempt = (this.#failures.get(key) ?? 0) + 1;

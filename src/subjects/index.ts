@@ -2,7 +2,7 @@ import { groupOf } from '../api/kube-object.js';
 import { analyseGeneric, readMetadata } from './generic.js';
 import { byGroupKind, SUBJECT_KINDS } from './kinds.js';
 import { asRecord, asString, type Json, Notes, printable, truncateUtf8 } from './read.js';
-import { analyseRisks } from './risks/index.js';
+import { analyseRisks, type RuleFailure, ruleFailureNote } from './risks/index.js';
 import type { KindAnalyser, SubjectAnalysis } from './types.js';
 import { podSpecPath } from './workload/pod-template.js';
 
@@ -98,11 +98,15 @@ export function analyseSubject(obj: unknown): SubjectAnalysis {
   const metadata = readMetadata(o, notes);
   const part = runAnalyser(o, notes);
   const evidence = sanitize({ ...part.evidence, metadata }, notes) as Record<string, unknown>;
+  const ruleFailures: RuleFailure[] = [];
+  const risks = analyseRisks(o, {}, ruleFailures);
+  for (const f of ruleFailures) notes.add(ruleFailureNote(f));
   return {
     evidence,
     notes: notes.all(),
     summary: truncateUtf8(printable(part.summary), MAX_SUMMARY_BYTES),
     vars: { ...baseVars(o), ...part.vars },
-    risks: analyseRisks(o),
+    risks,
+    ruleFailures,
   };
 }

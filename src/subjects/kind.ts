@@ -1,6 +1,6 @@
 import type { LooseRule } from './binding/view.js';
 import type { Json } from './read.js';
-import type { AlertRisk, RuleInfo } from './risks/types.js';
+import type { AlertRisk, RuleFailure, RuleInfo } from './risks/types.js';
 import type { KindAnalyser } from './types.js';
 
 /** The rules of a Role (in `namespace`) or ClusterRole, or `undefined` when unknown. */
@@ -25,8 +25,11 @@ export interface RiskContext {
   roleRules?: RoleRulesOf;
 }
 
-/** The risks of one object of a kind (unsorted, unbounded: the caller ranks and caps). */
-export type KindRisks = (obj: Json, ctx: RiskContext) => AlertRisk[];
+/**
+ * The risks of one object of a kind (unsorted, unbounded: the caller ranks and caps); rules whose
+ * check threw are pushed on `failed`.
+ */
+export type KindRisks = (obj: Json, ctx: RiskContext, failed: RuleFailure[]) => AlertRisk[];
 
 /**
  * One kind of subject Tripline knows in depth: one folder under `src/subjects/` exports it, and

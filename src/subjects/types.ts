@@ -1,5 +1,5 @@
 import type { Json, Notes } from './read.js';
-import type { AlertRisk } from './risks/types.js';
+import type { AlertRisk, RuleFailure } from './risks/types.js';
 
 /** What one kind's analyser reads from an object. */
 export interface KindAnalysis {
@@ -26,4 +26,6 @@ export interface SubjectAnalysis {
   vars: Record<string, string>;
   /** What is risky in the subject itself (src/subjects/risks), most severe first; never secret values. */
   risks: AlertRisk[];
+  /** Risk rules whose check threw (each also has a note): left out, to be logged and counted. */
+  ruleFailures: RuleFailure[];
 }

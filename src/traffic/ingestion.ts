@@ -3,7 +3,7 @@ import type { Settings } from '../config/schema.js';
 import type { DetectionView } from '../detections/store.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
+import { type Metrics, queueMetrics } from '../observability/metrics.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { every, type Periodic } from '../runtime/periodic.js';
@@ -162,6 +162,7 @@ export class TrafficIngestion {
       suppressed: (detection, rule) => m.trafficAlerts.inc({ detection, rule, action: 'suppressed' }),
       limit: { perMinute: cfg.maxAlertsPerMinute, buckets: new AlertRateLimit(cfg.maxAlertsPerMinute) },
       hosts: this.#hosts,
+      queueEvents: queueMetrics(m, 'traffic-alerts'),
       cluster: cfg.cluster,
       ...(deps.onRaised ? { onRaised: deps.onRaised } : {}),
     });

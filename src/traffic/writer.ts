@@ -3,10 +3,11 @@ import { createAlert, mergeOpenAlertStatus } from '../alerts/writer.js';
 import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { KubeClient } from '../kube/client.js';
+import { classifyError } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
-import { type ReconcileResult, WorkQueue } from '../runtime/queue.js';
+import { type QueueEvents, type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { buildTrafficAlert, describeTarget, episodeSelector, TRAFFIC_LABELS } from './alert.js';
 import { type AlertRateLimit, buildRateLimitedAlert } from './alert-limit.js';
 import type { EpisodeDelta, TrafficEvent } from './engine.js';
@@ -40,6 +41,8 @@ export interface TrafficWriterDeps {
   hosts?: HostIndex;
   /** `--cluster-name`, set as the `tripline.dev/cluster` label of every alert; empty: none. */
   cluster?: string;
+  /** Queue hooks (metrics: depth, terminal errors). */
+  queueEvents?: QueueEvents;
 }
 
 /** The alert of one (detection, Ingress, rule) and what is waiting to be written to it. */
@@ -90,7 +93,7 @@ export class TrafficAlertWriter {
   constructor(deps: TrafficWriterDeps) {
     this.#deps = deps;
     this.#queue = new WorkQueue(
-      { name: 'traffic-alerts', concurrency: 4, backoff: deps.backoff },
+      { name: 'traffic-alerts', concurrency: 4, backoff: deps.backoff, events: deps.queueEvents },
       (key) => this.#reconcile(key),
       deps.log,
     );
@@ -174,7 +177,16 @@ export class TrafficAlertWriter {
       if (!p.active) this.#pending.delete(key);
       return undefined;
     }
-    if (!p.alert && p.fire) await this.#open(p, p.fire);
+    if (!p.alert && p.fire) {
+      try {
+        await this.#open(p, p.fire);
+      } catch (err: unknown) {
+        // Refused for good (kube/errors.ts classifyError): forget this firing as if it had
+        // resolved, so every tick does not try it again; the queue counts and logs the error.
+        if (classifyError(err) !== 'retry') this.#pending.delete(key);
+        throw err;
+      }
+    }
     if (!p.alert) {
       this.#pending.delete(key);
       return undefined;

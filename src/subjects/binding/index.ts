@@ -10,11 +10,11 @@ export const BINDING: SubjectKind = {
   id: 'binding',
   kinds: ['rbac.authorization.k8s.io/ClusterRoleBinding', 'rbac.authorization.k8s.io/RoleBinding'],
   analyse: analyseBinding,
-  risks: (obj, ctx) => {
+  risks: (obj, ctx, failed) => {
     const ref = asRecord(obj.roleRef);
     const ns = obj.kind === 'RoleBinding' ? asString(asRecord(obj.metadata)?.namespace) : undefined;
     const rules = ctx.roleRules?.(asString(ref?.kind) ?? '', asString(ref?.name) ?? '', ns);
-    return evaluate(BINDING_RULES, readBindingView(obj, rules));
+    return evaluate(BINDING_RULES, readBindingView(obj, rules), undefined, failed);
   },
   rules: describeRules('ClusterRoleBinding, RoleBinding', BINDING_RULES),
 };

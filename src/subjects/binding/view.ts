@@ -1,6 +1,6 @@
 import { actorFromManagedFields } from '../actor.js';
 import { asRecord, asString, type Json } from '../read.js';
-import { evaluate } from '../risks/types.js';
+import { evaluate, type RuleFailure } from '../risks/types.js';
 import { type PolicyRule, ROLE_RULES, type RoleView } from '../role/risks.js';
 
 /** A subject of a binding as written (a ServiceAccount of a RoleBinding defaults to its namespace). */
@@ -130,9 +130,12 @@ export const roleText = (view: BindingView): string => `${view.roleRef.kind} ${v
 export function escalation(view: BindingView): string[] {
   if (isBuiltinPowerful(view)) return [`${roleText(view)} (built-in)`];
   if (!view.roleRules) return [];
-  return evaluate(ESCALATING_RULES, grantedRole(view, view.roleRules)).map(
-    (r) => `${roleText(view)} (${r.message})`,
-  );
+  const failed: RuleFailure[] = [];
+  const found = evaluate(ESCALATING_RULES, grantedRole(view, view.roleRules), undefined, failed);
+  // Inside a binding rule's check: a role rule that threw makes that binding rule fail, visibly.
+  const first = failed[0];
+  if (first) throw new Error(`role rule ${first.rule} failed`, { cause: first.cause });
+  return found.map((r) => `${roleText(view)} (${r.message})`);
 }
 
 /** Whether the roleRef names a built-in escalating ClusterRole (judged without its rules). */

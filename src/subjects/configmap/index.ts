@@ -6,6 +6,6 @@ import { CONFIGMAP_RULES, readConfigMap } from './risks.js';
 export const CONFIGMAP: SubjectKind = {
   id: 'configmap',
   kinds: ['/ConfigMap'],
-  risks: (obj) => evaluate(CONFIGMAP_RULES, readConfigMap(obj)),
+  risks: (obj, _ctx, failed) => evaluate(CONFIGMAP_RULES, readConfigMap(obj), undefined, failed),
   rules: describeRules('ConfigMap', CONFIGMAP_RULES),
 };

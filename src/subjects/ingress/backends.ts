@@ -2,7 +2,7 @@ import type { Enricher, Enrichment } from '../../alerts/enrich.js';
 import { ACCEPT_METADATA, type KubeClient } from '../../kube/client.js';
 import { isForbidden, isNotFound } from '../../kube/errors.js';
 import { asRecord, asString, unique } from '../read.js';
-import { type AlertRisk, evaluate } from '../risks/types.js';
+import { type AlertRisk, evaluate, type RuleFailure, ruleFailureNote } from '../risks/types.js';
 import { INGRESS_RULES, readIngress, type ServiceBackend } from './risks.js';
 
 /** Whether a Service exists; `undefined` when that cannot be known. */
@@ -18,20 +18,22 @@ export function backendServices(obj: unknown): ServiceBackend[] {
 
 /**
  * The `ingress.backend-missing` risk of an Ingress, given a way to tell whether a Service exists,
- * and the Services whose existence could not be told. Pure: the caller decides where the answer
- * comes from (the API server in the operator, the other documents in `tripline analyze`).
+ * the Services whose existence could not be told, and the rule if it threw. Pure: the caller
+ * decides where the answer comes from (the API server in the operator, the other documents in
+ * `tripline analyze`).
  */
 export function checkBackends(
   obj: unknown,
   serviceExists: ServiceExists,
-): { risks: AlertRisk[]; unknown: string[] } {
+): { risks: AlertRisk[]; unknown: string[]; failed: RuleFailure[] } {
   const o = asRecord(obj);
-  if (!o) return { risks: [], unknown: [] };
+  if (!o) return { risks: [], unknown: [], failed: [] };
   const ingress = readIngress(o);
   const unknown = unique(
     ingress.services.filter((s) => serviceExists(ingress.namespace, s.name) === undefined).map((s) => s.name),
   );
-  return { risks: evaluate(BACKEND_RULE, { ...ingress, serviceExists }), unknown };
+  const failed: RuleFailure[] = [];
+  return { risks: evaluate(BACKEND_RULE, { ...ingress, serviceExists }, undefined, failed), unknown, failed };
 }
 
 /** Most distinct Services one alert looks up; an Ingress with more is checked for the first ones. */
@@ -72,7 +74,7 @@ export function createIngressBackendsEnricher(client: KubeClient): Enricher {
       const answers = new Map(
         await Promise.all(names.map(async (n) => [n, await lookUp(client, namespace, n)] as const)),
       );
-      const { risks, unknown } = checkBackends(subject, (_, name) => {
+      const { risks, unknown, failed } = checkBackends(subject, (_, name) => {
         const a = answers.get(name);
         return typeof a === 'boolean' ? a : undefined;
       });
@@ -83,7 +85,7 @@ export function createIngressBackendsEnricher(client: KubeClient): Enricher {
           : [
               `ingress-backends: could not tell whether Service ${unknown.join(', ')} exists${forbidden ? ' (get on services is forbidden)' : ''}`,
             ];
-      return { risks, notes };
+      return { risks, notes: [...notes, ...failed.map(ruleFailureNote)], ruleFailures: failed };
     },
   };
 }

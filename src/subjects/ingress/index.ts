@@ -8,6 +8,7 @@ export const INGRESS: SubjectKind = {
   id: 'ingress',
   kinds: ['networking.k8s.io/Ingress', 'extensions/Ingress'],
   analyse: analyseIngress,
-  risks: (obj, ctx) => evaluate(INGRESS_RULES, { ...readIngress(obj), serviceExists: ctx.serviceExists }),
+  risks: (obj, ctx, failed) =>
+    evaluate(INGRESS_RULES, { ...readIngress(obj), serviceExists: ctx.serviceExists }, undefined, failed),
   rules: describeRules('Ingress', INGRESS_RULES),
 };

@@ -8,6 +8,6 @@ export const NAMESPACE: SubjectKind = {
   id: 'namespace',
   kinds: ['/Namespace'],
   analyse: analyseNamespace,
-  risks: (obj) => evaluate(NAMESPACE_RULES, readNamespace(obj)),
+  risks: (obj, _ctx, failed) => evaluate(NAMESPACE_RULES, readNamespace(obj), undefined, failed),
   rules: describeRules('Namespace', NAMESPACE_RULES),
 };

@@ -4,10 +4,11 @@ import type { KindRisks, RiskContext } from '../kind.js';
 import { byGroupKind, SUBJECT_KINDS } from '../kinds.js';
 import { asRecord, asString, type Json } from '../read.js';
 import { podSpecPath } from '../workload/pod-template.js';
-import type { AlertRisk, RuleInfo } from './types.js';
+import { type AlertRisk, RISKS_READER, type RuleFailure, type RuleInfo } from './types.js';
 
 export type { KindRisks, RiskContext, RoleRulesOf } from '../kind.js';
-export type { AlertRisk, Reference, RiskRule, RuleInfo } from './types.js';
+export type { AlertRisk, Reference, RiskRule, RuleFailure, RuleInfo } from './types.js';
+export { ruleFailureNote } from './types.js';
 
 /** Most risks one object yields (the AuditAlert CRD's limit). */
 export const MAX_RISKS = 128;
@@ -36,20 +37,23 @@ const rank = (r: AlertRisk): number => SEVERITIES.indexOf(r.severity);
 
 /**
  * The risks of one object: one entry per rule that matched, most severe first, at most
- * {@link MAX_RISKS}. Pure and total: odd shapes yield fewer risks, never an exception; a kind
- * without rules yields none. Messages name what matched, never secret values.
+ * {@link MAX_RISKS}. Total: odd shapes yield fewer risks, never an exception; a kind without rules
+ * yields none. A rule whose check throws (or a reader that throws before any rule ran) is pushed
+ * on `failed` when given, so the caller notes, logs and counts it. Messages name what matched,
+ * never secret values.
  */
-export function analyseRisks(obj: unknown, ctx: RiskContext = {}): AlertRisk[] {
+export function analyseRisks(obj: unknown, ctx: RiskContext = {}, failed: RuleFailure[] = []): AlertRisk[] {
   const o = asRecord(obj);
   if (!o) return [];
   try {
     const analyse = analyserOf(o);
     if (!analyse) return [];
-    return analyse(o, ctx)
+    return analyse(o, ctx, failed)
       .sort((a, b) => rank(a) - rank(b))
       .slice(0, MAX_RISKS);
-  } catch {
-    // A reader bug on odd input must not stop an alert; the subject analyser notes unreadable parts.
+  } catch (err: unknown) {
+    // A reader bug on odd input must not stop an alert, nor go unnoticed: the caller notes it.
+    failed.push({ rule: RISKS_READER, cause: err });
     return [];
   }
 }

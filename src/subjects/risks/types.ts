@@ -52,20 +52,47 @@ function itemsText(items: string[]): string {
     : shown;
 }
 
+/** A rule whose check threw: the alert is raised without it (fail open), and says so. */
+export interface RuleFailure {
+  /** The rule id (`pod.privileged`), or `risks` when the kind's reader failed before any rule ran. */
+  rule: string;
+  cause: unknown;
+}
+
+/** The alert note for a rule that could not be evaluated. */
+export function ruleFailureNote(f: RuleFailure): string {
+  const why = f.cause instanceof Error ? f.cause.message : String(f.cause);
+  const what = f.rule === RISKS_READER ? 'the risk rules' : `risk rule ${f.rule}`;
+  return truncateUtf8(
+    printable(`${what} could not be evaluated (${why}); the alert may lack that risk`),
+    1024,
+  );
+}
+
+/** {@link RuleFailure.rule} when the kind's reader failed, so no rule of the kind ran. */
+export const RISKS_READER = 'risks';
+
 /**
  * Runs every rule over one subject and returns one risk per rule that matched, in rule order. A
- * rule that throws on an odd shape is skipped rather than stopping the others (the analysers
- * already note what they could not read). `scope`, when given, follows each title (`in namespace
- * shop`): the same rule reads differently for a Role than for a ClusterRole.
+ * rule that throws is not skipped silently: it is left out (the others still run: fail open) and
+ * pushed on `failed`, so the caller notes it in the alert, logs and counts it. `scope`, when
+ * given, follows each title (`in namespace shop`): the same rule reads differently for a Role
+ * than for a ClusterRole.
  */
-export function evaluate<T>(rules: readonly RiskRule<T>[], subject: T, scope?: string): AlertRisk[] {
+export function evaluate<T>(
+  rules: readonly RiskRule<T>[],
+  subject: T,
+  scope?: string,
+  failed?: RuleFailure[],
+): AlertRisk[] {
   const out: AlertRisk[] = [];
   for (const rule of rules) {
     let items: string[];
     try {
       items = rule.check(subject);
-    } catch {
-      // Odd input must never stop an alert; the analyser's notes already say what was unreadable.
+    } catch (err: unknown) {
+      // Odd input must never stop an alert, nor go unnoticed: the caller notes and counts it.
+      failed?.push({ rule: rule.id, cause: err });
       continue;
     }
     if (items.length === 0) continue;

@@ -9,10 +9,10 @@ export const ROLE: SubjectKind = {
   id: 'role',
   kinds: ['rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/Role'],
   analyse: analyseClusterRole,
-  risks: (obj) => {
+  risks: (obj, _ctx, failed) => {
     // A Role's rules hold in its namespace only: every message says which.
     const ns = obj.kind === 'Role' ? asString(asRecord(obj.metadata)?.namespace) : undefined;
-    return evaluate(ROLE_RULES, readRole(obj), ns ? `in namespace ${ns}` : undefined);
+    return evaluate(ROLE_RULES, readRole(obj), ns ? `in namespace ${ns}` : undefined, failed);
   },
   rules: describeRules('ClusterRole, Role', ROLE_RULES),
 };

@@ -26,9 +26,14 @@ export const WORKLOAD: SubjectKind = {
     '/ReplicationController',
   ],
   analyse: analyseWorkload,
-  risks: (obj) => {
+  risks: (obj, _ctx, failed) => {
     const pod = readPod(obj);
-    return pod ? [...evaluate(WORKLOAD_RULES, pod), ...evaluate(WORKLOAD_PATH_RULES, pod)] : [];
+    return pod
+      ? [
+          ...evaluate(WORKLOAD_RULES, pod, undefined, failed),
+          ...evaluate(WORKLOAD_PATH_RULES, pod, undefined, failed),
+        ]
+      : [];
   },
   rules: [...describeRules(APPLIES_TO, WORKLOAD_RULES), ...describeRules(APPLIES_TO, WORKLOAD_PATH_RULES)],
   byShape: true,

@@ -94,7 +94,7 @@ describe('enrichAlert', () => {
       { name: 'slow', enrich: () => new Promise(() => {}) },
       { name: 'good', enrich: async () => ({ risks: [{ id: 'r', severity: 'Critical', message: 'm' }] }) },
     ];
-    const out = await enrichAlert({ alert: alert(), ...input }, enrichers, silentLogger(), 50);
+    const out = await enrichAlert({ alert: alert(), ...input }, enrichers, silentLogger(), { timeoutMs: 50 });
     assert.equal(out.spec.severity, 'Critical');
     assert.deepEqual(out.spec.notes, [
       'n0',

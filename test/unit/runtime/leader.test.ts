@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { ClusterAccess } from '../../../src/kube/access.js';
+import { KubeClient } from '../../../src/kube/client.js';
 import { ApiError } from '../../../src/kube/errors.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import {
   type ElectionTimings,
+  kubeLeaseStore,
   LeaderElector,
   type Lease,
   type LeaseStore,
@@ -173,5 +178,60 @@ describe('LeaderElector', () => {
       () => candidate(store, 'a', { leaseDurationMs: 100, renewDeadlineMs: 200, retryPeriodMs: 10 }),
       /leaseDuration > renewDeadline > retryPeriod/,
     );
+  });
+});
+
+describe('LeaderElector on a stalled API server', () => {
+  it('aborts a Lease attempt that hangs, before the renew deadline passes', async () => {
+    let requests = 0;
+    let closedByClient = 0;
+    const sockets = new Set<Socket>();
+    // Accepts every request and never answers: an API server that stalls.
+    const server = createServer(() => {
+      requests++;
+    });
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => closedByClient++);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const access: ClusterAccess = { server: `http://127.0.0.1:${port}`, headers: async () => ({}) };
+    // The request timeout is far beyond the test's: only the attempt deadline can end the request.
+    const shared = new KubeClient(access, { maxSockets: 4, userAgent: 't', requestTimeoutMs: 600_000 });
+    const leaseClient = shared.withOwnPool({ maxSockets: 1 });
+    // A clock that never moves: the renew deadline never passes, so only the attempt deadline can act.
+    const clock = { now: () => new Date('2026-01-01T00:00:00Z') };
+    const timings = {
+      leaseDurationMs: 60_000,
+      renewDeadlineMs: 40_000,
+      retryPeriodMs: 20,
+      attemptTimeoutMs: 100,
+    } as ElectionTimings;
+    const elector = new LeaderElector(
+      {
+        store: kubeLeaseStore(leaseClient, LEASE.namespace, LEASE.name),
+        lease: LEASE,
+        identity: 'a',
+        timings,
+        log: silentLogger(),
+        clock,
+      },
+      { startedLeading: () => {}, stoppedLeading: () => {} },
+    );
+    try {
+      elector.start();
+      await until('the client abandoned a hung request', () => closedByClient >= 1);
+      assert.ok(requests >= 1, 'the request reached the server');
+      assert.equal(elector.isLeader, false);
+      // The next attempt is made on a new socket, and is abandoned too.
+      await until('a second attempt abandoned', () => closedByClient >= 2);
+    } finally {
+      await elector.stop();
+      leaseClient.close();
+      shared.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

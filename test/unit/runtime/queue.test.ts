@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ApiError } from '../../../src/kube/errors.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { TerminalError, WorkQueue } from '../../../src/runtime/queue.js';
 
@@ -133,4 +134,50 @@ describe('WorkQueue', () => {
     assert.equal(maxInFlight, 3);
     assert.equal(q.depth, 0);
   });
+});
+
+describe('WorkQueue error classes', () => {
+  const api422 = () =>
+    new Error('creating AuditAlert a', {
+      cause: new ApiError('POST /apis/tripline.dev/v1alpha1/auditalerts: 422 Invalid', {
+        status: 422,
+        reason: 'Invalid',
+        method: 'POST',
+      }),
+    });
+  const cases = [
+    { name: 'a wrapped 422 is terminal: counted, not retried', err: api422, calls: 1, terminal: 1 },
+    {
+      name: 'a 404 on GET is done: not retried, not counted',
+      err: () => new ApiError('GET x: 404', { status: 404, method: 'GET' }),
+      calls: 1,
+      terminal: 0,
+    },
+    {
+      name: 'a 503 is retried',
+      err: () => new ApiError('POST x: 503', { status: 503, method: 'POST' }),
+      calls: 2,
+      terminal: 0,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      let calls = 0;
+      const terminal: string[] = [];
+      const q = new WorkQueue<string>(
+        { name: 't', concurrency: 1, backoff, events: { terminal: (k) => terminal.push(k) } },
+        async () => {
+          calls++;
+          // Fails once only, so a queue that retries what it must not ends idle too, and is caught.
+          if (calls === 1) throw c.err();
+          return undefined;
+        },
+        silentLogger(),
+      );
+      q.add('k', 'x');
+      await q.idle();
+      assert.equal(calls, c.calls);
+      assert.equal(terminal.length, c.terminal);
+    });
+  }
 });

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { alertRaiser } from '../../../src/alerts/raiser.js';
+import { RecentAlerts } from '../../../src/alerts/recent.js';
+import { ALERT_REFUSED_REASON } from '../../../src/alerts/refused.js';
+import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
+import type { KubeObject } from '../../../src/api/kube-object.js';
+import { DEFAULT_PROFILE } from '../../../src/detections/change-profile.js';
+import type { CompiledDetection } from '../../../src/detections/compile.js';
+import type { ObjectWork, ResourceFeed } from '../../../src/detections/feed.js';
+import type { Subscription } from '../../../src/detections/match.js';
+import { silentLogger } from '../../../src/observability/logger.js';
+import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
+import { WORKLOAD_RULES } from '../../../src/subjects/workload/risks.js';
+import { fakeClient, invalid } from '../support/api-fakes.js';
+
+const NOW = new Date('2026-03-01T00:00:00Z');
+
+const detection = (): CompiledDetection => ({
+  name: 'workload-created',
+  uid: 'd1',
+  generation: 1,
+  source: {
+    apiVersion: 'tripline.dev/v1alpha1',
+    kind: 'AuditDetection',
+    metadata: { name: 'workload-created', uid: 'd1', generation: 1 },
+    spec: { severity: 'Medium', category: 'Workload' },
+  } as unknown as AuditDetection,
+  resources: [],
+  events: new Set(['Created']),
+  skipControlled: true,
+  changes: DEFAULT_PROFILE,
+  usesNamespaceSelector: false,
+  warnings: [],
+  filter: () => true,
+  exception: () => undefined,
+  severity: () => 'Medium',
+  notes: () => [],
+});
+
+const pod: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', namespace: 'default', uid: 'u1', creationTimestamp: '2026-02-01T00:00:00Z' },
+  spec: { containers: [{ name: 'c', image: 'nginx' }] },
+} as KubeObject;
+
+/** A feed with one subscription that records which objects it was told are done. */
+function fakeFeed() {
+  const done: string[] = [];
+  const sub: Subscription = { detection: detection(), sinceMs: 0, watchedKinds: new Set(['/Pod']) };
+  const feed = {
+    key: 'v1/pods',
+    info: { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true },
+    subscriptions: new Map([['workload-created', sub]]),
+    done: (uid: string) => done.push(uid),
+    noteSuppressed: () => {},
+  } as unknown as ResourceFeed;
+  return { feed, done };
+}
+
+const work: ObjectWork = { feedKey: 'v1/pods', snapshot: JSON.stringify(pod), deleted: false };
+
+async function count(
+  metrics: Metrics,
+  name: 'terminalErrors' | 'ruleFailures',
+  label: string,
+): Promise<number> {
+  const m = await metrics[name].get();
+  return m.values.filter((v) => Object.values(v.labels).includes(label)).reduce((s, v) => s + v.value, 0);
+}
+
+function raiser(client: ReturnType<typeof fakeClient>['client'], feed: ResourceFeed, metrics: Metrics) {
+  return alertRaiser({
+    client,
+    feed: () => feed,
+    recent: new RecentAlerts(100),
+    clock: { now: () => NOW },
+    log: silentLogger(),
+    metrics,
+    instance: 'test',
+  });
+}
+
+describe('alert raiser', () => {
+  it('a 422 on alert creation: one retry in minimal form, then a counted terminal error, an Event on the detection and the watermark released', async () => {
+    const { client, posts, other } = fakeClient([invalid(), invalid()]);
+    const { feed, done } = fakeFeed();
+    const metrics = createMetrics();
+    // Resolves (not retried by the queue): the failure was decided here.
+    assert.equal(await raiser(client, feed, metrics)('v1/pods/u1', work), undefined);
+    assert.equal(posts.length, 2);
+    assert.deepEqual(posts[1]?.spec.evidence, { reduced: true });
+    assert.match(posts[1]?.spec.notes?.[0] ?? '', /reduced to its minimal form/);
+    assert.equal(await count(metrics, 'terminalErrors', 'alerts'), 1);
+    assert.deepEqual(done, ['u1'], 'the object no longer pins the watermark');
+    const event = other.find((o) => o.path.includes('/events'))?.body as {
+      reason: string;
+      regarding: { kind: string; name: string; uid?: string };
+      note: string;
+    };
+    assert.ok(event, 'an Event was created');
+    assert.equal(event.reason, ALERT_REFUSED_REASON);
+    assert.deepEqual(event.regarding, {
+      apiVersion: 'tripline.dev/v1alpha1',
+      kind: 'AuditDetection',
+      name: 'workload-created',
+      uid: 'd1',
+    });
+    assert.match(event.note, /Pod default\/p .*Too long/);
+  });
+
+  it('a retryable failure is thrown for the queue and keeps the object pending', async () => {
+    const unavailable = new Error('503', { cause: undefined });
+    const { client } = fakeClient([unavailable]);
+    const { feed, done } = fakeFeed();
+    const metrics = createMetrics();
+    await assert.rejects(raiser(client, feed, metrics)('v1/pods/u1', work));
+    assert.deepEqual(done, []);
+    assert.equal(await count(metrics, 'terminalErrors', 'alerts'), 0);
+  });
+
+  it('a risk rule whose check throws: the alert is raised with a note, and the failure is counted', async () => {
+    const rule = WORKLOAD_RULES[0];
+    assert.ok(rule);
+    const check = rule.check;
+    (rule as { check: typeof check }).check = () => {
+      throw new Error('boom');
+    };
+    try {
+      const { client, posts } = fakeClient([]);
+      const { feed, done } = fakeFeed();
+      const metrics = createMetrics();
+      await raiser(client, feed, metrics)('v1/pods/u1', work);
+      assert.equal(posts.length, 1, 'fail open: the alert is raised');
+      const notes = posts[0]?.spec.notes ?? [];
+      assert.ok(
+        notes.some((n) => n.includes(`risk rule ${rule.id} could not be evaluated (boom)`)),
+        notes.join('\n'),
+      );
+      assert.equal(await count(metrics, 'ruleFailures', rule.id), 1);
+      assert.deepEqual(done, ['u1']);
+    } finally {
+      (rule as { check: typeof check }).check = check;
+    }
+  });
+});
