@@ -74,6 +74,12 @@ export class DetectionController {
   readonly #namespaces: NamespaceLabelsOnDemand;
   readonly #watch: ResilientWatch;
   readonly #queue: WorkQueue<undefined>;
+  /**
+   * Each detection's persisted watermark as this process first read it. Only that one bounds what
+   * is new: within a process the feeds see every change, so a watermark this process wrote later
+   * must not turn an object still on its way (slow admission, a held-back watch) into an old one.
+   */
+  readonly #startWatermarks = new Map<string, string | undefined>();
   #flush: Periodic | undefined;
 
   constructor(opts: DetectionControllerOptions, deps: DetectionControllerDeps) {
@@ -200,11 +206,14 @@ export class DetectionController {
       this.#overruns.forget(name);
       void this.#namespaces.release(this.#feeds.usesNamespaceSelector());
       this.#suppressed.forget(name);
+      this.#startWatermarks.delete(name);
       this.#setState(name, undefined);
       this.#log.info('Detection removed', { detection: name });
       return undefined;
     }
     const { state, retry } = await this.#converge(name, d);
+    // Not running: its status loses activeSince and watermark, and a restart reads them afresh.
+    if (state.kind !== 'ready') this.#startWatermarks.delete(name);
     void this.#namespaces.release(this.#feeds.usesNamespaceSelector());
     this.#setState(name, state.kind);
     await this.#writeStatus(d, state);
@@ -241,7 +250,8 @@ export class DetectionController {
       return { state: { kind: 'stalled', reason: 'ResourceNotServed', message }, retry: true };
     }
     const since = activeSince(d, this.#deps.clock);
-    const sinceMs = newSince(since, d.status?.watermark, this.#opts.watermarkOverlapMs);
+    if (!this.#startWatermarks.has(name)) this.#startWatermarks.set(name, d.status?.watermark);
+    const sinceMs = newSince(since, this.#startWatermarks.get(name), this.#opts.watermarkOverlapMs);
     // Traffic detections read access logs (src/traffic), action detections the webhooks
     // (src/actions): neither watches, so no feed to subscribe.
     if (compiled.detection.events.has(TRAFFIC_EVENT) || isActionDetection(compiled.detection.events))
