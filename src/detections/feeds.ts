@@ -92,7 +92,9 @@ export class FeedRegistry {
   lowWater(d: AuditDetection): number | undefined {
     return detectionLowWater(
       d.spec.resources.map((r) =>
-        this.#feeds.get(gvrKey({ group: r.group ?? '', version: r.version, resource: r.resource }))?.lowWater(),
+        this.#feeds
+          .get(gvrKey({ group: r.group ?? '', version: r.version, resource: r.resource }))
+          ?.lowWater(),
       ),
     );
   }

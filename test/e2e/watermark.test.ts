@@ -84,7 +84,11 @@ describe('watermark: a detection over many kinds advances with its busiest one; 
     await assertExactlyOnce(c, [...pods, ...later]);
     const creates = (outcome: string) =>
       (op as OperatorProcess).metric('tripline_alert_creates_total', { detection: DETECTION, outcome });
-    assert.equal(await creates('exists'), 0, 'alerts of Pods alerted before the stop were POSTed again (409)');
+    assert.equal(
+      await creates('exists'),
+      0,
+      'alerts of Pods alerted before the stop were POSTed again (409)',
+    );
     assert.equal(await creates('created'), later.length, 'one create for each Pod made after the restart');
   });
 });

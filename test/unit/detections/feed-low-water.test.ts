@@ -43,7 +43,12 @@ class FakeCluster {
 const pod = (name: string, created: number): KubeObject => ({
   apiVersion: 'v1',
   kind: 'Pod',
-  metadata: { name, namespace: 'shop', uid: `uid-${name}`, creationTimestamp: new Date(created).toISOString() },
+  metadata: {
+    name,
+    namespace: 'shop',
+    uid: `uid-${name}`,
+    creationTimestamp: new Date(created).toISOString(),
+  },
 });
 
 const detection: CompiledDetection = {
