@@ -263,6 +263,7 @@ async function raiseOne(
   const alert = withClusterLabel(enriched, deps.cluster);
   try {
     const outcome = await createAlert(deps.client, alert, log);
+    deps.metrics.alertCreates.inc({ detection: sub.detection.name, outcome });
     if (outcome === 'created') {
       deps.onRaised?.(alert);
       deps.metrics.alertsRaised.inc({ detection: sub.detection.name, severity: alert.spec.severity });

@@ -361,7 +361,8 @@ export const SETTINGS_SCHEMA = {
       type: 'number',
       exclusiveMinimum: 0,
       default: 10,
-      description: 'How long the leader tries to renew before giving up; must be below leaseDurationSeconds. The Lease has a connection of its own and each attempt is aborted after half of it (at least one retry period), so a leader cut off from a stalled API server gives up in time.',
+      description:
+        'How long the leader tries to renew before giving up; must be below leaseDurationSeconds. The Lease has a connection of its own and each attempt is aborted after half of it (at least one retry period), so a leader cut off from a stalled API server gives up in time.',
     },
     retryPeriodSeconds: {
       type: 'number',

@@ -70,6 +70,12 @@ export class DetectionController {
   readonly #suppressed = new SuppressionCounter();
   readonly #namespaces: NamespaceLabelsOnDemand;
   readonly #queue: WorkQueue<undefined>;
+  /**
+   * Each detection's persisted watermark as this process first read it. Only that one bounds what
+   * is new: within a process the feeds see every change, so a watermark this process wrote later
+   * must not turn an object still on its way (slow admission, a held-back watch) into an old one.
+   */
+  readonly #startWatermarks = new Map<string, string | undefined>();
   #flush: Periodic | undefined;
   #unsubscribe: (() => void) | undefined;
   #started = false;
@@ -186,11 +192,14 @@ export class DetectionController {
       this.#feeds.unsubscribe(name);
       void this.#namespaces.release(this.#feeds.usesNamespaceSelector());
       this.#suppressed.forget(name);
+      this.#startWatermarks.delete(name);
       this.#setState(name, undefined);
       this.#log.info('Detection removed', { detection: name });
       return undefined;
     }
     const { state, retry } = await this.#converge(entry);
+    // Not running: its status loses activeSince and watermark, and a restart reads them afresh.
+    if (state.kind !== 'ready') this.#startWatermarks.delete(name);
     void this.#namespaces.release(this.#feeds.usesNamespaceSelector());
     this.#setState(name, state.kind);
     await this.#writeStatus(entry.source, state);
@@ -230,7 +239,8 @@ export class DetectionController {
       const message = err instanceof Error ? err.message : String(err);
       return { state: { kind: 'stalled', reason: 'ResourceNotServed', message }, retry: true };
     }
-    const sinceMs = newSince(since, d.status?.watermark, this.#opts.watermarkOverlapMs);
+    if (!this.#startWatermarks.has(name)) this.#startWatermarks.set(name, d.status?.watermark);
+    const sinceMs = newSince(since, this.#startWatermarks.get(name), this.#opts.watermarkOverlapMs);
     this.#feeds.subscribe(compiled, infos, sinceMs, {
       namespaceLabels: this.#namespaces.labelsFor(compiled),
     });

@@ -19,7 +19,7 @@ import {
 import { lastWrite, type Write } from '../subjects/writes.js';
 import type { ChangeProfile } from './change-profile.js';
 import { decideEventDetail, type Subscription, type WatchEvent, wantsCreatedAlert } from './match.js';
-import { creationMs } from './watermark.js';
+import { creationMs, feedLowWater } from './watermark.js';
 
 /** One update of an object, as a feed saw it. */
 export interface ObjectChange {
@@ -114,7 +114,8 @@ const NOT_KEPT = 'previous version too large to keep; no diff';
  * object, without I/O, whether any subscribed detection wants it, and forgets everything else.
  *
  * It also keeps the low-water mark behind the persisted watermark: the earliest creation time
- * still waiting for an alert, or the latest creation time seen when nothing waits.
+ * still waiting for an alert, or, when nothing waits, the server time the watch has caught up to
+ * (docs/adr/0020-watermark-from-watch-progress.md).
  */
 export class ResourceFeed {
   readonly key: string;
@@ -126,7 +127,6 @@ export class ResourceFeed {
   readonly #suppressedSeen = new Set<string>();
   /** Last snapshot of each object, one memory per change profile in use by an Updated detection. */
   readonly #memories = new Map<string, SnapshotMemory>();
-  #maxSeen = Number.NEGATIVE_INFINITY;
   #started = false;
 
   constructor(info: ResourceInfo, deps: FeedDeps) {
@@ -174,14 +174,14 @@ export class ResourceFeed {
     await this.#watch.stop();
   }
 
-  /** Earliest creation time (ms) that may still lack its alert; undefined until synced. */
+  /** Earliest creation time (ms, server clock) that may still lack its alert; undefined until synced. */
   lowWater(): number | undefined {
-    // A (re)list in progress may still hold objects created before everything seen so far.
-    if (!this.synced || this.#watch.listing) return undefined;
-    let min = Number.POSITIVE_INFINITY;
-    for (const t of this.#pending.values()) if (t < min) min = t;
-    if (min !== Number.POSITIVE_INFINITY) return min;
-    return Number.isFinite(this.#maxSeen) ? this.#maxSeen : undefined;
+    return feedLowWater({
+      synced: this.synced,
+      listing: this.#watch.listing,
+      pending: this.#pending.values(),
+      caughtUpMs: this.#watch.caughtUpAt(),
+    });
   }
 
   /** Called when every alert for the object exists: it no longer holds the low-water mark back. */
@@ -193,7 +193,6 @@ export class ResourceFeed {
     const uid = obj.metadata?.uid;
     const created = creationMs(obj);
     if (!uid || created === undefined) return;
-    if (type !== 'DELETED' && created > this.#maxSeen) this.#maxSeen = created;
     if (type === 'DELETED') this.#reportDeleted(obj, uid);
     for (const change of this.#track(type, obj, uid)) this.#offerChange(obj, uid, change);
     const isNew = this.#wanted('Created', obj, uid);

@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { CompiledDetection } from './compile.js';
 import { type FeedDeps, ResourceFeed } from './feed.js';
 import { groupKind, type Subscription } from './match.js';
+import { detectionLowWater } from './watermark.js';
 
 /** What the registry needs to create feeds. */
 export interface FeedRegistryDeps {
@@ -89,15 +90,13 @@ export class FeedRegistry {
 
   /** The earliest creation time that may still lack an alert, over a detection's resources. */
   lowWater(d: AuditDetection): number | undefined {
-    let low: number | undefined;
-    for (const r of d.spec.resources) {
-      const w = this.#feeds
-        .get(gvrKey({ group: r.group ?? '', version: r.version, resource: r.resource }))
-        ?.lowWater();
-      if (w === undefined) return undefined;
-      low = low === undefined ? w : Math.min(low, w);
-    }
-    return low;
+    return detectionLowWater(
+      d.spec.resources.map((r) =>
+        this.#feeds
+          .get(gvrKey({ group: r.group ?? '', version: r.version, resource: r.resource }))
+          ?.lowWater(),
+      ),
+    );
   }
 
   /** True when some subscribed detection filters by namespace labels. */

@@ -35,6 +35,41 @@ export function isNewObject(obj: KubeObject, sinceMs: number): boolean {
   return created !== undefined && created >= sinceMs;
 }
 
+/** What a resource feed knows about its progress, for {@link feedLowWater}. */
+export interface FeedProgress {
+  /** The first complete list has been handed over. */
+  synced: boolean;
+  /** A (re)list is being handed over: it comes in name order, so anything older may still come. */
+  listing: boolean;
+  /** creationTimestamps (ms) of the objects still waiting for their alert. */
+  pending: Iterable<number>;
+  /** Server time (ms) before which every change has been handed over (ResilientWatch.caughtUpAt). */
+  caughtUpMs: number | undefined;
+}
+
+/**
+ * The feed's low-water mark: the earliest creation time that may still lack its alert. That is
+ * the earliest object still waiting, or, when none waits, the time the feed has caught up to, so
+ * a resource without objects (or without new ones) never holds a detection back. Undefined while
+ * the feed cannot vouch for anything (before its first list, during a relist).
+ */
+export function feedLowWater(p: FeedProgress): number | undefined {
+  if (!p.synced || p.listing || p.caughtUpMs === undefined) return undefined;
+  let low = p.caughtUpMs;
+  for (const t of p.pending) if (t < low) low = t;
+  return low;
+}
+
+/** A detection's low-water mark: the earliest of its feeds', undefined while any feed has none. */
+export function detectionLowWater(feeds: Iterable<number | undefined>): number | undefined {
+  let low: number | undefined;
+  for (const w of feeds) {
+    if (w === undefined) return undefined;
+    low = low === undefined ? w : Math.min(low, w);
+  }
+  return low;
+}
+
 /** creationTimestamp in milliseconds, or undefined when missing or unreadable. */
 export function creationMs(obj: KubeObject): number | undefined {
   const t = obj.metadata?.creationTimestamp;

@@ -56,6 +56,7 @@ export class KubeClient {
   readonly #opts: KubeClientOptions;
   #agent: http.Agent | undefined;
   readonly #stats: ClientStats = { connectionsOpened: 0, requests: 0 };
+  #serverOffsetMs = 0;
 
   constructor(access: ClusterAccess, opts: KubeClientOptions) {
     this.server = new URL(access.server);
@@ -66,6 +67,17 @@ export class KubeClient {
   /** Pool counters since start. */
   stats(): ClientStats {
     return { ...this.#stats };
+  }
+
+  /**
+   * How far the API server's clock is ahead of this process's (ms; negative when behind), as a lower
+   * bound: the `Date` header of the latest answer (whole seconds, stamped before the answer left the
+   * server) minus the local time it arrived. `localMs + serverOffsetMs()` is therefore never later
+   * than the server's own time at that moment (up to 1 s + latency earlier). 0 until an answer
+   * carried a Date header.
+   */
+  serverOffsetMs(): number {
+    return this.#serverOffsetMs;
   }
 
   /** Sends a request and parses the JSON answer; non-2xx answers throw {@link ApiError}. */
@@ -125,7 +137,10 @@ export class KubeClient {
     this.#stats.requests++;
     const mod = url.protocol === 'https:' ? https : http;
     return await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = mod.request(url, { method, headers, agent, signal: opts.signal }, resolve);
+      const req = mod.request(url, { method, headers, agent, signal: opts.signal }, (res) => {
+        this.#noteServerDate(res);
+        resolve(res);
+      });
       req.on('error', (err) =>
         reject(new ApiError(`${method} ${url.pathname} failed`, { status: 0, method, cause: err })),
       );
@@ -134,6 +149,11 @@ export class KubeClient {
       }
       req.end(body);
     });
+  }
+
+  #noteServerDate(res: http.IncomingMessage): void {
+    const date = Date.parse(res.headers.date ?? '');
+    if (!Number.isNaN(date)) this.#serverOffsetMs = date - Date.now();
   }
 
   #pool(): http.Agent {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '../api/kube-object.js';
 import type { Logger } from '../observability/logger.js';
 import { type Backoff, backoffDelay, sleep } from '../runtime/backoff.js';
+import { type Clock, systemClock } from '../runtime/clock.js';
 import { ACCEPT_METADATA, ACCEPT_METADATA_LIST, type KubeClient } from './client.js';
 import { ApiError, isGone } from './errors.js';
 
@@ -55,7 +56,15 @@ export interface ResilientWatchOptions {
    * yet. The stall timer does not run while held.
    */
   admit?: () => Promise<void> | undefined;
+  /** Time source of {@link ResilientWatch.caughtUpAt}; the system clock by default (tests inject one). */
+  clock?: Clock;
 }
+
+/**
+ * How long a new watch stream must have been open before it counts as caught up: a resumed watch
+ * first replays the changes since its resourceVersion, which arrive within milliseconds.
+ */
+export const STREAM_SETTLE_MS = 1000;
 
 interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -88,6 +97,12 @@ export class ResilientWatch {
   #listing = false;
   #current: AbortController | undefined;
   #done: Promise<void> | undefined;
+  /** Local time (ms) before which every change has been handed over; see {@link caughtUpAt}. */
+  #caughtUp: number | undefined;
+  /** When the current watch stream's headers arrived; undefined while none is open. */
+  #openedAt: number | undefined;
+  /** The current stream was held back at least once: what it delivers may be old. */
+  #stale = false;
 
   constructor(client: KubeClient, opts: ResilientWatchOptions, handler: WatchHandler, log: Logger) {
     this.#client = client;
@@ -112,6 +127,25 @@ export class ResilientWatch {
   /** The last resourceVersion seen (list, event or bookmark). */
   get resourceVersion(): string | undefined {
     return this.#rv;
+  }
+
+  /**
+   * The API server's time (ms, a lower bound) before which every change of the collection has been
+   * handed to the handler; undefined before the first complete list. Advanced by:
+   * - a complete list: to when its first page was asked for (the list is a snapshot taken after);
+   * - an open watch stream, settled ({@link STREAM_SETTLE_MS}) and never held back by `admit`: to
+   *   now. The API server sends each change as it commits it and this process reads without delay,
+   *   so what is not handed over yet is at most in flight. A stream that was held back may carry old
+   *   changes not read yet, so it advances nothing until the watch is reopened.
+   * Converted from the local clock with {@link KubeClient.serverOffsetMs}, so it is comparable with
+   * creationTimestamps. Never moves back.
+   */
+  caughtUpAt(): number | undefined {
+    const now = (this.#opts.clock ?? systemClock).now().getTime();
+    const open = this.#openedAt;
+    if (open !== undefined && !this.#stale && !this.#listing && now - open >= STREAM_SETTLE_MS)
+      this.#caughtUp = Math.max(this.#caughtUp ?? now, now);
+    return this.#caughtUp === undefined ? undefined : this.#caughtUp + this.#client.serverOffsetMs();
   }
 
   /** Starts the loop in the background. */
@@ -179,6 +213,7 @@ export class ResilientWatch {
   async #listPages(): Promise<void> {
     let token: string | undefined;
     let rv: string | undefined;
+    const askedAt = (this.#opts.clock ?? systemClock).now().getTime();
     do {
       const held = token ? this.#opts.admit?.() : undefined;
       if (held) await untilEither(held, this.#stop.signal);
@@ -198,6 +233,7 @@ export class ResilientWatch {
     } while (token && !this.#stop.signal.aborted);
     if (!rv) throw new Error(`list of ${this.#opts.path} returned no resourceVersion`);
     this.#rv = rv;
+    this.#caughtUp = Math.max(this.#caughtUp ?? askedAt, askedAt);
     this.#opts.events?.relisted?.();
     this.#synced = true;
     this.#handler.onSynced?.();
@@ -234,6 +270,8 @@ export class ResilientWatch {
         },
         signal: abort.signal,
       });
+      this.#openedAt = (this.#opts.clock ?? systemClock).now().getTime();
+      this.#stale = false;
       await this.#consume(res, { arm, disarm: () => clearTimeout(timer), signal: abort.signal });
       return 'closed';
     } catch (err: unknown) {
@@ -244,6 +282,7 @@ export class ResilientWatch {
       }
       throw err;
     } finally {
+      this.#openedAt = undefined;
       clearTimeout(timer);
       this.#stop.signal.removeEventListener('abort', onStop);
       abort.abort();
@@ -258,6 +297,8 @@ export class ResilientWatch {
       buf += chunk;
       const held = this.#opts.admit?.();
       if (held) {
+        // Changes committed while held wait unread: this stream no longer vouches for being current.
+        this.#stale = true;
         // Waiting for the consumer is not the API server going silent: no stall while held back.
         stall.disarm();
         await untilEither(held, stall.signal);

@@ -4,6 +4,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 export interface Metrics {
   registry: Registry;
   alertsRaised: Counter<'detection' | 'severity'>;
+  alertCreates: Counter<'detection' | 'outcome'>;
   alertWriteErrors: Counter<'reason'>;
   suppressed: Counter<'detection'>;
   detectionLatency: Histogram<'detection'>;
@@ -49,6 +50,12 @@ export function createMetrics(): Metrics {
       name: 'tripline_alerts_raised_total',
       help: 'AuditAlerts created, by detection and severity.',
       labelNames: ['detection', 'severity'],
+      registers: r,
+    }),
+    alertCreates: new Counter({
+      name: 'tripline_alert_creates_total',
+      help: 'AuditAlert create requests answered, by detection and outcome: created, exists (409: raised before, e.g. re-checked after a restart).',
+      labelNames: ['detection', 'outcome'],
       registers: r,
     }),
     alertWriteErrors: new Counter({

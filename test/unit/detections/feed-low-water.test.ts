@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { PassThrough } from 'node:stream';
+import type { KubeObject } from '../../../src/api/kube-object.js';
+import { DEFAULT_PROFILE } from '../../../src/detections/change-profile.js';
+import type { CompiledDetection } from '../../../src/detections/compile.js';
+import { ResourceFeed } from '../../../src/detections/feed.js';
+import type { KubeClient } from '../../../src/kube/client.js';
+import { STREAM_SETTLE_MS } from '../../../src/kube/list-watch.js';
+import { silentLogger } from '../../../src/observability/logger.js';
+
+/** The API server's clock runs this far ahead of the process's (as its Date header says). */
+const OFFSET = 3000;
+const T0 = Date.parse('2026-11-23T12:00:00Z');
+
+/** A cluster port fake: lists `items` (one page), then hands out one watch stream per request. */
+class FakeCluster {
+  readonly streams: PassThrough[] = [];
+  #opened: (() => void)[] = [];
+  constructor(readonly items: KubeObject[] = []) {}
+
+  client(): KubeClient {
+    return {
+      request: async () => ({ metadata: { resourceVersion: '10' }, items: this.items }),
+      stream: async (_path: string, opts: { signal: AbortSignal }) => {
+        const s = new PassThrough();
+        opts.signal.addEventListener('abort', () => s.destroy(), { once: true });
+        this.streams.push(s);
+        for (const f of this.#opened.splice(0)) setImmediate(f);
+        return s as unknown as IncomingMessage;
+      },
+      serverOffsetMs: () => OFFSET,
+    } as unknown as KubeClient;
+  }
+
+  /** Resolves once `n` watch streams have been opened (and the watch has taken the answer). */
+  async opened(n: number): Promise<void> {
+    while (this.streams.length < n) await new Promise<void>((r) => this.#opened.push(r));
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+const pod = (name: string, created: number): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    name,
+    namespace: 'shop',
+    uid: `uid-${name}`,
+    creationTimestamp: new Date(created).toISOString(),
+  },
+});
+
+const detection: CompiledDetection = {
+  name: 'workload-created',
+  uid: 'd1',
+  generation: 1,
+  source: {} as CompiledDetection['source'],
+  resources: [],
+  events: new Set(['Created']),
+  skipControlled: false,
+  changes: DEFAULT_PROFILE,
+  usesNamespaceSelector: false,
+  warnings: [],
+  filter: () => true,
+  exception: () => undefined,
+  severity: () => 'Low',
+  notes: () => [],
+};
+
+interface Rig {
+  feed: ResourceFeed;
+  cluster: FakeCluster;
+  clock: { ms: number; now: () => Date };
+  hold: (p: Promise<void> | undefined) => void;
+}
+
+async function startFeed(items: KubeObject[] = []): Promise<Rig> {
+  const cluster = new FakeCluster(items);
+  const clock = { ms: T0, now: () => new Date(clock.ms) };
+  let held: Promise<void> | undefined;
+  const feed = new ResourceFeed(
+    { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, verbs: [] },
+    {
+      client: cluster.client(),
+      log: silentLogger(),
+      watch: {
+        pageSize: 500,
+        stallTimeoutMs: 60_000,
+        watchTimeoutSeconds: 300,
+        backoff: { baseMs: 10, maxMs: 100 },
+        clock,
+      },
+      enqueue: () => {},
+      admit: () => held,
+      recentlyRaised: () => false,
+    },
+  );
+  feed.subscriptions.set(detection.name, {
+    detection,
+    sinceMs: T0 - 3_600_000,
+    watchedKinds: new Set(['/Pod']),
+  });
+  feed.start();
+  await cluster.opened(1);
+  return { feed, cluster, clock, hold: (p) => (held = p) };
+}
+
+/** Writes watch events and waits until the watch has read them. */
+async function send(s: PassThrough, ...events: { type: string; object: KubeObject }[]): Promise<void> {
+  s.write(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  await new Promise((r) => setImmediate(r));
+}
+
+describe('feed low-water mark', () => {
+  let rig: Rig | undefined;
+  afterEach(async () => {
+    rig?.hold(undefined);
+    await rig?.feed.stop();
+    rig = undefined;
+  });
+
+  it('a synced feed without objects advances with its open watch, on the server clock', async () => {
+    rig = await startFeed();
+    // Right after the list: caught up to when the list was asked for.
+    assert.equal(rig.feed.lowWater(), T0 + OFFSET);
+    rig.clock.ms += STREAM_SETTLE_MS;
+    assert.equal(rig.feed.lowWater(), T0 + STREAM_SETTLE_MS + OFFSET);
+    rig.clock.ms += 60_000;
+    assert.equal(rig.feed.lowWater(), T0 + STREAM_SETTLE_MS + 60_000 + OFFSET);
+  });
+
+  it('an object waiting for its alert holds it until done', async () => {
+    rig = await startFeed([pod('listed', T0 - 120_000)]);
+    rig.clock.ms += 10_000;
+    await send(rig.cluster.streams[0] as PassThrough, { type: 'ADDED', object: pod('added', T0 + 5000) });
+    assert.equal(rig.feed.lowWater(), T0 - 120_000, 'the listed pod still waits');
+    rig.feed.done('uid-listed');
+    assert.equal(rig.feed.lowWater(), T0 + 5000, 'the added pod still waits');
+    rig.feed.done('uid-added');
+    assert.equal(rig.feed.lowWater(), T0 + 10_000 + OFFSET);
+  });
+
+  it('a watch held back by a full backlog advances nothing until it is reopened', async () => {
+    rig = await startFeed();
+    rig.clock.ms += 2000;
+    assert.equal(rig.feed.lowWater(), T0 + 2000 + OFFSET);
+    let release: () => void = () => {};
+    rig.hold(new Promise<void>((r) => (release = r)));
+    await send(rig.cluster.streams[0] as PassThrough, { type: 'BOOKMARK', object: pod('bookmark', 0) });
+    rig.clock.ms += 30_000;
+    assert.equal(rig.feed.lowWater(), T0 + 2000 + OFFSET, 'held: what is unread may be older');
+    rig.hold(undefined);
+    release();
+    await new Promise((r) => setImmediate(r));
+    rig.clock.ms += 30_000;
+    assert.equal(rig.feed.lowWater(), T0 + 2000 + OFFSET, 'the stream read a backlog once: still stale');
+    (rig.cluster.streams[0] as PassThrough).end();
+    await rig.cluster.opened(2);
+    assert.equal(rig.feed.lowWater(), T0 + 2000 + OFFSET, 'a new stream is not settled yet');
+    rig.clock.ms += STREAM_SETTLE_MS;
+    assert.equal(rig.feed.lowWater(), T0 + 62_000 + STREAM_SETTLE_MS + OFFSET);
+  });
+});
