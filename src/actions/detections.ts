@@ -2,7 +2,7 @@ import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
 import { type CompiledDetection, compileDetection, isActionDetection } from '../detections/compile.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
 import { type ActionEvent, requestDetails } from './events.js';
@@ -42,7 +42,7 @@ export class ActionDetections {
   readonly #compiled = new Map<string, { key: string; detection: CompiledDetection | undefined }>();
 
   constructor(
-    client: KubeClient,
+    client: KubeApi,
     watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind' | 'events'>,
     log: Logger,
   ) {

@@ -1,6 +1,7 @@
 import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
-import { ACCEPT_METADATA, type KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
+import { ACCEPT_METADATA } from '../kube/client.js';
 import { isAlreadyExists, isConflict, isNotFound, isTooLarge } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { trimEvidence } from './trim.js';
@@ -17,7 +18,7 @@ const TRIM_LEVELS = [1, 2, 3] as const;
  * A write refused as too large is retried with evidence trimmed step by step, never dropped. Every
  * other error is thrown for the queue to retry with backoff.
  */
-export async function createAlert(client: KubeClient, alert: AuditAlert, log: Logger): Promise<WriteOutcome> {
+export async function createAlert(client: KubeApi, alert: AuditAlert, log: Logger): Promise<WriteOutcome> {
   let attempt: AuditAlert = alert;
   for (let i = 0; ; i++) {
     try {
@@ -50,7 +51,7 @@ const STATUS_MERGE_ATTEMPTS = 5;
  * 'closed' when the alert is gone or Resolved: the caller's next occurrence starts a new episode.
  */
 export async function mergeOpenAlertStatus(
-  client: KubeClient,
+  client: KubeApi,
   name: string,
   merge: (stored: AuditAlert) => Record<string, unknown>,
 ): Promise<'written' | 'closed'> {

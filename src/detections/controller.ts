@@ -1,6 +1,6 @@
 import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { isNotFound } from '../kube/errors.js';
 import { ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
 import { type Discovery, gvrKey, type ResourceInfo } from '../kube/resources.js';
@@ -43,7 +43,7 @@ export interface DetectionControllerOptions {
 
 /** What the detection controller needs. */
 export interface DetectionControllerDeps {
-  client: KubeClient;
+  client: KubeApi;
   discovery: Discovery;
   clock: Clock;
   log: Logger;

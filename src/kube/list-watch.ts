@@ -1,8 +1,9 @@
-import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '../api/kube-object.js';
 import type { Logger } from '../observability/logger.js';
 import { type Backoff, backoffDelay, sleep } from '../runtime/backoff.js';
-import { ACCEPT_METADATA, ACCEPT_METADATA_LIST, type KubeClient } from './client.js';
+import type { Readable } from 'node:stream';
+import type { KubeApi } from './api.js';
+import { ACCEPT_METADATA, ACCEPT_METADATA_LIST } from './client.js';
 import { ApiError, isGone } from './errors.js';
 
 /** How an object reached the handler: from a (re)list page or from a watch event. */
@@ -77,7 +78,7 @@ interface ListPage {
  * and keeps a full cache (DESIGN §6).
  */
 export class ResilientWatch {
-  readonly #client: KubeClient;
+  readonly #client: KubeApi;
   readonly #opts: ResilientWatchOptions;
   readonly #handler: WatchHandler;
   readonly #log: Logger;
@@ -89,7 +90,7 @@ export class ResilientWatch {
   #current: AbortController | undefined;
   #done: Promise<void> | undefined;
 
-  constructor(client: KubeClient, opts: ResilientWatchOptions, handler: WatchHandler, log: Logger) {
+  constructor(client: KubeApi, opts: ResilientWatchOptions, handler: WatchHandler, log: Logger) {
     this.#client = client;
     this.#opts = opts;
     this.#handler = handler;
@@ -250,7 +251,7 @@ export class ResilientWatch {
     }
   }
 
-  async #consume(res: IncomingMessage, stall: StallTimer): Promise<void> {
+  async #consume(res: Readable, stall: StallTimer): Promise<void> {
     let buf = '';
     res.setEncoding('utf8');
     for await (const chunk of res as AsyncIterable<string>) {

@@ -1,4 +1,4 @@
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { sleep } from './backoff.js';
@@ -71,7 +71,7 @@ export interface ElectorOptions {
 }
 
 /** The Lease stored in the cluster, written over the operator's one connection pool. */
-export function kubeLeaseStore(client: KubeClient, namespace: string, name: string): LeaseStore {
+export function kubeLeaseStore(client: KubeApi, namespace: string, name: string): LeaseStore {
   const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
   const one = `${base}/${encodeURIComponent(name)}`;
   return {

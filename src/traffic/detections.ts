@@ -1,6 +1,6 @@
 import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
 import { compileTraffic, isTrafficDetection, type TrafficSettings } from './settings.js';
@@ -18,7 +18,7 @@ export class TrafficDetections {
   readonly #onChange: (list: TrafficSettings[]) => void;
 
   constructor(
-    client: KubeClient,
+    client: KubeApi,
     watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind' | 'events'>,
     log: Logger,
     onChange: (list: TrafficSettings[]) => void,

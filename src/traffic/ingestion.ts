@@ -1,6 +1,6 @@
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { Settings } from '../config/schema.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import type { ResilientWatchOptions } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -91,7 +91,7 @@ export class AccessLogIngest {
 
 /** What traffic ingestion needs from the operator. */
 export interface TrafficDeps {
-  client: KubeClient;
+  client: KubeApi;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
