@@ -352,13 +352,15 @@ export class FakeCluster implements KubeApi {
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) query[k] = String(v);
     const t = this.#target(path);
     const verb = verbOf(method, t, query);
+    // A create names its object in the body: the action names it as sample-controller's do.
+    const created = verb === 'create' ? (opts.body as KubeObject | undefined)?.metadata?.name : undefined;
     const action: Action = {
       verb,
       method,
       path,
       resource: t.res ? qualified(t.res) : '',
       ...(t.namespace ? { namespace: t.namespace } : {}),
-      ...(t.name ? { name: t.name } : {}),
+      ...(t.name || created ? { name: t.name ?? created } : {}),
       ...(t.subresource ? { subresource: t.subresource } : {}),
       query,
       ...(opts.body !== undefined ? { body: structuredClone(opts.body) } : {}),
