@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
+import type { KubeObject } from '../../../src/api/kube-object.js';
 import { type ObjectWork, objectOf, ResourceFeed } from '../../../src/detections/feed.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { compiled, PODS, pod, podDetection, subscription, WATCH } from '../support/core-fixtures.js';
@@ -86,7 +87,11 @@ describe('ResourceFeed against the fake cluster', () => {
     f.feed.start();
     await eventually(() => f.feed.synced && cluster.openWatches() === 1, 'the list');
     const web = cluster.get(pod('web'));
-    cluster.put({ ...pod('web'), spec: { containers: [{ name: 'app', image: 'nginx:1.28' }] } });
+    const changed: KubeObject = {
+      ...pod('web'),
+      spec: { containers: [{ name: 'app', image: 'nginx:1.28' }] },
+    };
+    cluster.put(changed);
     await eventually(() => f.queued.length === 1, 'the update');
     const q = f.queued[0];
     assert.ok(q?.work.change);

@@ -91,6 +91,9 @@ export interface Fault {
   times?: number;
 }
 
+/** Any typed object (generated CRD types included) for the test-side helpers; its apiVersion and kind pick the resource. */
+export type AnyObject = { apiVersion?: string; kind?: string; metadata?: object };
+
 /** Options of {@link FakeCluster}. */
 export interface FakeClusterOptions {
   resources?: FakeResource[];
@@ -246,7 +249,8 @@ export class FakeCluster implements KubeApi {
    * Creates or replaces an object as another client would (not recorded), keeping the status,
    * uid and creationTimestamp it carries; open watches see ADDED or MODIFIED.
    */
-  put(obj: KubeObject): Obj {
+  put(given: AnyObject): Obj {
+    const obj = given as KubeObject;
     const res = this.#resourceOfKind(obj);
     const ns = res.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined;
     const name = obj.metadata?.name as string;
@@ -267,7 +271,8 @@ export class FakeCluster implements KubeApi {
   }
 
   /** Deletes an object as another client would (not recorded); open watches see DELETED. */
-  remove(ref: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): void {
+  remove(given: AnyObject): void {
+    const ref = given as KubeObject;
     const res = this.#resourceOfKind(ref);
     const key = keyOf(
       res,
@@ -284,7 +289,8 @@ export class FakeCluster implements KubeApi {
   }
 
   /** The stored object (a copy), or undefined. */
-  get(ref: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Obj | undefined {
+  get(given: AnyObject): Obj | undefined {
+    const ref = given as KubeObject;
     const res = this.#resourceOfKind(ref);
     const ns = res.namespaced ? ref.metadata?.namespace : undefined;
     const found = this.#objects.get(keyOf(res, ns, ref.metadata?.name as string));
