@@ -64,7 +64,7 @@ export interface Action {
   verb: Verb;
   method: string;
   path: string;
-  /** `auditalerts.tripline.dev`, `pods`; empty for discovery. */
+  /** `auditalerts.tripline.dev`, `pods`; the path for discovery (`/apis/apps/v1`). */
   resource: string;
   namespace?: string;
   name?: string;
@@ -357,14 +357,14 @@ export class FakeCluster implements KubeApi {
     const query: Record<string, string> = Object.fromEntries(new URLSearchParams(rawQuery ?? ''));
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) query[k] = String(v);
     const t = this.#target(path);
-    const verb = verbOf(method, t, query);
+    const verb = t.discovery ? 'get' : verbOf(method, t, query);
     // A create names its object in the body: the action names it as sample-controller's do.
     const created = verb === 'create' ? (opts.body as KubeObject | undefined)?.metadata?.name : undefined;
     const action: Action = {
       verb,
       method,
       path,
-      resource: t.res ? qualified(t.res) : '',
+      resource: t.res ? qualified(t.res) : t.discovery ? path : '',
       ...(t.namespace ? { namespace: t.namespace } : {}),
       ...(t.name || created ? { name: t.name ?? created } : {}),
       ...(t.subresource ? { subresource: t.subresource } : {}),
