@@ -1,7 +1,7 @@
+import type { Readable } from 'node:stream';
 import type { KubeObject } from '../api/kube-object.js';
 import type { Logger } from '../observability/logger.js';
 import { type Backoff, backoffDelay, sleep } from '../runtime/backoff.js';
-import type { Readable } from 'node:stream';
 import type { KubeApi } from './api.js';
 import { ACCEPT_METADATA, ACCEPT_METADATA_LIST } from './client.js';
 import { ApiError, isGone } from './errors.js';

@@ -78,7 +78,8 @@ describe('alerts/writer against the fake cluster', () => {
         'get auditalerts.tripline.dev a1',
         'patch auditalerts.tripline.dev a1/status',
       ]);
-      assert.deepEqual((cluster.get(alert('a1'))?.status as { traffic: unknown }).traffic, { firings: 3 });
+      const status = cluster.get(alert('a1'))?.status as { traffic?: unknown } | undefined;
+      assert.deepEqual(status?.traffic, { firings: 3 });
     });
 
     it("is 'closed' for a Resolved alert and for a deleted one, writing nothing", async () => {
