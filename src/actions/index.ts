@@ -8,7 +8,7 @@
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { Settings } from '../config/schema.js';
 import type { DetectionView } from '../detections/store.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, queueMetrics } from '../observability/metrics.js';
 import type { Backoff } from '../runtime/backoff.js';
@@ -19,7 +19,7 @@ import { ActionAlertWriter } from './writer.js';
 
 /** What the operator wires in. */
 export interface ActionDeps {
-  client: KubeClient;
+  client: KubeApi;
   clock: Clock;
   log: Logger;
   metrics: Metrics;

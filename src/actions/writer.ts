@@ -4,7 +4,7 @@ import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { KubeObject } from '../api/kube-object.js';
 import type { CompiledDetection } from '../detections/compile.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { classifyError } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
@@ -31,7 +31,7 @@ const WRITE_ATTEMPTS = 5;
 
 /** What the writer needs. */
 export interface ActionWriterDeps {
-  client: KubeClient;
+  client: KubeApi;
   clock: Clock;
   log: Logger;
   backoff: Backoff;

@@ -1,5 +1,5 @@
 import { LABELS, MANAGED_BY } from '../api/constants.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../runtime/clock.js';
@@ -20,7 +20,7 @@ export interface GeneratedCertsOptions {
 
 /** What generated certificates need. */
 export interface GeneratedCertsDeps {
-  client: Pick<KubeClient, 'request'>;
+  client: Pick<KubeApi, 'request'>;
   clock: Clock;
   log: Logger;
 }

@@ -1,6 +1,6 @@
 import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
 import type { AlertActor } from '../api/generated/audit-alert.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { isNotFound, isRetryable } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../runtime/clock.js';
@@ -14,7 +14,7 @@ export type CompletionOutcome = 'patched' | 'refused' | 'failed' | 'expired';
 
 /** What the completer needs. */
 export interface CompleterDeps {
-  client: Pick<KubeClient, 'request'>;
+  client: Pick<KubeApi, 'request'>;
   store: AttributionStore;
   clock: Clock;
   log: Logger;

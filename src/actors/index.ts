@@ -7,7 +7,7 @@
 import type { Enricher } from '../alerts/enrich.js';
 import { ENRICH_TIMEOUT_MS } from '../alerts/enrich.js';
 import type { Settings } from '../config/schema.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../runtime/clock.js';
@@ -34,7 +34,7 @@ export interface Attribution {
 
 /** What attribution needs from the operator. */
 export interface AttributionDeps {
-  client: Pick<KubeClient, 'request'>;
+  client: Pick<KubeApi, 'request'>;
   clock: Clock;
   log: Logger;
   metrics: Metrics;

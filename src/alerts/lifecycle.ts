@@ -2,7 +2,7 @@ import { condition } from '../api/conditions.js';
 import { API_VERSION, FIELD_MANAGER, REMEDIATION_REQUEST, RESOURCES } from '../api/constants.js';
 import type { AlertHistoryEntry, AuditAlert, Condition } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { isConflict, isNotFound } from '../kube/errors.js';
 import { type ObservedType, ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
 import type { Discovery } from '../kube/resources.js';
@@ -24,7 +24,7 @@ const ALERTS = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
 
 /** What the lifecycle controller needs. */
 export interface LifecycleDeps {
-  client: KubeClient;
+  client: KubeApi;
   discovery: Discovery;
   clock: Clock;
   log: Logger;

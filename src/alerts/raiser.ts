@@ -13,7 +13,7 @@ import {
 import { decideEventDetail, type Subscription, type WatchEvent } from '../detections/match.js';
 import type { ReferenceLookup, Referrers } from '../detections/references.js';
 import { creationMs } from '../detections/watermark.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { classifyError, isForbidden, isRetryable } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -29,7 +29,7 @@ import { createAlert } from './writer.js';
 
 /** What the alert raiser needs. */
 export interface RaiserDeps {
-  client: KubeClient;
+  client: KubeApi;
   feed(key: string): ResourceFeed | undefined;
   recent: RecentAlerts;
   clock: Clock;

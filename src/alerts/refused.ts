@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { API_VERSION, LABELS } from '../api/constants.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { isAlreadyExists } from '../kube/errors.js';
 import { REPORTING_CONTROLLER } from '../notify/events.js';
 import { printable, truncateUtf8 } from '../subjects/read.js';
@@ -74,7 +74,7 @@ export function refusedEvent(r: RefusedAlert, now: Date, instance: string): Reco
 
 /** Creates the {@link refusedEvent}; an Event created before (a repeat) counts as done. */
 export async function recordRefused(
-  client: KubeClient,
+  client: KubeApi,
   r: RefusedAlert,
   now: Date,
   instance: string,

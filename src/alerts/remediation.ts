@@ -1,6 +1,6 @@
 import type { AlertRemediation, AuditAlert } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { isForbidden, isNotFound, isRetryable } from '../kube/errors.js';
 import { type Discovery, objectPath } from '../kube/resources.js';
 import { type GuardInput, refusal } from './remediation-guards.js';
@@ -71,7 +71,7 @@ export function requester(alert: AuditAlert): string | undefined {
  * other API errors become a Failed result with the API server's message, never a crash.
  */
 export async function execute(
-  client: KubeClient,
+  client: KubeApi,
   discovery: Discovery,
   alert: AuditAlert,
   action: string,
@@ -109,7 +109,7 @@ export async function execute(
  * metadata.uid (a Scale carries its object's uid): a new object that took the name is never
  * scaled, the patch fails as a whole instead.
  */
-async function scaleToZero(client: KubeClient, path: string, uid: string): Promise<void> {
+async function scaleToZero(client: KubeApi, path: string, uid: string): Promise<void> {
   await client.request('PATCH', `${path}/scale`, {
     body: [
       { op: 'test', path: '/metadata/uid', value: uid },
@@ -119,7 +119,7 @@ async function scaleToZero(client: KubeClient, path: string, uid: string): Promi
   });
 }
 
-async function deleteSubject(client: KubeClient, path: string, uid: string): Promise<void> {
+async function deleteSubject(client: KubeApi, path: string, uid: string): Promise<void> {
   try {
     // The uid precondition makes sure a new object that took the name is never deleted.
     await client.request('DELETE', path, {
@@ -130,7 +130,7 @@ async function deleteSubject(client: KubeClient, path: string, uid: string): Pro
   }
 }
 
-async function bindingsOf(client: KubeClient, role: string): Promise<string[]> {
+async function bindingsOf(client: KubeApi, role: string): Promise<string[]> {
   type Binding = { metadata: { name: string; namespace?: string }; roleRef: { kind: string; name: string } };
   const refs = (items: Binding[]) =>
     items

@@ -1,7 +1,7 @@
 import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../runtime/clock.js';
@@ -26,7 +26,7 @@ export function expiresAt(alert: AuditAlert, detection: AuditDetection | undefin
  * reopened meanwhile is not deleted.
  */
 export async function sweepExpired(deps: {
-  client: KubeClient;
+  client: KubeApi;
   clock: Clock;
   log: Logger;
   detection(name: string): AuditDetection | undefined;
@@ -56,7 +56,7 @@ export async function sweepExpired(deps: {
   return deleted;
 }
 
-async function remove(client: KubeClient, a: AuditAlert): Promise<boolean> {
+async function remove(client: KubeApi, a: AuditAlert): Promise<boolean> {
   try {
     await client.request('DELETE', `${ALERTS}/${encodeURIComponent(a.metadata?.name as string)}`, {
       body: {

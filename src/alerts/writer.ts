@@ -1,6 +1,7 @@
 import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
-import { ACCEPT_METADATA, type KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
+import { ACCEPT_METADATA } from '../kube/client.js';
 import { isAlreadyExists, isConflict, isInvalid, isNotFound, isTooLarge } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { minimalAlert, type TrimLevel, trimEvidence } from './trim.js';
@@ -20,7 +21,7 @@ const ALERTS_PATH = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
  * answer as `cause`: kube/errors.ts `classifyError` tells the caller whether to retry (429, 5xx,
  * network) or give up (422, 413: terminal).
  */
-export async function createAlert(client: KubeClient, alert: AuditAlert, log: Logger): Promise<WriteOutcome> {
+export async function createAlert(client: KubeApi, alert: AuditAlert, log: Logger): Promise<WriteOutcome> {
   let attempt: AuditAlert = alert;
   let trimLevel = 0;
   let reduced = false;
@@ -64,7 +65,7 @@ const STATUS_MERGE_ATTEMPTS = 5;
  * 'closed' when the alert is gone or Resolved: the caller's next occurrence starts a new episode.
  */
 export async function mergeOpenAlertStatus(
-  client: KubeClient,
+  client: KubeApi,
   name: string,
   merge: (stored: AuditAlert) => Record<string, unknown>,
 ): Promise<'written' | 'closed'> {

@@ -1,5 +1,5 @@
 import type { AuditDetection } from '../api/generated/audit-detection.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { isNotFound } from '../kube/errors.js';
 import type { ResilientWatchOptions } from '../kube/list-watch.js';
 import { type Discovery, gvrKey, type ResourceInfo } from '../kube/resources.js';
@@ -42,7 +42,7 @@ export interface DetectionControllerOptions {
 export interface DetectionControllerDeps {
   /** The compiled detections: the controller reports and runs (as feeds) what the store decided. */
   store: DetectionStore;
-  client: KubeClient;
+  client: KubeApi;
   discovery: Discovery;
   clock: Clock;
   log: Logger;

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../api/kube-object.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import {
   type ObservedType,
   ResilientWatch,
@@ -76,7 +76,7 @@ export const DELETED_KEY = 'deleted';
 
 /** What a feed needs from its owner. */
 export interface FeedDeps {
-  client: KubeClient;
+  client: KubeApi;
   log: Logger;
   watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind' | 'events'>;
   watchEvents?: (resource: string) => WatchEvents;

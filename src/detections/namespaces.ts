@@ -1,4 +1,4 @@
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { ResilientWatch, type ResilientWatchOptions, type WatchEvents } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
 import type { NamespaceLabels } from './compile.js';
@@ -13,7 +13,7 @@ export class NamespaceLabelCache {
   readonly #watch: ResilientWatch;
 
   constructor(
-    client: KubeClient,
+    client: KubeApi,
     watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind' | 'events'>,
     log: Logger,
     events?: WatchEvents,

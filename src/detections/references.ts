@@ -13,7 +13,7 @@
 
 import type { AuditDetectionSpec } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import {
   apiVersionOf,
   collectionPath,
@@ -139,12 +139,12 @@ interface ListPage {
  * a burst of events for one Secret costs one request.
  */
 export class ReferenceLookup {
-  readonly #client: KubeClient;
+  readonly #client: KubeApi;
   readonly #discovery: Discovery;
   readonly #pageSize: number;
   readonly #inFlight = new Map<string, Promise<Referrers>>();
 
-  constructor(client: KubeClient, discovery: Discovery, opts: { pageSize: number }) {
+  constructor(client: KubeApi, discovery: Discovery, opts: { pageSize: number }) {
     this.#client = client;
     this.#discovery = discovery;
     this.#pageSize = opts.pageSize;

@@ -1,7 +1,7 @@
 import { condition, setConditions } from '../api/conditions.js';
 import { API_VERSION, DETECTION_CONDITIONS, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
 import type { AuditDetection, AuditDetectionStatus, Condition } from '../api/generated/audit-detection.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { toRfc3339 } from './watermark.js';
 
 /** A metav1.Condition (the shape the CRD declares). */
@@ -73,7 +73,7 @@ export function statusUnchanged(cur: AuditDetectionStatus | undefined, next: Aud
 
 /** Merge-patches a detection's status subresource with the operator's field manager. */
 export async function patchDetectionStatus(
-  client: KubeClient,
+  client: KubeApi,
   name: string,
   status: Record<string, unknown>,
 ): Promise<AuditDetection> {

@@ -1,7 +1,7 @@
 import { actionActor } from '../actions/detections.js';
 import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../runtime/clock.js';
@@ -95,7 +95,7 @@ export class DetectionStore implements DetectionView {
   }
 
   /** Loads CEL (so every generation compiles synchronously, in event order), then lists and watches. */
-  async start(client: KubeClient, watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind'>) {
+  async start(client: KubeApi, watch: Omit<ResilientWatchOptions, 'path' | 'apiVersion' | 'kind'>) {
     await loadCel();
     this.#watch = new ResilientWatch(
       client,

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ClusterAccess } from './access.js';
+import type { KubeApi } from './api.js';
 import { ApiError } from './errors.js';
 
 /**
@@ -50,7 +51,7 @@ export interface ClientStats {
  * writes — go through this client instead. TLS material and credentials come from a
  * {@link ClusterAccess} (src/kube/access.ts: in-cluster, kubeconfig, or client-node's `KubeConfig`).
  */
-export class KubeClient {
+export class KubeClient implements KubeApi {
   readonly server: URL;
   readonly #access: ClusterAccess;
   readonly #opts: KubeClientOptions;

@@ -1,9 +1,10 @@
-import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { KubeObject } from '../api/kube-object.js';
 import type { Logger } from '../observability/logger.js';
 import { type Backoff, backoffDelay, sleep } from '../runtime/backoff.js';
 import { type Clock, systemClock } from '../runtime/clock.js';
-import { ACCEPT_METADATA, ACCEPT_METADATA_LIST, type KubeClient } from './client.js';
+import type { KubeApi } from './api.js';
+import { ACCEPT_METADATA, ACCEPT_METADATA_LIST } from './client.js';
 import { ApiError, isGone } from './errors.js';
 
 /** How an object reached the handler: from a (re)list page or from a watch event. */
@@ -86,7 +87,7 @@ interface ListPage {
  * and keeps a full cache (DESIGN §6).
  */
 export class ResilientWatch {
-  readonly #client: KubeClient;
+  readonly #client: KubeApi;
   readonly #opts: ResilientWatchOptions;
   readonly #handler: WatchHandler;
   readonly #log: Logger;
@@ -104,7 +105,7 @@ export class ResilientWatch {
   /** The current stream was held back at least once: what it delivers may be old. */
   #stale = false;
 
-  constructor(client: KubeClient, opts: ResilientWatchOptions, handler: WatchHandler, log: Logger) {
+  constructor(client: KubeApi, opts: ResilientWatchOptions, handler: WatchHandler, log: Logger) {
     this.#client = client;
     this.#opts = opts;
     this.#handler = handler;
@@ -137,7 +138,7 @@ export class ResilientWatch {
    *   now. The API server sends each change as it commits it and this process reads without delay,
    *   so what is not handed over yet is at most in flight. A stream that was held back may carry old
    *   changes not read yet, so it advances nothing until the watch is reopened.
-   * Converted from the local clock with {@link KubeClient.serverOffsetMs}, so it is comparable with
+   * Converted from the local clock with {@link KubeApi.serverOffsetMs}, so it is comparable with
    * creationTimestamps. Never moves back.
    */
   caughtUpAt(): number | undefined {
@@ -145,7 +146,7 @@ export class ResilientWatch {
     const open = this.#openedAt;
     if (open !== undefined && !this.#stale && !this.#listing && now - open >= STREAM_SETTLE_MS)
       this.#caughtUp = Math.max(this.#caughtUp ?? now, now);
-    return this.#caughtUp === undefined ? undefined : this.#caughtUp + this.#client.serverOffsetMs();
+    return this.#caughtUp === undefined ? undefined : this.#caughtUp + (this.#client.serverOffsetMs?.() ?? 0);
   }
 
   /** Starts the loop in the background. */
@@ -289,7 +290,7 @@ export class ResilientWatch {
     }
   }
 
-  async #consume(res: IncomingMessage, stall: StallTimer): Promise<void> {
+  async #consume(res: Readable, stall: StallTimer): Promise<void> {
     let buf = '';
     res.setEncoding('utf8');
     for await (const chunk of res as AsyncIterable<string>) {

@@ -1,4 +1,4 @@
-import type { KubeClient } from './client.js';
+import type { KubeApi } from './api.js';
 
 /** Label that marks the replica holding the leader Lease; Services reaching only the leader select it. */
 export const LEADER_LABEL = 'tripline.dev/leader';
@@ -9,7 +9,7 @@ export const LEADER_LABEL = 'tripline.dev/leader';
  * start and only the leader sets it.
  */
 export async function markOwnPod(
-  client: KubeClient,
+  client: KubeApi,
   pod: { namespace: string; name: string },
   leader: boolean,
 ): Promise<void> {

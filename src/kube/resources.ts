@@ -1,4 +1,4 @@
-import type { KubeClient } from './client.js';
+import type { KubeApi } from './api.js';
 
 /** A group/version/resource, `group` empty for the core group. */
 export interface GroupVersionResource {
@@ -53,10 +53,10 @@ interface ApiResourceList {
  * the process (a CRD installed later is found because misses are not cached).
  */
 export class Discovery {
-  readonly #client: KubeClient;
+  readonly #client: KubeApi;
   readonly #cache = new Map<string, ApiResourceList>();
 
-  constructor(client: KubeClient) {
+  constructor(client: KubeApi) {
     this.#client = client;
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { API_VERSION } from '../api/constants.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { classifyError, isAlreadyExists, isForbidden } from '../kube/errors.js';
 import { toRfc3339 } from '../runtime/clock.js';
 import { DeliveryError, Outbox } from './outbox.js';
@@ -121,7 +121,7 @@ function microTime(rfc3339: string): string {
   );
 }
 
-async function createEvent(client: KubeClient, ev: EventBody): Promise<void> {
+async function createEvent(client: KubeApi, ev: EventBody): Promise<void> {
   const path = `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(ev.metadata.namespace)}/events`;
   try {
     await client.request('POST', path, { body: ev });

@@ -1,5 +1,5 @@
 import { FIELD_MANAGER, LABELS, MANAGED_BY, SEVERITIES } from '../api/constants.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { classifyError, isForbidden, isNotFound } from '../kube/errors.js';
 import { every, type Periodic } from '../runtime/periodic.js';
 import { MAX_OPEN_ALERTS } from './open-alerts.js';
@@ -116,7 +116,7 @@ export function reportPath(api: ReportApi, namespace: string): string {
 }
 
 /** The first report API the API server serves (both kinds), or undefined. */
-export async function discoverReportApi(client: KubeClient): Promise<ReportApi | undefined> {
+export async function discoverReportApi(client: KubeApi): Promise<ReportApi | undefined> {
   for (const api of REPORT_APIS) {
     try {
       const list = await client.request<{ resources?: { name: string }[] }>(

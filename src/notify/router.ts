@@ -2,7 +2,7 @@ import { SEVERITIES, type Severity } from '../api/constants.js';
 import type { AlertHistoryEntry, AuditAlert } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { Settings } from '../config/schema.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import type { ObservedType } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -67,7 +67,7 @@ export interface RecordedChange {
 /** What the notifier needs. */
 export interface NotifierDeps {
   settings: Settings;
-  client: KubeClient;
+  client: KubeApi;
   clock: Clock;
   log: Logger;
   metrics: Metrics;

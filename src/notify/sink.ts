@@ -1,6 +1,6 @@
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { Settings } from '../config/schema.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../runtime/clock.js';
 import type { AlertView } from './alert-view.js';
@@ -66,7 +66,7 @@ export interface Sink {
 /** What a sink is built from. */
 export interface SinkDeps {
   settings: Settings;
-  client: KubeClient;
+  client: KubeApi;
   clock: Clock;
   log: Logger;
   /** Open alerts as the lifecycle watch sees them (re-sends, reports). */

@@ -1,7 +1,7 @@
 import type { Enricher, EnrichInput, Enrichment } from '../alerts/enrich.js';
 import type { WhoCanEntry } from '../api/generated/audit-alert.js';
 import type { KubeObject } from '../api/kube-object.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { isForbidden, isNotFound } from '../kube/errors.js';
 import { qualifiedResource } from '../kube/resources.js';
 import { truncateUtf8 } from '../subjects/read.js';
@@ -16,7 +16,7 @@ import { SUPERUSER_GROUP, type WhoCanQuestion, whoCan } from './who-can.js';
 export interface RbacEnricherDeps {
   index: RbacView;
   /** Reads ServiceAccounts (their `automountServiceAccountToken`). */
-  client: KubeClient;
+  client: KubeApi;
   /** Longest whoCan list in an alert. */
   whoCanLimit: number;
   /** How long after the index's start an alert waits for its first sync (later ones never wait). */
@@ -128,7 +128,7 @@ const hasProjectedToken = (spec: Record<string, unknown>): boolean =>
   });
 
 /** The ServiceAccount's own automount setting; a note instead when it cannot be read. */
-async function accountAutomount(client: KubeClient, sa: ServiceAccountRef): Promise<AutomountAnswer> {
+async function accountAutomount(client: KubeApi, sa: ServiceAccountRef): Promise<AutomountAnswer> {
   const path = `/api/v1/namespaces/${encodeURIComponent(sa.namespace)}/serviceaccounts/${encodeURIComponent(sa.name)}`;
   try {
     const obj = await client.request<KubeObject>('GET', path);
@@ -170,7 +170,7 @@ const AUTOMOUNT_CACHE_SIZE = 1000;
  * "forbidden" are kept briefly; transient failures are not kept.
  */
 function cachedAutomount(
-  client: KubeClient,
+  client: KubeApi,
   now: () => number = Date.now,
 ): (sa: ServiceAccountRef) => Promise<AutomountAnswer> {
   const cache = new Map<string, { at: number; ttlMs: number; answer: Promise<AutomountAnswer> }>();

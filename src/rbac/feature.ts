@@ -1,6 +1,6 @@
 import type { Enricher } from '../alerts/enrich.js';
 import type { Settings } from '../config/schema.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { rbacEnrichers } from './enrichers.js';
@@ -15,7 +15,7 @@ export interface RbacEnrichment {
 
 /** What {@link createRbacEnrichment} needs. */
 export interface RbacEnrichmentDeps {
-  client: KubeClient;
+  client: KubeApi;
   log: Logger;
   metrics: Metrics;
   watch: RbacIndexOptions['watch'];

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../api/kube-object.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import {
   type ObservedType,
   ResilientWatch,
@@ -56,7 +56,7 @@ export class RbacIndex implements RbacView {
   readonly #waiters = new Set<() => void>();
   #startedAt: number | undefined;
 
-  constructor(client: KubeClient, opts: RbacIndexOptions, log: Logger) {
+  constructor(client: KubeApi, opts: RbacIndexOptions, log: Logger) {
     this.#opts = opts;
     this.#watches = RESOURCES.map(({ kind, gvr }) => {
       const listed = new Set<string>();

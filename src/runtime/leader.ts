@@ -1,4 +1,4 @@
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { sleep } from './backoff.js';
@@ -91,9 +91,9 @@ export interface ElectorOptions {
 
 /**
  * The Lease stored in the cluster. `client` should have its own small pool ({@link
- * KubeClient.withOwnPool}): on the shared one a renewal queues behind watches and alert writes.
+ * KubeApi.withOwnPool}): on the shared one a renewal queues behind watches and alert writes.
  */
-export function kubeLeaseStore(client: KubeClient, namespace: string, name: string): LeaseStore {
+export function kubeLeaseStore(client: KubeApi, namespace: string, name: string): LeaseStore {
   const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
   const one = `${base}/${encodeURIComponent(name)}`;
   return {

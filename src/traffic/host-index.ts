@@ -4,7 +4,7 @@
  * Host maps to; a Host that maps to none (a client can send any) opens no window: see engine.ts.
  */
 import type { KubeObject } from '../api/kube-object.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { INGRESS_API_VERSION } from './alert.js';
 
 /** An Ingress by namespace and name. */
@@ -89,7 +89,7 @@ export class HostIndex implements HostLookup {
   }
 
   /** Lists every Ingress (paged, bounded) and replaces the index. */
-  async refresh(client: KubeClient): Promise<void> {
+  async refresh(client: KubeApi): Promise<void> {
     const all: KubeObject[] = [];
     let cont: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {

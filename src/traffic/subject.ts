@@ -1,6 +1,6 @@
 import type { AlertSubject } from '../api/generated/audit-alert.js';
 import type { KubeObject } from '../api/kube-object.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { truncateUtf8 } from '../subjects/read.js';
 import { INGRESS_API_VERSION, type ResolvedSubject } from './alert.js';
 import type { IngressRef } from './engine.js';
@@ -29,7 +29,7 @@ function subjectOf(obj: KubeObject): AlertSubject {
   return s;
 }
 
-async function byName(client: KubeClient, namespace: string, name: string): Promise<KubeObject | undefined> {
+async function byName(client: KubeApi, namespace: string, name: string): Promise<KubeObject | undefined> {
   const list = await client.request<IngressList>(
     'GET',
     `${INGRESSES}/namespaces/${encodeURIComponent(namespace)}/ingresses`,
@@ -39,7 +39,7 @@ async function byName(client: KubeClient, namespace: string, name: string): Prom
 }
 
 /** The Ingresses routing `host`, from the index (never a LIST per alert), read by name. */
-async function byHost(client: KubeClient, hosts: HostIndex | undefined, host: string): Promise<KubeObject[]> {
+async function byHost(client: KubeApi, hosts: HostIndex | undefined, host: string): Promise<KubeObject[]> {
   const found: KubeObject[] = [];
   for (const ref of (hosts?.all(host) ?? []).slice(0, MAX_HOST_MATCHES)) {
     const ing = await byName(client, ref.namespace, ref.name);
@@ -56,7 +56,7 @@ async function byHost(client: KubeClient, hosts: HostIndex | undefined, host: st
  * traffic happened whatever the cluster holds now.
  */
 export async function resolveIngress(
-  client: KubeClient,
+  client: KubeApi,
   ref: IngressRef,
   hosts?: HostIndex,
 ): Promise<ResolvedSubject> {

@@ -2,7 +2,7 @@ import { withClusterLabel } from '../alerts/build.js';
 import { createAlert, mergeOpenAlertStatus } from '../alerts/writer.js';
 import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeApi } from '../kube/api.js';
 import { classifyError } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Backoff } from '../runtime/backoff.js';
@@ -21,7 +21,7 @@ const ALERTS = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
 
 /** What the writer needs. */
 export interface TrafficWriterDeps {
-  client: KubeClient;
+  client: KubeApi;
   clock: Clock;
   log: Logger;
   backoff: Backoff;

@@ -1,5 +1,6 @@
 import type { Enricher, Enrichment } from '../../alerts/enrich.js';
-import { ACCEPT_METADATA, type KubeClient } from '../../kube/client.js';
+import type { KubeApi } from '../../kube/api.js';
+import { ACCEPT_METADATA } from '../../kube/client.js';
 import { isForbidden, isNotFound } from '../../kube/errors.js';
 import { asRecord, asString, unique } from '../read.js';
 import { type AlertRisk, evaluate, type RuleFailure, ruleFailureNote } from '../risks/types.js';
@@ -40,7 +41,7 @@ export function checkBackends(
 export const MAX_BACKEND_LOOKUPS = 16;
 
 async function lookUp(
-  client: KubeClient,
+  client: KubeApi,
   namespace: string,
   name: string,
 ): Promise<boolean | 'forbidden' | undefined> {
@@ -63,7 +64,7 @@ async function lookUp(
  * (GET `/api/v1/namespaces/NS/services/NAME` answers 404). Needs `get` on services; without it, or
  * when the API server does not answer, the alert carries a note instead of the risk.
  */
-export function createIngressBackendsEnricher(client: KubeClient): Enricher {
+export function createIngressBackendsEnricher(client: KubeApi): Enricher {
   return {
     name: 'ingress-backends',
     async enrich({ alert, subject }): Promise<Enrichment | undefined> {
