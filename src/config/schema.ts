@@ -95,7 +95,7 @@ export const SETTINGS_SCHEMA = {
       type: 'integer',
       minimum: 0,
       default: 5,
-      description: 'Overlap re-checked below a persisted watermark (clock skew between API servers).',
+      description: 'Overlap re-checked below a persisted watermark (clock skew between API servers, slow validating webhooks).',
     },
     watermarkFlushSeconds: {
       type: 'integer',
