@@ -49,6 +49,11 @@ gen: build ## Regenerate src/api/generated from crds/
 gen-check: build ## Fail when src/api/generated drifted from crds/
 	node dist/hack/gen-types.js --check
 
+.PHONY: layers
+layers: build ## Fail on a cycle of files (madge) or an import of a folder from a higher layer (hack/check-layers.ts)
+	npx madge --circular --extensions ts --ts-config tsconfig.json src
+	node dist/hack/check-layers.js
+
 .PHONY: audit
 audit: deps ## npm audit of runtime dependencies (needs the registry audit endpoint)
 	npm audit --omit=dev
@@ -62,7 +67,7 @@ test-e2e: build controlplane packages ## End-to-end tests against a real local k
 	npx mocha --config test/.mocharc.e2e.json
 
 .PHONY: test
-test: typecheck lint gen-check docs-check test-unit test-e2e ## Everything CI runs
+test: typecheck lint gen-check docs-check layers test-unit test-e2e ## Everything CI runs
 
 .PHONY: demo
 demo: build controlplane ## Local control plane + operator + sample objects; Ctrl-C stops everything

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { actionActor } from './actions/detections.js';
 import { createActions } from './actions/index.js';
+import { actionIntake } from './actions/intake.js';
 import { startAttribution } from './actors/index.js';
 import type { Enricher } from './alerts/enrich.js';
+import { createIngressBackendsEnricher } from './alerts/ingress-backends.js';
 import { LifecycleController } from './alerts/lifecycle.js';
 import { alertName } from './alerts/name.js';
 import { alertRaiser } from './alerts/raiser.js';
@@ -28,7 +31,6 @@ import { systemClock } from './runtime/clock.js';
 import { kubeLeaseStore, LeaderElector } from './runtime/leader.js';
 import { every, type Periodic } from './runtime/periodic.js';
 import { WorkQueue } from './runtime/queue.js';
-import { createIngressBackendsEnricher } from './subjects/ingress/backends.js';
 import { createTrafficIngestion } from './traffic/ingestion.js';
 
 /** A running operator. */
@@ -74,7 +76,7 @@ export async function runOperator(
   let actionsStarted = false;
   const attribution = await startAttribution(settings, {
     ...{ client, clock: systemClock, log, metrics },
-    onAction: () => (actionsStarted ? actions?.handle : undefined),
+    actions: actionIntake(() => (actionsStarted ? actions?.handle : undefined)),
   });
   const changedBy = attribution.changedBy;
   const creatorOf = attribution.creatorOf;
@@ -83,6 +85,7 @@ export async function runOperator(
   store = new DetectionStore({
     ...{ log, clock: systemClock },
     actorOf: creatorOf && ((obj) => creatorOf(obj.metadata.uid ?? '')),
+    actionActorOf: actionActor,
   });
   const actions = createActions(settings, {
     ...{ client, clock: systemClock, log, metrics, backoff, detections: store },

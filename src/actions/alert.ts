@@ -4,11 +4,11 @@
  */
 import { isLabelValue } from '../alerts/build.js';
 import { ALERT_LIMITS, fitNotes, fitSteps } from '../alerts/limits.js';
-import { renderSteps, type TemplateValues } from '../alerts/steps.js';
 import type { Severity } from '../api/constants.js';
 import { API_VERSION, LABELS, MANAGED_BY } from '../api/constants.js';
 import type { AlertActor, AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
 import type { CompiledDetection } from '../detections/compile.js';
+import { renderSteps, type TemplateValues } from '../detections/steps.js';
 import { truncateUtf8 } from '../subjects/read.js';
 import { ACTION_LABELS, actionAlertName, type EpisodeKey, labelHash } from './episode.js';
 import { type ActionEvent, requestDetails } from './events.js';

@@ -7,15 +7,7 @@
  * Secret's data (the audit policy is Metadata level) never reach an event.
  */
 import { type Identity, identityOf } from '../actors/records.js';
-
-/** The events an action detection can name. */
-export const ACTION_EVENTS = ['Exec', 'Attach', 'PortForward', 'TokenRequest', 'SecretRead'] as const;
-/** One of {@link ACTION_EVENTS}. */
-export type ActionType = (typeof ACTION_EVENTS)[number];
-
-const ACTION_SET: ReadonlySet<string> = new Set(ACTION_EVENTS);
-/** True for an event name that is an action event. */
-export const isActionEvent = (e: string): e is ActionType => ACTION_SET.has(e);
+import type { ActionType } from '../api/constants.js';
 
 /** What an action was done to. */
 export interface ActionTarget {
@@ -222,3 +214,5 @@ function secretRead(ev: Rec | undefined): ActionEvent | undefined {
 
 /** `Pod/ns/name`: what an episode is about. */
 export const targetKey = (t: ActionTarget): string => `${t.kind}/${t.namespace}/${t.name}`;
+
+export { ACTION_EVENTS, type ActionType, isActionEvent } from '../api/constants.js';

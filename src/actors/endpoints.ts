@@ -8,7 +8,7 @@ import type { Settings } from '../config/schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../runtime/clock.js';
 import { parseClientNames } from './client-identity.js';
-import { type ActionSink, admissionHandler, auditHandler, type RecordCounter } from './handlers.js';
+import { type ActionIntake, admissionHandler, auditHandler, type RecordCounter } from './handlers.js';
 import type { AttributionStore } from './store.js';
 import type { Reply, TlsEndpoint } from './tls-server.js';
 
@@ -17,8 +17,8 @@ export interface EndpointContext {
   store: AttributionStore;
   clock: Clock;
   count: RecordCounter;
-  /** The action detections' input, once they run (read per request: they start after the listeners). */
-  onAction: () => ActionSink;
+  /** The action detections' intake (src/actions/intake.ts). */
+  actions: ActionIntake;
 }
 
 /** One receiver: where it listens, how callers authenticate, what it does with a body. */
@@ -61,7 +61,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     clientCaFile: (s) => s.admissionClientCaFile,
     clientNames: (s) => s.admissionClientNames,
     tokenFile: (s) => s.admissionTokenFile,
-    handler: (c) => admissionHandler(c.store, c.clock, c.count, c.onAction),
+    handler: (c) => admissionHandler(c.store, c.clock, c.count, c.actions),
   },
   {
     name: 'audit',
@@ -80,7 +80,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     clientCaFile: (s) => s.auditClientCaFile,
     clientNames: (s) => s.auditClientNames,
     tokenFile: (s) => s.auditTokenFile,
-    handler: (c) => auditHandler(c.store, c.count, c.onAction),
+    handler: (c) => auditHandler(c.store, c.count, c.actions),
   },
 ];
 

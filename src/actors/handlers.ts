@@ -1,4 +1,3 @@
-import { type ActionEvent, parseActionReview, parseSecretReads } from '../actions/events.js';
 import type { Clock } from '../runtime/clock.js';
 import { parseAdmissionReview, parseAuditEvents, reviewUid } from './records.js';
 import type { AttributionStore } from './store.js';
@@ -7,8 +6,24 @@ import type { Reply } from './tls-server.js';
 /** Counts what the handlers did with what they received (`recorded`, or why it was ignored). */
 export type RecordCounter = (source: 'admission' | 'audit', outcome: string, n?: number) => void;
 
-/** Where action requests go (src/actions); undefined: no action detections run. */
-export type ActionSink = ((e: ActionEvent) => void) | undefined;
+/**
+ * Where the webhooks hand what may be an action (exec, attach, port-forward, token requests, Secret
+ * reads). The action detections own those shapes and implement it (src/actions/intake.ts);
+ * attribution only routes bodies, so it does not depend on the actions feature.
+ */
+export interface ActionIntake {
+  /**
+   * Takes an admission review that is an action and returns the outcome to count (`action`,
+   * `action-off` when no action detection runs, or why it was ignored); undefined for any other
+   * review, which attribution records.
+   */
+  review(review: unknown, nowMs: number): string | undefined;
+  /** Takes the Secret reads of an audit.k8s.io/v1 EventList; how many were taken. */
+  audit(list: unknown): number;
+}
+
+/** An intake that takes nothing: every review is attribution's. */
+export const NO_ACTIONS: ActionIntake = { review: () => undefined, audit: () => 0 };
 
 /**
  * The observe-only validating admission webhook: records who asked, then always allows. It never
@@ -19,7 +34,7 @@ export function admissionHandler(
   store: AttributionStore,
   clock: Clock,
   count: RecordCounter,
-  onAction: () => ActionSink,
+  actions: ActionIntake,
 ) {
   return (review: unknown): Reply => {
     const uid = reviewUid(review);
@@ -28,11 +43,8 @@ export function admissionHandler(
       return { status: 400, body: { message: 'expected an admission.k8s.io/v1 AdmissionReview' } };
     }
     // CONNECT on pods/exec|attach|portforward and CREATE on serviceaccounts/token are actions.
-    const action = parseActionReview(review, clock.now().getTime());
-    const sink = onAction();
-    if (action?.kind === 'action' && sink) sink(action.event);
-    if (action)
-      count('admission', action.kind === 'action' ? (sink ? 'action' : 'action-off') : action.reason);
+    const action = actions.review(review, clock.now().getTime());
+    if (action !== undefined) count('admission', action);
     else {
       const parsed = parseAdmissionReview(review, clock.now().getTime());
       if (parsed.kind === 'object') store.recordAdmission(parsed.record);
@@ -50,16 +62,12 @@ export function admissionHandler(
  * The audit webhook receiver: keeps completed writes of an audit.k8s.io/v1 EventList and hands
  * Secret reads to the action detections; skips the rest.
  */
-export function auditHandler(store: AttributionStore, count: RecordCounter, onAction: () => ActionSink) {
+export function auditHandler(store: AttributionStore, count: RecordCounter, actions: ActionIntake) {
   return (list: unknown): Reply => {
     const { records, skipped } = parseAuditEvents(list);
     store.recordAudit(records);
-    const sink = onAction();
-    if (sink) {
-      const reads = parseSecretReads(list);
-      for (const e of reads) sink(e);
-      if (reads.length > 0) count('audit', 'action', reads.length);
-    }
+    const reads = actions.audit(list);
+    if (reads > 0) count('audit', 'action', reads);
     if (records.length > 0) count('audit', 'recorded', records.length);
     if (skipped > 0) count('audit', 'skipped', skipped);
     return { status: 200, body: {} };

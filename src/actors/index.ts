@@ -17,7 +17,7 @@ import type { KeyPair } from './certs.js';
 import { ActorCompleter } from './completer.js';
 import { ENDPOINTS, endpointOf } from './endpoints.js';
 import { ActorEnricher } from './enricher.js';
-import type { ActionSink, RecordCounter } from './handlers.js';
+import { type ActionIntake, NO_ACTIONS, type RecordCounter } from './handlers.js';
 import { AttributionStore } from './store.js';
 import { type RunningEndpoint, startTlsEndpoint, type TlsEndpoint } from './tls-server.js';
 
@@ -38,8 +38,8 @@ export interface AttributionDeps {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
-  /** Where action requests go (src/actions), read per request; undefined until they run. */
-  onAction?: () => ActionSink;
+  /** Where action requests go (src/actions/intake.ts); none: every review is attribution's. */
+  actions?: ActionIntake;
 }
 
 /** Where the serving certificate comes from: a mounted directory (cert-manager) or generated. */
@@ -90,7 +90,7 @@ export async function startAttribution(settings: Settings, deps: AttributionDeps
   );
   const m = deps.metrics;
   const count: RecordCounter = (source, outcome, n = 1) => m.actorRecords.inc({ source, outcome }, n);
-  const ctx = { store, clock: deps.clock, count, onAction: deps.onAction ?? (() => undefined) };
+  const ctx = { store, clock: deps.clock, count, actions: deps.actions ?? NO_ACTIONS };
   const endpoints = await Promise.all(specs.map((s) => endpointOf(s, settings, ctx, m)));
   const running = await listenAll(endpoints, log);
   for (const [i, r] of running.entries())

@@ -2,6 +2,7 @@ import { API_VERSION, LABELS, MANAGED_BY, maxSeverity, type Severity } from '../
 import type { AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
+import { renderSteps, type TemplateValues } from '../detections/steps.js';
 import { actorFromManagedFields } from '../subjects/actor.js';
 import type { FieldChange } from '../subjects/changes.js';
 import { analyseSubject } from '../subjects/index.js';
@@ -9,7 +10,6 @@ import { isTimestamp, truncateUtf8 } from '../subjects/read.js';
 import type { RuleFailure } from '../subjects/risks/types.js';
 import { ALERT_LIMITS, fitNotes, fitStep } from './limits.js';
 import { alertName } from './name.js';
-import { renderSteps, type TemplateValues } from './steps.js';
 
 /** The resource an alert's subject was watched as (`group` empty for the core group). */
 export interface WatchedResource {

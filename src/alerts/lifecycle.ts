@@ -3,11 +3,11 @@ import { API_VERSION, FIELD_MANAGER, REMEDIATION_REQUEST, RESOURCES } from '../a
 import type { AlertHistoryEntry, AuditAlert, Condition } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeApi } from '../kube/api.js';
+import type { Backoff } from '../kube/backoff.js';
 import { isConflict, isNotFound } from '../kube/errors.js';
 import { type ObservedType, ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
 import type { Discovery } from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
-import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { type QueueEvents, type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import {

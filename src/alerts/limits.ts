@@ -1,6 +1,6 @@
 import type { AlertStep } from '../api/generated/audit-alert.js';
+import type { Step } from '../detections/steps.js';
 import { truncateUtf8 } from '../subjects/read.js';
-import type { Step } from './steps.js';
 
 /**
  * Limits of the AuditAlert CRD that a value from a subject, a request or an access log could

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { API_VERSION, LABELS } from '../api/constants.js';
+import { API_VERSION, LABELS, REPORTING_CONTROLLER } from '../api/constants.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeApi } from '../kube/api.js';
 import { isAlreadyExists } from '../kube/errors.js';
-import { REPORTING_CONTROLLER } from '../notify/events.js';
 import { printable, truncateUtf8 } from '../subjects/read.js';
 import { isLabelValue } from './build.js';
 

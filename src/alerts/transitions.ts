@@ -105,15 +105,4 @@ export function resolvedAt(alert: AuditAlert): Date | undefined {
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
-/** Parses a Go-style duration (`720h`, `1h30m`, `90s`, `500ms`) into milliseconds. */
-export function parseDuration(s: string): number | undefined {
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of s.matchAll(re)) {
-    total += Number(m[1]) * (units[m[2] as string] as number);
-    consumed += m[0].length;
-  }
-  return consumed === s.length && consumed > 0 ? total : undefined;
-}
+export { parseDuration } from '../api/time.js';

@@ -1,5 +1,5 @@
-import { toRfc3339 } from '../runtime/clock.js';
 import type { Condition } from './generated/audit-alert.js';
+import { toRfc3339 } from './time.js';
 
 /** A condition without times (filled in by {@link setConditions}). */
 export function condition(type: string, on: boolean, reason: string, message: string): Condition {

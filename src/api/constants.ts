@@ -76,3 +76,15 @@ export const MAX_HISTORY = 100;
  * `status.remediation.requestedBy`.
  */
 export const REMEDIATION_REQUEST = 'remediation:';
+
+/** `reportingController` of every Event (what `kubectl describe` shows under From). */
+export const REPORTING_CONTROLLER = 'tripline.dev/operator';
+
+/** The events an action detection can name. */
+export const ACTION_EVENTS = ['Exec', 'Attach', 'PortForward', 'TokenRequest', 'SecretRead'] as const;
+/** One of {@link ACTION_EVENTS}. */
+export type ActionType = (typeof ACTION_EVENTS)[number];
+
+const ACTION_SET: ReadonlySet<string> = new Set(ACTION_EVENTS);
+/** True for an event name that is an action event. */
+export const isActionEvent = (e: string): e is ActionType => ACTION_SET.has(e);

@@ -95,7 +95,8 @@ export const SETTINGS_SCHEMA = {
       type: 'integer',
       minimum: 0,
       default: 5,
-      description: 'Overlap re-checked below a persisted watermark (clock skew between API servers, slow validating webhooks).',
+      description:
+        'Overlap re-checked below a persisted watermark (clock skew between API servers, slow validating webhooks).',
     },
     watermarkFlushSeconds: {
       type: 'integer',

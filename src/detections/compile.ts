@@ -1,6 +1,5 @@
-import { ACTION_EVENTS, isActionEvent } from '../actions/events.js';
-import { validateTemplates } from '../alerts/steps.js';
 import type { Severity } from '../api/constants.js';
+import { ACTION_EVENTS, isActionEvent } from '../api/constants.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
 import type { GroupVersionResource } from '../kube/resources.js';
@@ -16,6 +15,7 @@ import { compileGlob } from './glob.js';
 import { compileReference, type ReferenceRule } from './references.js';
 import { type LabelSelector, matchesSelector, selectorErrors } from './selectors.js';
 import { compileSeverity } from './severity.js';
+import { validateTemplates } from './steps.js';
 
 /** Events the operator raises from watches. */
 /** Raised from ingress access logs by src/traffic, not from watches (the CRD makes it the only event then). */

@@ -1,10 +1,10 @@
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeApi } from '../kube/api.js';
+import type { Backoff } from '../kube/backoff.js';
 import { isNotFound } from '../kube/errors.js';
 import type { ResilientWatchOptions } from '../kube/list-watch.js';
 import { type Discovery, gvrKey, type ResourceInfo } from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
-import type { Backoff } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
 import { every, type Periodic } from '../runtime/periodic.js';
 import { type QueueEvents, type ReconcileResult, WorkQueue } from '../runtime/queue.js';

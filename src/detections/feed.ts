@@ -6,7 +6,13 @@ import {
   type ResilientWatchOptions,
   type WatchEvents,
 } from '../kube/list-watch.js';
-import { apiVersionOf, collectionPath, gvrKey, type ResourceInfo } from '../kube/resources.js';
+import {
+  apiVersionOf,
+  collectionPath,
+  gvrKey,
+  isMetadataOnly,
+  type ResourceInfo,
+} from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
 import {
   changeKeyOf,
@@ -312,12 +318,4 @@ export class ResourceFeed {
     }
     this.#deps.suppressed?.(d.name, exception);
   }
-}
-
-/**
- * Resources read as metadata only: Secret values must never enter the operator's memory, alerts or
- * logs (DESIGN §4, §10), so the API server is asked for PartialObjectMetadata.
- */
-export function isMetadataOnly(r: Pick<ResourceInfo, 'group' | 'resource'>): boolean {
-  return r.group === '' && r.resource === 'secrets';
 }

@@ -20,10 +20,10 @@ import {
   type Discovery,
   type GroupVersionResource,
   gvrKey,
+  isMetadataOnly,
 } from '../kube/resources.js';
 import { analyseSubject } from '../subjects/index.js';
 import { asRecord, type Json, truncateUtf8 } from '../subjects/read.js';
-import { isMetadataOnly } from './feed.js';
 
 /** `match.referencedBy` of an AuditDetection. */
 export type ReferenceSpec = NonNullable<NonNullable<AuditDetectionSpec['match']>['referencedBy']>;

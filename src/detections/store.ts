@@ -1,15 +1,14 @@
-import { actionActor } from '../actions/detections.js';
 import { API_VERSION, RESOURCES } from '../api/constants.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeApi } from '../kube/api.js';
 import { ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../runtime/clock.js';
-import { compileTraffic, type TrafficSettings } from '../traffic/settings.js';
 import { BudgetOverruns } from './budget-status.js';
 import { loadCel } from './cel.js';
 import { type ActorLookup, type CompiledDetection, isActionDetection, TRAFFIC_EVENT } from './compile.js';
 import { DetectionCompiler } from './compiler.js';
+import { compileTraffic, type TrafficSettings } from './traffic-settings.js';
 
 /** Which pipeline runs a detection: object feeds, access-log windows, or webhook requests. */
 export type Pipeline = 'objects' | 'traffic' | 'actions';
@@ -59,6 +58,12 @@ export interface DetectionStoreDeps {
   clock: Clock;
   /** The creator of an object as the admission webhook saw it (object exceptions by user); absent without attribution. */
   actorOf?: ActorLookup;
+  /**
+   * The user of an action object (src/actions/detections.ts `actionActor`): action detections'
+   * exceptions by user match the requesting user, not an object's creator. Injected, so the
+   * store does not depend on the actions feature.
+   */
+  actionActorOf: ActorLookup;
 }
 
 /**
@@ -87,7 +92,7 @@ export class DetectionStore implements DetectionView {
     const budget = this.overruns.listener(nowMs);
     this.#objects = new DetectionCompiler(this.#log, deps.actorOf, budget, nowMs);
     // An action's exceptions by user match the requesting user, not an object's creator.
-    this.#actions = new DetectionCompiler(this.#log, actionActor, budget, nowMs);
+    this.#actions = new DetectionCompiler(this.#log, deps.actionActorOf, budget, nowMs);
   }
 
   get synced(): boolean {

@@ -1,5 +1,14 @@
 import type { Readable } from 'node:stream';
-import type { RequestOptions } from './client.js';
+
+/** Options of one request through the port. */
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  /** Accept header; default `application/json` (metadata-only lists and watches set their own). */
+  accept?: string;
+  signal?: AbortSignal;
+}
 
 /**
  * The narrow cluster port the core talks to the API server through (DESIGN §5, docs/adr/0023):

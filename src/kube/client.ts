@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ClusterAccess } from './access.js';
-import type { KubeApi } from './api.js';
+import type { KubeApi, RequestOptions } from './api.js';
 import { ApiError } from './errors.js';
 
 /**
@@ -28,14 +28,7 @@ export interface KubeClientOptions {
 }
 
 /** Options of one request. */
-export interface RequestOptions {
-  query?: Record<string, string | number | boolean | undefined>;
-  body?: unknown;
-  contentType?: string;
-  /** Accept header; default `application/json` (metadata-only lists and watches set their own). */
-  accept?: string;
-  signal?: AbortSignal;
-}
+export type { RequestOptions } from './api.js';
 
 /** Counters for the pool, used by metrics and by the test that bounds connections in a burst. */
 export interface ClientStats {

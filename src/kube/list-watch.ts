@@ -1,9 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { KubeObject } from '../api/kube-object.js';
 import type { Logger } from '../observability/logger.js';
-import { type Backoff, backoffDelay, sleep } from '../runtime/backoff.js';
-import { type Clock, systemClock } from '../runtime/clock.js';
 import type { KubeApi } from './api.js';
+import { type Backoff, backoffDelay, sleep } from './backoff.js';
 import { ACCEPT_METADATA, ACCEPT_METADATA_LIST } from './client.js';
 import { ApiError, isGone } from './errors.js';
 
@@ -58,7 +57,7 @@ export interface ResilientWatchOptions {
    */
   admit?: () => Promise<void> | undefined;
   /** Time source of {@link ResilientWatch.caughtUpAt}; the system clock by default (tests inject one). */
-  clock?: Clock;
+  clock?: { now(): Date };
 }
 
 /**
@@ -111,6 +110,10 @@ export class ResilientWatch {
     this.#handler = handler;
     this.#log = log;
   }
+  /** Local time (ms): the injected clock (runtime/clock.ts in the operator), else the system's. */
+  #nowMs(): number {
+    return this.#opts.clock ? this.#opts.clock.now().getTime() : Date.now();
+  }
 
   /** True once the first complete list has been handed over (stays true across relists). */
   get synced(): boolean {
@@ -142,7 +145,7 @@ export class ResilientWatch {
    * creationTimestamps. Never moves back.
    */
   caughtUpAt(): number | undefined {
-    const now = (this.#opts.clock ?? systemClock).now().getTime();
+    const now = this.#nowMs();
     const open = this.#openedAt;
     if (open !== undefined && !this.#stale && !this.#listing && now - open >= STREAM_SETTLE_MS)
       this.#caughtUp = Math.max(this.#caughtUp ?? now, now);
@@ -214,7 +217,7 @@ export class ResilientWatch {
   async #listPages(): Promise<void> {
     let token: string | undefined;
     let rv: string | undefined;
-    const askedAt = (this.#opts.clock ?? systemClock).now().getTime();
+    const askedAt = this.#nowMs();
     do {
       const held = token ? this.#opts.admit?.() : undefined;
       if (held) await untilEither(held, this.#stop.signal);
@@ -271,7 +274,7 @@ export class ResilientWatch {
         },
         signal: abort.signal,
       });
-      this.#openedAt = (this.#opts.clock ?? systemClock).now().getTime();
+      this.#openedAt = this.#nowMs();
       this.#stale = false;
       await this.#consume(res, { arm, disarm: () => clearTimeout(timer), signal: abort.signal });
       return 'closed';

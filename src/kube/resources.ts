@@ -98,3 +98,11 @@ export class Discovery {
     }
   }
 }
+
+/**
+ * Resources read as metadata only: Secret values must never enter the operator's memory, alerts or
+ * logs (DESIGN §4, §10), so the API server is asked for PartialObjectMetadata.
+ */
+export function isMetadataOnly(r: Pick<GroupVersionResource, 'group' | 'resource'>): boolean {
+  return r.group === '' && r.resource === 'secrets';
+}

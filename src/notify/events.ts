@@ -1,15 +1,12 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { API_VERSION } from '../api/constants.js';
+import { API_VERSION, REPORTING_CONTROLLER } from '../api/constants.js';
 import type { KubeApi } from '../kube/api.js';
 import { classifyError, isAlreadyExists, isForbidden } from '../kube/errors.js';
 import { toRfc3339 } from '../runtime/clock.js';
 import { DeliveryError, Outbox } from './outbox.js';
 import type { AlertNotice, NoticeType, Sink, SinkDeps, SinkEntry } from './sink.js';
 import { describeCommand, noticeId } from './sink.js';
-
-/** `reportingController` of every Event (what `kubectl describe` shows under From). */
-export const REPORTING_CONTROLLER = 'tripline.dev/operator';
 
 /**
  * Event reasons (CamelCase constants, STYLE 7) and types per notice. The raised Event goes on the

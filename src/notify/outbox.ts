@@ -1,5 +1,5 @@
+import { type Backoff, backoffDelay, sleep } from '../kube/backoff.js';
 import type { Logger } from '../observability/logger.js';
-import { type Backoff, backoffDelay, sleep } from '../runtime/backoff.js';
 import { TokenBucket } from '../runtime/rate.js';
 
 /** Why a notification was given up. */

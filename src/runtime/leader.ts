@@ -1,7 +1,7 @@
 import type { KubeApi } from '../kube/api.js';
+import { sleep } from '../kube/backoff.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
-import { sleep } from './backoff.js';
 import { type Clock, systemClock } from './clock.js';
 
 /** `spec` of a coordination.k8s.io/v1 Lease, as leader election uses it. */

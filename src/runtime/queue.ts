@@ -1,6 +1,6 @@
+import { type Backoff, backoffDelay } from '../kube/backoff.js';
 import { classifyError, TerminalError } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
-import { type Backoff, backoffDelay } from './backoff.js';
 
 export { TerminalError };
 

@@ -1,4 +1,4 @@
-import { sleep } from './backoff.js';
+import { sleep } from '../kube/backoff.js';
 
 /**
  * A token bucket: `take` resolves when a token is available, at most `burst` at once and

@@ -8,8 +8,8 @@ import { isLabelValue } from '../alerts/build.js';
 import { alertName } from '../alerts/name.js';
 import { API_VERSION, LABELS, MANAGED_BY } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
+import type { TrafficSettings } from '../detections/traffic-settings.js';
 import { TRAFFIC_LABELS } from './alert.js';
-import type { TrafficSettings } from './settings.js';
 
 /** The rule label of the aggregate alert (not a rule id, so it never matches an episode lookup). */
 export const RATE_LIMITED_RULE = 'alert-rate-limit';

@@ -7,15 +7,16 @@ import { createHash } from 'node:crypto';
 import { isLabelValue } from '../alerts/build.js';
 import { ALERT_LIMITS, fitNotes, fitSteps } from '../alerts/limits.js';
 import { alertName } from '../alerts/name.js';
-import { renderSteps, type TemplateValues } from '../alerts/steps.js';
 import { API_VERSION, LABELS, MANAGED_BY } from '../api/constants.js';
 import type { AlertSubject, AuditAlert, AuditAlertSpec } from '../api/generated/audit-alert.js';
+import { hostRange } from '../detections/address.js';
+import { renderSteps, type TemplateValues } from '../detections/steps.js';
+import type { TrafficSettings } from '../detections/traffic-settings.js';
 import { toRfc3339 } from '../runtime/clock.js';
 import { truncateUtf8 } from '../subjects/read.js';
-import { hostRange } from './address.js';
 import type { IngressRef, TrafficEvent } from './engine.js';
+import { INGRESS_API_VERSION } from './host-index.js';
 import type { Finding, RuleId } from './rules.js';
-import type { TrafficSettings } from './settings.js';
 import type { SourceCount, WindowReport } from './window.js';
 
 /** Labels that find the alerts of one (detection, Ingress, rule), besides `tripline.dev/detection`. */
@@ -25,9 +26,6 @@ export const TRAFFIC_LABELS = {
   target: 'tripline.dev/traffic-target',
   episode: 'tripline.dev/traffic-episode',
 } as const;
-
-/** The apiVersion of the Ingress subjects. */
-export const INGRESS_API_VERSION = 'networking.k8s.io/v1';
 
 /** What the cluster said about the Ingress named in the log when the alert was raised. */
 export interface ResolvedSubject {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Settings } from '../config/schema.js';
-import { type Cidr, parseCidr } from './address.js';
+import { type Cidr, parseCidr } from '../detections/address.js';
 import type { EngineLimits } from './engine.js';
 
 /** The operator settings of traffic ingestion, resolved. */

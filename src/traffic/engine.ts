@@ -1,10 +1,10 @@
-import type { Cidr, SourceVerdict } from './address.js';
+import type { Cidr, SourceVerdict } from '../detections/address.js';
+import { BUCKETS, type TrafficSettings } from '../detections/traffic-settings.js';
 import { forwardedClient } from './forwarded.js';
 import { type HostLookup, NO_HOSTS } from './host-index.js';
 import { Lru } from './lru.js';
 import type { AccessRecord } from './record.js';
 import { type Finding, type HoldState, RULES, type RuleDef, stepHold } from './rules.js';
-import { BUCKETS, type TrafficSettings } from './settings.js';
 import { TopK } from './top-k.js';
 import { type BaselineLearning, ewmaAlpha, IngressWindow, type WindowReport } from './window.js';
 

@@ -8,7 +8,7 @@
  * trusted proxies configured that is the rightmost entry. When trusted proxies are configured and
  * the peer is not one of them, the header came from the client itself and the peer is the client.
  */
-import { type Cidr, cidrContains, parseIp } from './address.js';
+import { type Cidr, cidrContains, parseIp } from '../detections/address.js';
 
 /** Characters of the header read, from its right end (proxies append there). */
 export const MAX_FORWARDED_CHARS = 1024;

@@ -5,7 +5,9 @@
  */
 import type { KubeObject } from '../api/kube-object.js';
 import type { KubeApi } from '../kube/api.js';
-import { INGRESS_API_VERSION } from './alert.js';
+
+/** The apiVersion of the Ingress subjects. */
+export const INGRESS_API_VERSION = 'networking.k8s.io/v1';
 
 /** An Ingress by namespace and name. */
 export interface IngressName {

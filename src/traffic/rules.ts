@@ -3,8 +3,9 @@
  * over a window, and how to say so in one line. Thresholds come from the detection
  * (spec.traffic); nothing here keeps state or reads a clock.
  */
-import type { SourceVerdict } from './address.js';
-import type { RuleSettings, TrafficSettings } from './settings.js';
+
+import type { SourceVerdict } from '../detections/address.js';
+import type { RuleSettings, TrafficSettings } from '../detections/traffic-settings.js';
 import type { WindowCounts } from './window.js';
 
 /** Rule ids, as they appear in alert labels, names and `{{traffic.rule}}`. */

@@ -2,9 +2,10 @@ import type { AlertSubject } from '../api/generated/audit-alert.js';
 import type { KubeObject } from '../api/kube-object.js';
 import type { KubeApi } from '../kube/api.js';
 import { truncateUtf8 } from '../subjects/read.js';
-import { INGRESS_API_VERSION, type ResolvedSubject } from './alert.js';
+import type { ResolvedSubject } from './alert.js';
 import type { IngressRef } from './engine.js';
 import type { HostIndex } from './host-index.js';
+import { INGRESS_API_VERSION } from './host-index.js';
 
 interface IngressList {
   items: KubeObject[] | null;

@@ -1,5 +1,5 @@
-import type { SourceVerdict } from './address.js';
-import { BUCKETS } from './settings.js';
+import type { SourceVerdict } from '../detections/address.js';
+import { BUCKETS } from '../detections/traffic-settings.js';
 import { TopK, topOf } from './top-k.js';
 
 /** Counts over the current window of one Ingress. */

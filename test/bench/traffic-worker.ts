@@ -9,10 +9,10 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'yaml';
 import type { AuditDetection } from '../../src/api/generated/audit-detection.js';
+import { compileTraffic, type TrafficSettings } from '../../src/detections/traffic-settings.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startHttpInput } from '../../src/traffic/http-input.js';
 import { AccessLogIngest } from '../../src/traffic/ingestion.js';
-import { compileTraffic, type TrafficSettings } from '../../src/traffic/settings.js';
 import type { TrafficWorkerResult } from './traffic.js';
 
 const LIMITS = { maxIngresses: 5000, maxSources: 64 }; // the operator's defaults

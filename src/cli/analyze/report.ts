@@ -1,7 +1,7 @@
+import { checkBackends, type ServiceExists } from '../../alerts/ingress-backends.js';
 import { SEVERITIES, type Severity } from '../../api/constants.js';
 import { groupOf } from '../../api/kube-object.js';
 import { type LooseRule, looseRules } from '../../subjects/binding/view.js';
-import { checkBackends, type ServiceExists } from '../../subjects/ingress/backends.js';
 import { asRecord, asString, type Json } from '../../subjects/read.js';
 import { type AlertRisk, analyseRisks, hasRiskRules, type RoleRulesOf } from '../../subjects/risks/index.js';
 import { removedApi } from './api-versions.js';

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { actionIntake } from '../../../src/actions/intake.js';
 import { createBundle } from '../../../src/actors/certs.js';
 import { admissionHandler, auditHandler } from '../../../src/actors/handlers.js';
 import { type Attribution, startAttribution } from '../../../src/actors/index.js';
@@ -27,8 +28,17 @@ describe('admission and audit handlers', () => {
     return {
       store,
       counted,
-      admission: admissionHandler(store, new ManualClock(), count, () => undefined),
-      audit: auditHandler(store, count, () => undefined),
+      admission: admissionHandler(
+        store,
+        new ManualClock(),
+        count,
+        actionIntake(() => undefined),
+      ),
+      audit: auditHandler(
+        store,
+        count,
+        actionIntake(() => undefined),
+      ),
     };
   };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { validateTemplates } from '../../../src/alerts/steps.js';
 import { compileDetection } from '../../../src/detections/compile.js';
+import { validateTemplates } from '../../../src/detections/steps.js';
 import { crdValidator, errorsOf } from '../support/crd-schema.js';
 import { defaultDetections } from '../support/fixtures.js';
 

@@ -7,7 +7,7 @@ import {
   TEMPLATE_VARIABLES,
   type TemplateValues,
   validateTemplates,
-} from '../../../src/alerts/steps.js';
+} from '../../../src/detections/steps.js';
 
 describe('validateTemplates', () => {
   const cases: { name: string; steps: Step[]; errors: RegExp[] }[] = [

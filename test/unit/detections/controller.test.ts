@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { actionActor } from '../../../src/actions/detections.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import { DetectionController } from '../../../src/detections/controller.js';
 import type { ObjectWork } from '../../../src/detections/feed.js';
@@ -36,7 +37,11 @@ describe('DetectionController against the fake cluster', () => {
   beforeEach(() => {
     cluster = new FakeCluster({ now: () => NOW });
     queued = [];
-    store = new DetectionStore({ log: silentLogger(), clock: { now: () => NOW } });
+    store = new DetectionStore({
+      log: silentLogger(),
+      clock: { now: () => NOW },
+      actionActorOf: actionActor,
+    });
     controller = new DetectionController(
       {
         watch: WATCH,

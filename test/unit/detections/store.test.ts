@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { matchingActions } from '../../../src/actions/detections.js';
+import { actionActor, matchingActions } from '../../../src/actions/detections.js';
 import type { ActionEvent } from '../../../src/actions/events.js';
 import type { AuditDetection, AuditDetectionStatus } from '../../../src/api/generated/audit-detection.js';
 import { loadCel } from '../../../src/detections/cel.js';
@@ -58,7 +58,7 @@ const exec: ActionEvent = {
 async function operatorOn(d: AuditDetection) {
   const api = new FakeDetections();
   api.items.set(d.metadata?.name as string, structuredClone(d));
-  const store = new DetectionStore({ log: silentLogger(), clock });
+  const store = new DetectionStore({ log: silentLogger(), clock, actionActorOf: actionActor });
   const controller = new DetectionController(
     {
       watch: {
@@ -216,7 +216,7 @@ describe('detections/store: what a detection reports is what runs', () => {
   });
 
   it('compiles each generation once: a status-only update is no new verdict', () => {
-    const store = new DetectionStore({ log: silentLogger(), clock });
+    const store = new DetectionStore({ log: silentLogger(), clock, actionActorOf: actionActor });
     const changes: Array<[string, boolean]> = [];
     store.onChange((name, compiled) => changes.push([name, compiled]));
     const d = trafficDetection({});
@@ -235,7 +235,7 @@ describe('detections/store: what a detection reports is what runs', () => {
   });
 
   it('a disabled detection runs nowhere', () => {
-    const store = new DetectionStore({ log: silentLogger(), clock });
+    const store = new DetectionStore({ log: silentLogger(), clock, actionActorOf: actionActor });
     store.observe(false, trafficDetection({}, { enabled: false }));
     store.observe(false, actionDetection({ enabled: false }));
     assert.deepEqual(store.traffic(), []);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { validateTemplates } from '../../../src/alerts/steps.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
+import { validateTemplates } from '../../../src/detections/steps.js';
+import { compileTraffic } from '../../../src/detections/traffic-settings.js';
 import { buildTrafficAlert } from '../../../src/traffic/alert.js';
 import { TrafficEngine } from '../../../src/traffic/engine.js';
 import { RULES } from '../../../src/traffic/rules.js';
-import { compileTraffic } from '../../../src/traffic/settings.js';
 import { crdValidator, errorsOf } from '../support/crd-schema.js';
 import { loadAll } from '../support/fixtures.js';
 import { rec } from './fixtures.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { parseCidr } from '../../../src/traffic/address.js';
+import { parseCidr } from '../../../src/detections/address.js';
+import type { TrafficSpec } from '../../../src/detections/traffic-settings.js';
 import { TrafficEngine, type TrafficEvent } from '../../../src/traffic/engine.js';
 import type { AccessRecord } from '../../../src/traffic/record.js';
-import type { TrafficSpec } from '../../../src/traffic/settings.js';
 import { ALL_OFF, rec, settingsOf } from './fixtures.js';
 
 const T0 = 1_800_000_000_000;

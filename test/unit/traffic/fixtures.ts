@@ -1,6 +1,10 @@
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
+import {
+  compileTraffic,
+  type TrafficSettings,
+  type TrafficSpec,
+} from '../../../src/detections/traffic-settings.js';
 import type { AccessRecord } from '../../../src/traffic/record.js';
-import { compileTraffic, type TrafficSettings, type TrafficSpec } from '../../../src/traffic/settings.js';
 
 /** A traffic detection as stored, with the given spec.traffic (and optional other spec fields). */
 export function trafficDetection(

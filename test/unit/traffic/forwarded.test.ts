@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type Cidr, parseCidr } from '../../../src/traffic/address.js';
+import { type Cidr, parseCidr } from '../../../src/detections/address.js';
 import { forwardedClient, MAX_FORWARDED_CHARS } from '../../../src/traffic/forwarded.js';
 
 const cidrs = (...r: string[]): Cidr[] => r.map((x) => parseCidr(x) as Cidr);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
+import type { TrafficSpec } from '../../../src/detections/traffic-settings.js';
 import { type HoldState, RULES, type RuleId, stepHold, type WindowView } from '../../../src/traffic/rules.js';
-import type { TrafficSpec } from '../../../src/traffic/settings.js';
 import { settingsOf } from './fixtures.js';
 
 function view(over: Partial<WindowView>): WindowView {

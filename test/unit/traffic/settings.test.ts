@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { compileTraffic, isTrafficDetection, TRAFFIC_DEFAULTS } from '../../../src/traffic/settings.js';
+import {
+  compileTraffic,
+  isTrafficDetection,
+  TRAFFIC_DEFAULTS,
+} from '../../../src/detections/traffic-settings.js';
 import { loadAll } from '../support/fixtures.js';
 import { settingsOf, trafficDetection } from './fixtures.js';
 

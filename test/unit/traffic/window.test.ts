@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { BUCKETS } from '../../../src/traffic/settings.js';
+import { BUCKETS } from '../../../src/detections/traffic-settings.js';
 import { ewmaAlpha, IngressWindow } from '../../../src/traffic/window.js';
 
 const BUCKET = 1000; // a 12 s window

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import type { AuditAlert } from '../../../../src/api/generated/audit-alert.js';
-import type { KubeObject } from '../../../../src/api/kube-object.js';
-import type { KubeClient } from '../../../../src/kube/client.js';
-import { ApiError } from '../../../../src/kube/errors.js';
 import {
   backendServices,
   checkBackends,
   createIngressBackendsEnricher,
   MAX_BACKEND_LOOKUPS,
-} from '../../../../src/subjects/ingress/backends.js';
+} from '../../../../src/alerts/ingress-backends.js';
+import type { AuditAlert } from '../../../../src/api/generated/audit-alert.js';
+import type { KubeObject } from '../../../../src/api/kube-object.js';
+import type { KubeClient } from '../../../../src/kube/client.js';
+import { ApiError } from '../../../../src/kube/errors.js';
 import { ingress, ingressRule } from './fixtures.js';
 
 /** A client whose GETs answer from `services` (namespace/name), or fail with `status`. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { AllowList, cidrContains, hostRange, parseCidr, parseIp } from '../../../src/traffic/address.js';
+import { AllowList, cidrContains, hostRange, parseCidr, parseIp } from '../../../src/detections/address.js';
 
 describe('traffic/address', () => {
   describe('parseIp', () => {

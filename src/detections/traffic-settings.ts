@@ -1,12 +1,12 @@
-import { type Step, validateTemplates } from '../alerts/steps.js';
-import { parseDuration } from '../alerts/transitions.js';
 import type { Severity } from '../api/constants.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
-import { TRAFFIC_EVENT } from '../detections/compile.js';
-import { compileExceptions } from '../detections/exceptions.js';
-import { globToRegExp } from '../detections/selectors.js';
+import { parseDuration } from '../api/time.js';
 import { AllowList, type Cidr, parseCidr } from './address.js';
+import { TRAFFIC_EVENT } from './compile.js';
+import { compileExceptions } from './exceptions.js';
+import { globToRegExp } from './selectors.js';
+import { type Step, validateTemplates } from './steps.js';
 
 /** The event that makes an AuditDetection a traffic detection (defined with the other events). */
 export { TRAFFIC_EVENT };

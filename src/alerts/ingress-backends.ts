@@ -1,10 +1,10 @@
-import type { Enricher, Enrichment } from '../../alerts/enrich.js';
-import type { KubeApi } from '../../kube/api.js';
-import { ACCEPT_METADATA } from '../../kube/client.js';
-import { isForbidden, isNotFound } from '../../kube/errors.js';
-import { asRecord, asString, unique } from '../read.js';
-import { type AlertRisk, evaluate, type RuleFailure, ruleFailureNote } from '../risks/types.js';
-import { INGRESS_RULES, readIngress, type ServiceBackend } from './risks.js';
+import type { KubeApi } from '../kube/api.js';
+import { ACCEPT_METADATA } from '../kube/client.js';
+import { isForbidden, isNotFound } from '../kube/errors.js';
+import { INGRESS_RULES, readIngress, type ServiceBackend } from '../subjects/ingress/risks.js';
+import { asRecord, asString, unique } from '../subjects/read.js';
+import { type AlertRisk, evaluate, type RuleFailure, ruleFailureNote } from '../subjects/risks/types.js';
+import type { Enricher, Enrichment } from './enrich.js';
 
 /** Whether a Service exists; `undefined` when that cannot be known. */
 export type ServiceExists = (namespace: string, name: string) => boolean | undefined;
