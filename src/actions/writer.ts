@@ -1,6 +1,6 @@
 import { withClusterLabel } from '../alerts/build.js';
 import { createAlert, mergeOpenAlertStatus } from '../alerts/writer.js';
-import { API_VERSION, RESOURCES } from '../api/constants.js';
+import { ALERTS_PATH } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { KubeObject } from '../api/kube-object.js';
 import type { CompiledDetection } from '../detections/compile.js';
@@ -26,7 +26,6 @@ import {
 import type { ActionEvent } from './events.js';
 import { SeenIds } from './seen.js';
 
-const ALERTS = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
 const WRITE_ATTEMPTS = 5;
 
 /** What the writer needs. */
@@ -214,7 +213,7 @@ export class ActionAlertWriter {
   }
 
   async #episodes(k: EpisodeKey): Promise<AuditAlert[]> {
-    const list = await this.#deps.client.request<{ items: AuditAlert[] | null }>('GET', ALERTS, {
+    const list = await this.#deps.client.request<{ items: AuditAlert[] | null }>('GET', ALERTS_PATH, {
       query: { labelSelector: actionSelector(k) },
     });
     return list.items ?? [];

@@ -1,4 +1,4 @@
-import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
+import { ALERTS_PATH, FIELD_MANAGER } from '../api/constants.js';
 import type { AlertActor } from '../api/generated/audit-alert.js';
 import type { KubeApi } from '../kube/api.js';
 import { isNotFound, isRetryable } from '../kube/errors.js';
@@ -39,8 +39,6 @@ interface Pending {
   expires: number;
   busy: boolean;
 }
-
-const ALERTS = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
 
 /**
  * Completes `spec.actor` of alerts written before their audit event arrived: one merge patch that
@@ -108,7 +106,7 @@ export class ActorCompleter implements CompletionTracker {
     const log = this.deps.log.child({ alert: name });
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.deps.client.request('PATCH', `${ALERTS}/${encodeURIComponent(name)}`, {
+        await this.deps.client.request('PATCH', `${ALERTS_PATH}/${encodeURIComponent(name)}`, {
           query: { fieldManager: FIELD_MANAGER },
           body: { spec: { actor } },
           contentType: 'application/merge-patch+json',

@@ -1,5 +1,5 @@
 import { condition } from '../api/conditions.js';
-import { API_VERSION, FIELD_MANAGER, REMEDIATION_REQUEST, RESOURCES } from '../api/constants.js';
+import { ALERTS_PATH, API_VERSION, FIELD_MANAGER, REMEDIATION_REQUEST } from '../api/constants.js';
 import type { AlertHistoryEntry, AuditAlert, Condition } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeApi } from '../kube/api.js';
@@ -19,8 +19,6 @@ import {
   subjectResource,
 } from './remediation.js';
 import { ALERT_CONDITIONS, reconcileStatus, type StatusPatch, touched } from './transitions.js';
-
-const ALERTS = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
 
 /** What the lifecycle controller needs. */
 export interface LifecycleDeps {
@@ -81,7 +79,7 @@ export class LifecycleController {
     );
     this.#watch = new ResilientWatch(
       deps.client,
-      { ...opts.watch, path: ALERTS, apiVersion: API_VERSION, kind: 'AuditAlert' },
+      { ...opts.watch, path: ALERTS_PATH, apiVersion: API_VERSION, kind: 'AuditAlert' },
       {
         onObject: (type, obj) => {
           deps.hooks?.observed?.(type, obj as unknown as AuditAlert);
@@ -147,7 +145,7 @@ export class LifecycleController {
       status.remediation = working.status?.remediation;
       if (outcome.result === 'Succeeded') Object.assign(status, { state: 'Resolved', reason: 'Remediated' });
     }
-    await this.#deps.client.request('PATCH', `${ALERTS}/${encodeURIComponent(name)}/status`, {
+    await this.#deps.client.request('PATCH', `${ALERTS_PATH}/${encodeURIComponent(name)}/status`, {
       query: { fieldManager: FIELD_MANAGER },
       body: { metadata: { resourceVersion: alert.metadata?.resourceVersion }, status },
       contentType: 'application/merge-patch+json',
@@ -209,7 +207,7 @@ export class LifecycleController {
 
   async #get(name: string): Promise<AuditAlert | undefined> {
     try {
-      return await this.#deps.client.request<AuditAlert>('GET', `${ALERTS}/${encodeURIComponent(name)}`);
+      return await this.#deps.client.request<AuditAlert>('GET', `${ALERTS_PATH}/${encodeURIComponent(name)}`);
     } catch (err: unknown) {
       if (isNotFound(err)) return undefined;
       throw new Error(`reading AuditAlert ${name}`, { cause: err });

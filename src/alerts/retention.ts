@@ -1,4 +1,4 @@
-import { API_VERSION, RESOURCES } from '../api/constants.js';
+import { ALERTS_PATH } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeApi } from '../kube/api.js';
@@ -7,7 +7,6 @@ import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../runtime/clock.js';
 import { parseDuration, resolvedAt } from './transitions.js';
 
-const ALERTS = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
 /** Resolved alerts are kept this long when their detection says nothing (DESIGN §2.1: 30 days). */
 export const DEFAULT_RESOLVED_TTL_MS = 720 * 3_600_000;
 
@@ -36,7 +35,7 @@ export async function sweepExpired(deps: {
   do {
     const page = await deps.client.request<{ items: AuditAlert[]; metadata: { continue?: string } }>(
       'GET',
-      ALERTS,
+      ALERTS_PATH,
       {
         query: { fieldSelector: 'status.state=Resolved', limit: 500, continue: token },
       },
@@ -58,7 +57,7 @@ export async function sweepExpired(deps: {
 
 async function remove(client: KubeApi, a: AuditAlert): Promise<boolean> {
   try {
-    await client.request('DELETE', `${ALERTS}/${encodeURIComponent(a.metadata?.name as string)}`, {
+    await client.request('DELETE', `${ALERTS_PATH}/${encodeURIComponent(a.metadata?.name as string)}`, {
       body: {
         kind: 'DeleteOptions',
         apiVersion: 'v1',

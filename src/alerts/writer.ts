@@ -1,4 +1,4 @@
-import { API_VERSION, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
+import { ALERTS_PATH, FIELD_MANAGER } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { KubeApi } from '../kube/api.js';
 import { ACCEPT_METADATA } from '../kube/client.js';
@@ -8,8 +8,6 @@ import { minimalAlert, type TrimLevel, trimEvidence } from './trim.js';
 
 /** What happened to a write: the alert was created now, or it already existed (raised before). */
 export type WriteOutcome = 'created' | 'exists';
-
-const ALERTS_PATH = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
 
 /**
  * Creates an alert idempotently. The name is deterministic, so 409 AlreadyExists means the alert

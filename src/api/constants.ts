@@ -11,6 +11,11 @@ export const RESOURCES = {
   detections: 'auditdetections',
 } as const;
 
+/** Collection path of AuditAlerts (cluster-scoped). */
+export const ALERTS_PATH = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
+/** Collection path of AuditDetections (cluster-scoped). */
+export const DETECTIONS_PATH = `/apis/${API_VERSION}/${RESOURCES.detections}`;
+
 /** The one field manager every write of the operator carries (server-side apply and plain writes alike). */
 export const FIELD_MANAGER = 'tripline';
 

@@ -4,7 +4,7 @@
  * on PATH). Every triage command is one merge patch of the status subresource, the same body as the
  * raw `kubectl patch` the README documents first; the API server validates it.
  */
-import { API_VERSION, RESOURCES } from '../api/constants.js';
+import { ALERTS_PATH } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import { pluginKubeconfig } from '../config/plugin-env.js';
 import { loadClusterAccess } from '../kube/access.js';
@@ -111,7 +111,7 @@ async function listAlerts(client: KubeClient, filters: ListFilters): Promise<Aud
   do {
     const page = await client.request<{ items: AuditAlert[]; metadata?: { continue?: string } }>(
       'GET',
-      `/apis/${API_VERSION}/${RESOURCES.alerts}`,
+      ALERTS_PATH,
       { query: { fieldSelector: fieldSelector(filters), limit: PAGE_SIZE, continue: cont } },
     );
     items.push(...page.items);

@@ -1,5 +1,5 @@
 import { condition, setConditions } from '../api/conditions.js';
-import { API_VERSION, DETECTION_CONDITIONS, FIELD_MANAGER, RESOURCES } from '../api/constants.js';
+import { DETECTION_CONDITIONS, DETECTIONS_PATH, FIELD_MANAGER } from '../api/constants.js';
 import type { AuditDetection, AuditDetectionStatus, Condition } from '../api/generated/audit-detection.js';
 import type { KubeApi } from '../kube/api.js';
 import { toRfc3339 } from './watermark.js';
@@ -79,7 +79,7 @@ export async function patchDetectionStatus(
 ): Promise<AuditDetection> {
   return await client.request<AuditDetection>(
     'PATCH',
-    `/apis/${API_VERSION}/${RESOURCES.detections}/${encodeURIComponent(name)}/status`,
+    `${DETECTIONS_PATH}/${encodeURIComponent(name)}/status`,
     { query: { fieldManager: FIELD_MANAGER }, body: { status }, contentType: 'application/merge-patch+json' },
   );
 }

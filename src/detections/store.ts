@@ -1,4 +1,4 @@
-import { API_VERSION, RESOURCES } from '../api/constants.js';
+import { API_VERSION, DETECTIONS_PATH } from '../api/constants.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeApi } from '../kube/api.js';
 import { ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
@@ -106,7 +106,7 @@ export class DetectionStore implements DetectionView {
       client,
       {
         ...watch,
-        path: `/apis/${API_VERSION}/${RESOURCES.detections}`,
+        path: DETECTIONS_PATH,
         apiVersion: API_VERSION,
         kind: 'AuditDetection',
       },

@@ -1,6 +1,6 @@
 import { withClusterLabel } from '../alerts/build.js';
 import { createAlert, mergeOpenAlertStatus } from '../alerts/writer.js';
-import { API_VERSION, RESOURCES } from '../api/constants.js';
+import { ALERTS_PATH } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { KubeApi } from '../kube/api.js';
 import type { Backoff } from '../kube/backoff.js';
@@ -16,8 +16,6 @@ import type { Finding } from './rules.js';
 import { mergeTrafficStatus, type StatusUpdate } from './status.js';
 import { resolveIngress } from './subject.js';
 import { TopK } from './top-k.js';
-
-const ALERTS = `/apis/${API_VERSION}/${RESOURCES.alerts}`;
 
 /** What the writer needs. */
 export interface TrafficWriterDeps {
@@ -271,7 +269,7 @@ export class TrafficAlertWriter {
   }
 
   async #episodes(detection: string, e: TrafficEvent): Promise<AuditAlert[]> {
-    const list = await this.#deps.client.request<{ items: AuditAlert[] | null }>('GET', ALERTS, {
+    const list = await this.#deps.client.request<{ items: AuditAlert[] | null }>('GET', ALERTS_PATH, {
       query: { labelSelector: episodeSelector(detection, e.target.key, e.rule.id) },
     });
     return list.items ?? [];
