@@ -108,7 +108,6 @@ export async function runOperator(
     { name: 'alerts', concurrency: settings.workers, backoff, events: queueMetrics(metrics, 'alerts') },
     alertRaiser({
       client,
-      feed: (k) => ctl.feed(k),
       recent,
       clock: systemClock,
       log,

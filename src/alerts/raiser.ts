@@ -4,10 +4,10 @@ import type { KubeObject } from '../api/kube-object.js';
 import {
   DELETED_KEY,
   eventIdentity,
+  type FeedView,
   type ObjectChange,
   type ObjectWork,
   objectOf,
-  type ResourceFeed,
   takesChange,
 } from '../detections/feed.js';
 import { decideEventDetail, type Subscription, type WatchEvent } from '../detections/match.js';
@@ -30,7 +30,6 @@ import { createAlert } from './writer.js';
 /** What the alert raiser needs. */
 export interface RaiserDeps {
   client: KubeApi;
-  feed(key: string): ResourceFeed | undefined;
   recent: RecentAlerts;
   clock: Clock;
   log: Logger;
@@ -57,8 +56,7 @@ export interface RaiserDeps {
  */
 export function alertRaiser(deps: RaiserDeps): (key: string, work: ObjectWork) => Promise<ReconcileResult> {
   return async (_key, work) => {
-    const feed = deps.feed(work.feedKey);
-    if (!feed) return undefined; // every detection on this resource was removed meanwhile
+    const feed = work.feed;
     const obj = objectOf(work);
     const uid = obj.metadata.uid as string;
     try {
@@ -66,7 +64,7 @@ export function alertRaiser(deps: RaiserDeps): (key: string, work: ObjectWork) =
     } catch (err: unknown) {
       // Dropped by the queue (terminal or gone): release the object as a raise does, or it would
       // pin the detection's watermark for good. Retried errors keep it pending.
-      if (classifyError(err) !== 'retry' && !work.change) feed.done(uid);
+      if (classifyError(err) !== 'retry' && !work.change) feed.release(uid);
       throw err;
     }
   };
@@ -75,7 +73,7 @@ export function alertRaiser(deps: RaiserDeps): (key: string, work: ObjectWork) =
 /** The alerts of one unit of work; releases the object from the feed once all are decided. */
 async function raiseWork(
   deps: RaiserDeps,
-  feed: ResourceFeed,
+  feed: FeedView,
   obj: KubeObject,
   work: ObjectWork,
 ): Promise<ReconcileResult> {
@@ -91,7 +89,7 @@ async function raiseWork(
   if (work.deleted) waiting = (await raiseEvent(deps, feed, obj, work, { event: 'Deleted' })) || waiting;
   // The namespace watch has not delivered the subject's namespace yet: decide again shortly.
   if (waiting) return { requeueAfterMs: PENDING_RETRY_MS };
-  feed.done(uid);
+  feed.release(uid);
   return undefined;
 }
 
@@ -105,7 +103,7 @@ interface RaisedEvent {
 /** Raises the event's alert for every detection that wants it; true when some decision must wait. */
 async function raiseEvent(
   deps: RaiserDeps,
-  feed: ResourceFeed,
+  feed: FeedView,
   obj: KubeObject,
   work: ObjectWork,
   ev: RaisedEvent,
@@ -113,7 +111,7 @@ async function raiseEvent(
   const changeKey = ev.event === 'Deleted' ? DELETED_KEY : ev.change?.key;
   const id = eventIdentity(obj.metadata.uid as string, changeKey);
   let waiting = false;
-  for (const sub of feed.subscriptions.values()) {
+  for (const sub of feed.subscriptions()) {
     if (ev.change && !takesChange(sub, ev.change)) continue;
     const { decision, exception } = decideEventDetail(sub, ev.event, obj, ev.change?.oldObject);
     waiting ||= decision === 'pending';
@@ -143,7 +141,7 @@ const UNREFERENCED = Symbol('unreferenced');
  */
 async function raiseOrGiveUp(
   deps: RaiserDeps,
-  feed: ResourceFeed,
+  feed: FeedView,
   sub: Subscription,
   obj: KubeObject,
   ev: RaisedEvent,
@@ -221,7 +219,7 @@ async function referrersOf(
 
 async function raiseOne(
   deps: RaiserDeps,
-  feed: ResourceFeed,
+  feed: FeedView,
   sub: Subscription,
   obj: KubeObject,
   ev: RaisedEvent,

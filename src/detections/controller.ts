@@ -9,7 +9,7 @@ import type { Clock } from '../runtime/clock.js';
 import { every, type Periodic } from '../runtime/periodic.js';
 import { type QueueEvents, type ReconcileResult, WorkQueue } from '../runtime/queue.js';
 import { SuppressionCounter } from './counters.js';
-import type { FeedDeps, ResourceFeed } from './feed.js';
+import type { FeedDeps } from './feed.js';
 import { FeedRegistry } from './feeds.js';
 import { NamespaceLabelCache, NamespaceLabelsOnDemand } from './namespaces.js';
 import {
@@ -113,11 +113,6 @@ export class DetectionController {
   /** The AuditDetection of that name as last observed. */
   detection(name: string): AuditDetection | undefined {
     return this.#store.detection(name);
-  }
-
-  /** The feed for a resource key, if any detection uses it. */
-  feed(key: string): ResourceFeed | undefined {
-    return this.#feeds.get(key);
   }
 
   /** True when detections are listed and every feed has completed its first list. */

@@ -56,7 +56,12 @@ export function takesChange(sub: Subscription, change: ObjectChange): boolean {
  * `change`) one update of it, queued under its own key so later updates do not replace it.
  */
 export interface ObjectWork {
-  feedKey: string;
+  /**
+   * The feed that queued it, as the worker may use it: the subscriptions to decide against again
+   * (reconcile re-reads), where to count a suppression, and `release` once every alert of the
+   * object is decided. A feed stopped meanwhile has no subscriptions left, so the work raises nothing.
+   */
+  feed: FeedView;
   /**
    * The object as JSON text. A backlog of thousands of objects (a burst, or a catch-up after
    * downtime) holds a few kB of text each instead of parsed trees several times larger; the worker
@@ -67,6 +72,19 @@ export interface ObjectWork {
   deleted: boolean;
   /** Set for the work of one update (Updated alerts only). */
   change?: ObjectChange;
+}
+
+/** What a work item may do with the feed that queued it (a read-only view plus completion). */
+export interface FeedView {
+  readonly key: string;
+  /** The resource it watches (the alert's subject resource). */
+  readonly info: ResourceInfo;
+  /** The detections subscribed now. */
+  subscriptions(): Iterable<Readonly<Subscription>>;
+  /** Counts a suppression the worker decided (once per detection and event). */
+  noteSuppressed(sub: Subscription, id: string, exception: number): void;
+  /** Every alert of the object exists (or was given up): it no longer holds the low-water mark back. */
+  release(uid: string): void;
 }
 
 /** The object of a work item. */
@@ -123,10 +141,10 @@ const NOT_KEPT = 'previous version too large to keep; no diff';
  * still waiting for an alert, or, when nothing waits, the server time the watch has caught up to
  * (docs/adr/0020-watermark-from-watch-progress.md).
  */
-export class ResourceFeed {
+export class ResourceFeed implements FeedView {
   readonly key: string;
   readonly info: ResourceInfo;
-  readonly subscriptions = new Map<string, Subscription>();
+  readonly #subscriptions = new Map<string, Subscription>();
   readonly #deps: FeedDeps;
   readonly #watch: ResilientWatch;
   readonly #pending = new Map<string, number>();
@@ -190,9 +208,32 @@ export class ResourceFeed {
     });
   }
 
-  /** Called when every alert for the object exists: it no longer holds the low-water mark back. */
-  done(uid: string): void {
+  release(uid: string): void {
     this.#pending.delete(uid);
+  }
+
+  subscriptions(): IterableIterator<Readonly<Subscription>> {
+    return this.#subscriptions.values();
+  }
+
+  /** How many detections are subscribed. */
+  get subscribers(): number {
+    return this.#subscriptions.size;
+  }
+
+  /** The subscription of a detection, if any. */
+  subscription(name: string): Readonly<Subscription> | undefined {
+    return this.#subscriptions.get(name);
+  }
+
+  /** Subscribes (or re-subscribes) a detection; the registry decides when to resync. */
+  subscribe(sub: Subscription): void {
+    this.#subscriptions.set(sub.detection.name, sub);
+  }
+
+  /** Removes a detection; false when it was not subscribed. */
+  unsubscribe(name: string): boolean {
+    return this.#subscriptions.delete(name);
   }
 
   #observe(type: ObservedType, obj: KubeObject): void {
@@ -206,13 +247,13 @@ export class ResourceFeed {
     if (!isNew && !gone) return;
     if (isNew && !this.#pending.has(uid)) this.#pending.set(uid, created);
     const snapshot = JSON.stringify(obj);
-    this.#deps.enqueue(`${this.key}|${uid}`, { feedKey: this.key, snapshot, deleted: type === 'DELETED' });
+    this.#deps.enqueue(`${this.key}|${uid}`, { feed: this, snapshot, deleted: type === 'DELETED' });
   }
 
   /** Queues one update under its own key, so a later update or status write cannot replace it. */
   #offerChange(obj: KubeObject, uid: string, change: ObjectChange): void {
     if (!this.#wanted('Updated', obj, uid, change.key, change.oldObject, change.profile)) return;
-    const work: ObjectWork = { feedKey: this.key, snapshot: JSON.stringify(obj), deleted: false, change };
+    const work: ObjectWork = { feed: this, snapshot: JSON.stringify(obj), deleted: false, change };
     this.#deps.enqueue(`${this.key}|${uid}|${change.profile}|${change.key}`, work);
   }
 
@@ -233,7 +274,7 @@ export class ResourceFeed {
   /** The change profiles of the detections taking Updated; memories of unused ones are dropped. */
   #profilesInUse(): ChangeProfile[] {
     const used = new Map<string, ChangeProfile>();
-    for (const s of this.subscriptions.values())
+    for (const s of this.#subscriptions.values())
       if (s.detection.events.has('Updated')) used.set(s.detection.changes.id, s.detection.changes);
     for (const id of this.#memories.keys()) if (!used.has(id)) this.#memories.delete(id);
     return [...used.values()];
@@ -272,7 +313,7 @@ export class ResourceFeed {
 
   /** Deleted subjects whose alert is known to exist; the others go through the queue (raise first). */
   #reportDeleted(obj: KubeObject, uid: string): void {
-    for (const sub of this.subscriptions.values()) {
+    for (const sub of this.#subscriptions.values()) {
       const d = sub.detection.name;
       if (wantsCreatedAlert(sub, obj) && this.#deps.recentlyRaised(d, uid))
         this.#deps.subjectDeleted?.(d, uid);
@@ -290,7 +331,7 @@ export class ResourceFeed {
   ): boolean {
     const id = eventIdentity(uid, changeKey);
     let wanted = false;
-    for (const sub of this.subscriptions.values()) {
+    for (const sub of this.#subscriptions.values()) {
       const d = sub.detection;
       if (profile !== undefined && d.changes.id !== profile) continue;
       const { decision, exception } = decideEventDetail(sub, event, obj, old);

@@ -67,8 +67,8 @@ export class FeedRegistry {
     this.unsubscribe(det.name, new Set(infos.map(gvrKey)));
     for (const info of infos) {
       const feed = this.#feedFor(info);
-      const prev = feed.subscriptions.get(det.name);
-      feed.subscriptions.set(det.name, { detection: det, sinceMs, watchedKinds, ...extra });
+      const prev = feed.subscription(det.name);
+      feed.subscribe({ detection: det, sinceMs, watchedKinds, ...extra });
       if (!prev || prev.detection.generation !== det.generation || prev.sinceMs > sinceMs) {
         this.#deps.onResubscribed?.(det.name);
         feed.resync();
@@ -79,8 +79,8 @@ export class FeedRegistry {
   /** Removes the detection from every feed not in `keep`; feeds left without detections stop. */
   unsubscribe(name: string, keep: ReadonlySet<string> = new Set()): void {
     for (const [key, feed] of this.#feeds) {
-      if (keep.has(key) || !feed.subscriptions.delete(name)) continue;
-      if (feed.subscriptions.size === 0) {
+      if (keep.has(key) || !feed.unsubscribe(name)) continue;
+      if (feed.subscribers === 0) {
         this.#feeds.delete(key);
         void feed.stop();
         this.#deps.log.info('Stopped watching resource', { resource: key });
@@ -102,7 +102,7 @@ export class FeedRegistry {
   /** True when some subscribed detection filters by namespace labels. */
   usesNamespaceSelector(): boolean {
     for (const f of this.#feeds.values()) {
-      for (const sub of f.subscriptions.values()) if (sub.detection.usesNamespaceSelector) return true;
+      for (const sub of f.subscriptions()) if (sub.detection.usesNamespaceSelector) return true;
     }
     return false;
   }

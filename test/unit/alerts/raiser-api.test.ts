@@ -35,12 +35,10 @@ function pipeline(
     suppressed: (d, i) => suppressed.push(`${d}#${i}`),
   });
   const actorOf = (o: { metadata: { uid?: string } }) => actors.get(o.metadata.uid ?? '');
-  for (const d of detections)
-    feed.subscriptions.set(d.metadata.name as string, subscription(compiled(d, actorOf)));
+  for (const d of detections) feed.subscribe(subscription(compiled(d, actorOf)));
   const metrics: Metrics = createMetrics();
   const raise = alertRaiser({
     client: cluster,
-    feed: (key) => (key === feed.key ? feed : undefined),
     recent,
     clock: { now: () => NOW },
     log: silentLogger(),

@@ -6,7 +6,7 @@ import type { AuditDetection } from '../../../src/api/generated/audit-detection.
 import type { KubeObject } from '../../../src/api/kube-object.js';
 import { DEFAULT_PROFILE } from '../../../src/detections/change-profile.js';
 import type { CompiledDetection } from '../../../src/detections/compile.js';
-import type { ObjectWork, ResourceFeed } from '../../../src/detections/feed.js';
+import type { FeedView, ObjectWork } from '../../../src/detections/feed.js';
 import type { Subscription } from '../../../src/detections/match.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
@@ -50,15 +50,22 @@ function fakeFeed() {
   const sub: Subscription = { detection: detection(), sinceMs: 0, watchedKinds: new Set(['/Pod']) };
   const feed = {
     key: 'v1/pods',
-    info: { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true },
-    subscriptions: new Map([['workload-created', sub]]),
-    done: (uid: string) => done.push(uid),
+    info: {
+      group: '',
+      version: 'v1',
+      resource: 'pods',
+      kind: 'Pod',
+      namespaced: true,
+      verbs: ['list', 'watch'],
+    },
+    subscriptions: () => [sub],
+    release: (uid: string) => done.push(uid),
     noteSuppressed: () => {},
-  } as unknown as ResourceFeed;
+  } satisfies FeedView;
   return { feed, done };
 }
 
-const work: ObjectWork = { feedKey: 'v1/pods', snapshot: JSON.stringify(pod), deleted: false };
+const work = (feed: FeedView): ObjectWork => ({ feed, snapshot: JSON.stringify(pod), deleted: false });
 
 async function count(
   metrics: Metrics,
@@ -69,10 +76,9 @@ async function count(
   return m.values.filter((v) => Object.values(v.labels).includes(label)).reduce((s, v) => s + v.value, 0);
 }
 
-function raiser(client: ReturnType<typeof fakeClient>['client'], feed: ResourceFeed, metrics: Metrics) {
+function raiser(client: ReturnType<typeof fakeClient>['client'], metrics: Metrics) {
   return alertRaiser({
     client,
-    feed: () => feed,
     recent: new RecentAlerts(100),
     clock: { now: () => NOW },
     log: silentLogger(),
@@ -87,7 +93,7 @@ describe('alert raiser', () => {
     const { feed, done } = fakeFeed();
     const metrics = createMetrics();
     // Resolves (not retried by the queue): the failure was decided here.
-    assert.equal(await raiser(client, feed, metrics)('v1/pods/u1', work), undefined);
+    assert.equal(await raiser(client, metrics)('v1/pods/u1', work(feed)), undefined);
     assert.equal(posts.length, 2);
     assert.deepEqual(posts[1]?.spec.evidence, { reduced: true });
     assert.match(posts[1]?.spec.notes?.[0] ?? '', /reduced to its minimal form/);
@@ -114,7 +120,7 @@ describe('alert raiser', () => {
     const { client } = fakeClient([unavailable]);
     const { feed, done } = fakeFeed();
     const metrics = createMetrics();
-    await assert.rejects(raiser(client, feed, metrics)('v1/pods/u1', work));
+    await assert.rejects(raiser(client, metrics)('v1/pods/u1', work(feed)));
     assert.deepEqual(done, []);
     assert.equal(await count(metrics, 'terminalErrors', 'alerts'), 0);
   });
@@ -130,7 +136,7 @@ describe('alert raiser', () => {
       const { client, posts } = fakeClient([]);
       const { feed, done } = fakeFeed();
       const metrics = createMetrics();
-      await raiser(client, feed, metrics)('v1/pods/u1', work);
+      await raiser(client, metrics)('v1/pods/u1', work(feed));
       assert.equal(posts.length, 1, 'fail open: the alert is raised');
       const notes = posts[0]?.spec.notes ?? [];
       assert.ok(

@@ -96,7 +96,7 @@ async function startFeed(items: KubeObject[] = []): Promise<Rig> {
       recentlyRaised: () => false,
     },
   );
-  feed.subscriptions.set(detection.name, {
+  feed.subscribe({
     detection,
     sinceMs: T0 - 3_600_000,
     watchedKinds: new Set(['/Pod']),
@@ -135,9 +135,9 @@ describe('feed low-water mark', () => {
     rig.clock.ms += 10_000;
     await send(rig.cluster.streams[0] as PassThrough, { type: 'ADDED', object: pod('added', T0 + 5000) });
     assert.equal(rig.feed.lowWater(), T0 - 120_000, 'the listed pod still waits');
-    rig.feed.done('uid-listed');
+    rig.feed.release('uid-listed');
     assert.equal(rig.feed.lowWater(), T0 + 5000, 'the added pod still waits');
-    rig.feed.done('uid-added');
+    rig.feed.release('uid-added');
     assert.equal(rig.feed.lowWater(), T0 + 10_000 + OFFSET);
   });
 

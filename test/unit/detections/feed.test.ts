@@ -21,7 +21,7 @@ function podFeed(cluster: FakeCluster, detections: AuditDetection[], raised = ne
     subjectDeleted: (d, uid) => deleted.push(`${d}/${uid}`),
     suppressed: (d, i) => suppressed.push(`${d}#${i}`),
   });
-  for (const d of detections) feed.subscriptions.set(d.metadata.name as string, subscription(compiled(d)));
+  for (const d of detections) feed.subscribe(subscription(compiled(d)));
   const names = () =>
     queued.map((q) => `${q.work.deleted ? 'deleted ' : ''}${objectOf(q.work).metadata.name}`);
   return { feed, queued, names, suppressed, deleted };
@@ -61,10 +61,7 @@ describe('ResourceFeed against the fake cluster', () => {
     cluster.put(pod('new'));
     const raisedUid = cluster.get(pod('raised'))?.metadata.uid;
     f = podFeed(cluster, [], new Set([`new-pods/${raisedUid}`]));
-    f.feed.subscriptions.set(
-      'new-pods',
-      subscription(compiled(podDetection('new-pods')), Date.parse('2025-01-01T00:00:00Z')),
-    );
+    f.feed.subscribe(subscription(compiled(podDetection('new-pods')), Date.parse('2025-01-01T00:00:00Z')));
     f.feed.start();
     await eventually(() => f.feed.synced, 'the list');
     assert.deepEqual(f.names(), ['new']);
@@ -110,9 +107,9 @@ describe('ResourceFeed against the fake cluster', () => {
     f.feed.start();
     await eventually(() => f.feed.synced, 'the list');
     assert.equal(f.feed.lowWater(), Date.parse('2026-01-01T00:00:00Z'));
-    f.feed.done(cluster.get(pod('a'))?.metadata.uid as string);
+    f.feed.release(cluster.get(pod('a'))?.metadata.uid as string);
     assert.equal(f.feed.lowWater(), Date.parse('2026-01-02T00:00:00Z'));
-    f.feed.done(cluster.get(pod('b'))?.metadata.uid as string);
+    f.feed.release(cluster.get(pod('b'))?.metadata.uid as string);
     // Nothing waits: the time the feed has read everything up to, past both (ADR 0020).
     assert.ok((f.feed.lowWater() ?? 0) > Date.parse('2026-01-02T00:00:00Z'), 'caught up');
   });

@@ -52,7 +52,7 @@ describe('FeedRegistry against the fake cluster', () => {
       'watch deployments.apps',
       'watch pods',
     ]);
-    assert.equal(r.feeds.get('core/v1/pods')?.subscriptions.size, 3);
+    assert.equal(r.feeds.get('core/v1/pods')?.subscribers, 3);
   });
 
   it('relists a feed for a new generation of a detection, not for the same one again', async () => {
