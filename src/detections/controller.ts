@@ -76,6 +76,12 @@ export class DetectionController {
    * must not turn an object still on its way (slow admission, a held-back watch) into an old one.
    */
   readonly #startWatermarks = new Map<string, string | undefined>();
+  /**
+   * The API server's answers to this controller's own status writes. The leader is the only writer
+   * of detection status, so its last answer is the newest status even before the watch delivers
+   * it; kept here, not in the watch-fed store, and used only for the same uid and generation.
+   */
+  readonly #written = new Map<string, AuditDetection>();
   #flush: Periodic | undefined;
   #unsubscribe: (() => void) | undefined;
   #started = false;
@@ -155,7 +161,8 @@ export class DetectionController {
    */
   async flushWatermarks(): Promise<void> {
     for (const name of this.#store.names()) {
-      const d = this.#store.detection(name);
+      const watched = this.#store.detection(name);
+      const d = watched && this.#latest(watched);
       if (!d || this.#states.get(name) !== 'ready') continue;
       const delta = this.#suppressed.pending(name);
       const byException = this.#suppressed.pendingByException(name);
@@ -165,7 +172,7 @@ export class DetectionController {
       };
       if (Object.keys(patch).length === 0) continue;
       try {
-        this.#store.recordStatus(await patchDetectionStatus(this.#deps.client, name, patch));
+        this.#written.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
         this.#suppressed.settle(name, delta, byException);
       } catch (err: unknown) {
         this.#log.warn('Detection status not persisted', { detection: name, ...patch, err });
@@ -188,6 +195,7 @@ export class DetectionController {
       void this.#namespaces.release(this.#feeds.usesNamespaceSelector());
       this.#suppressed.forget(name);
       this.#startWatermarks.delete(name);
+      this.#written.delete(name);
       this.#setState(name, undefined);
       this.#log.info('Detection removed', { detection: name });
       return undefined;
@@ -197,7 +205,7 @@ export class DetectionController {
     if (state.kind !== 'ready') this.#startWatermarks.delete(name);
     void this.#namespaces.release(this.#feeds.usesNamespaceSelector());
     this.#setState(name, state.kind);
-    await this.#writeStatus(entry.source, state);
+    await this.#writeStatus(this.#latest(entry.source), state);
     return retry ? { requeueAfterMs: 30_000 } : undefined;
   }
 
@@ -255,6 +263,13 @@ export class DetectionController {
     this.#deps.onStates?.(counts);
   }
 
+  /** The detection with the newest status: the watched one, or this controller's last write of it. */
+  #latest(d: AuditDetection): AuditDetection {
+    const w = this.#written.get(d.metadata?.name ?? '');
+    const same = w?.metadata?.uid === d.metadata?.uid && w?.metadata?.generation === d.metadata?.generation;
+    return w && same ? { ...d, status: w.status } : d;
+  }
+
   async #writeStatus(d: AuditDetection, state: DetectionState): Promise<void> {
     const name = d.metadata?.name as string;
     const generation = d.metadata?.generation ?? 0;
@@ -269,7 +284,7 @@ export class DetectionController {
       this.#log.warn('Detection stalled', { detection: name, message: state.message });
     const patch = { ...next, activeSince: activeSince ?? null, ...(activeSince ? {} : { watermark: null }) };
     try {
-      this.#store.recordStatus(await patchDetectionStatus(this.#deps.client, name, patch));
+      this.#written.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
     } catch (err: unknown) {
       if (isNotFound(err)) return; // deleted meanwhile; the DELETED event reconciles it
       throw new Error(`updating status of AuditDetection ${name}`, { cause: err });

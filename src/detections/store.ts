@@ -152,16 +152,6 @@ export class DetectionStore implements DetectionView {
     this.#notify(name, !same);
   }
 
-  /**
-   * Keeps the answer of the controller's own status write (same generation) without telling
-   * anyone: its next flush must add to the counters it just wrote, and nothing else changed.
-   */
-  recordStatus(d: AuditDetection): void {
-    const name = d.metadata?.name ?? '';
-    const prev = this.#entries.get(name);
-    if (prev && sameGeneration(prev.source, d)) this.#entries.set(name, { ...prev, source: d });
-  }
-
   get(name: string): StoredDetection | undefined {
     return this.#entries.get(name);
   }

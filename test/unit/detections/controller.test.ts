@@ -143,4 +143,32 @@ describe('DetectionController against the fake cluster', () => {
     const d = cluster.get(podDetection('new-pods')) as unknown as AuditDetection;
     assert.equal(d.status?.watermark, '2026-01-01T00:10:00Z');
   });
+
+  it('adds to the counters it wrote itself, before its watch delivers them, and leaves the store to the watch', async () => {
+    const d = created(
+      podDetection('quiet-pods', { exceptions: [{ description: 'batch jobs', names: ['skip-*'] }] }),
+    );
+    cluster.put(d);
+    cluster.put(pod('skip-1', '2026-01-01T00:10:00Z'));
+    await start();
+    await eventually(() => controller.ready && cluster.openWatches('pods') === 1, 'the feed');
+    // The store's watch stops here: the status writes below are never delivered to it.
+    await store.stop();
+    await controller.flushWatermarks();
+    cluster.put(pod('skip-2', '2026-01-01T00:20:00Z'));
+    const written = () =>
+      (cluster.get(podDetection('quiet-pods')) as unknown as AuditDetection).status?.counters?.suppressed;
+    // The feed counts skip-2 when its watch event arrives; flush until it has (bounded).
+    for (let i = 0; i < 1000 && written() !== 2; i++) {
+      await new Promise((r) => setTimeout(r, 2));
+      await controller.flushWatermarks();
+    }
+    const now = cluster.get(podDetection('quiet-pods')) as unknown as AuditDetection;
+    assert.equal(now.status?.counters?.suppressed, 2, 'the second flush added to what the first wrote');
+    assert.equal(
+      store.detection('quiet-pods')?.status?.counters,
+      undefined,
+      'the store holds what its watch delivered',
+    );
+  });
 });
