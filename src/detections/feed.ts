@@ -5,6 +5,7 @@ import {
   ResilientWatch,
   type ResilientWatchOptions,
   type WatchEvents,
+  WatchOwner,
 } from '../kube/list-watch.js';
 import {
   apiVersionOf,
@@ -123,12 +124,12 @@ const NOT_KEPT = 'previous version too large to keep; no diff';
  * still waiting for an alert, or, when nothing waits, the server time the watch has caught up to
  * (docs/adr/0020-watermark-from-watch-progress.md).
  */
-export class ResourceFeed {
+export class ResourceFeed extends WatchOwner {
   readonly key: string;
   readonly info: ResourceInfo;
   readonly subscriptions = new Map<string, Subscription>();
   readonly #deps: FeedDeps;
-  readonly #watch: ResilientWatch;
+  protected readonly watch: ResilientWatch;
   readonly #pending = new Map<string, number>();
   readonly #suppressedSeen = new Set<string>();
   /** Last snapshot of each object, one memory per change profile in use by an Updated detection. */
@@ -136,6 +137,7 @@ export class ResourceFeed {
   #started = false;
 
   constructor(info: ResourceInfo, deps: FeedDeps) {
+    super();
     this.key = gvrKey(info);
     this.info = info;
     this.#deps = deps;
@@ -148,23 +150,13 @@ export class ResourceFeed {
       metadataOnly: isMetadataOnly(info),
       ...(deps.admit ? { admit: deps.admit } : {}),
     };
-    this.#watch = new ResilientWatch(
-      deps.client,
-      opts,
-      { onObject: (t, o) => this.#observe(t, o) },
-      deps.log,
-    );
-  }
-
-  /** True once the first full list has been seen. */
-  get synced(): boolean {
-    return this.#watch.synced;
+    this.watch = new ResilientWatch(deps.client, opts, { onObject: (t, o) => this.#observe(t, o) }, deps.log);
   }
 
   /** Starts listing and watching. */
-  start(): void {
+  override start(): void {
     this.#started = true;
-    this.#watch.start();
+    super.start();
   }
 
   /**
@@ -172,21 +164,16 @@ export class ResourceFeed {
    * (or changes on) a feed that already listed, so objects new for it are not missed.
    */
   resync(): void {
-    if (this.#started) this.#watch.requestRelist();
-  }
-
-  /** Stops the watch. */
-  async stop(): Promise<void> {
-    await this.#watch.stop();
+    if (this.#started) this.watch.requestRelist();
   }
 
   /** Earliest creation time (ms, server clock) that may still lack its alert; undefined until synced. */
   lowWater(): number | undefined {
     return feedLowWater({
       synced: this.synced,
-      listing: this.#watch.listing,
+      listing: this.watch.listing,
       pending: this.#pending.values(),
-      caughtUpMs: this.#watch.caughtUpAt(),
+      caughtUpMs: this.watch.caughtUpAt(),
     });
   }
 
