@@ -8,6 +8,7 @@
  */
 import { type Identity, identityOf } from '../actors/records.js';
 import type { ActionType } from '../api/constants.js';
+import { compact } from '../subjects/read.js';
 
 /** What an action was done to. */
 export interface ActionTarget {
@@ -47,17 +48,16 @@ export interface ActionEvent {
  * the optional fields the request carries (verb, container, command, ports, audiences, expiry).
  */
 export function requestDetails(e: ActionEvent): Record<string, unknown> {
-  const out: Record<string, unknown> = { event: e.type, resource: e.resource };
-  for (const [k, v] of [
-    ['verb', e.verb],
-    ['container', e.container],
-    ['command', e.command],
-    ['ports', e.ports],
-    ['audiences', e.audiences],
-    ['expirationSeconds', e.expirationSeconds],
-  ] as const)
-    if (v !== undefined) out[k] = v;
-  return out;
+  return compact({
+    event: e.type,
+    resource: e.resource,
+    verb: e.verb,
+    container: e.container,
+    command: e.command,
+    ports: e.ports,
+    audiences: e.audiences,
+    expirationSeconds: e.expirationSeconds,
+  });
 }
 
 /** Bounds on what one event may hold. */

@@ -5,30 +5,15 @@
  * leader. Wired here; the parts are events.ts (parsing), detections.ts (matching), episode.ts
  * (aggregation) and writer.ts (alerts).
  */
-import type { AuditAlert } from '../api/generated/audit-alert.js';
+import type { AlertingDeps } from '../alerts/deps.js';
 import type { Settings } from '../config/schema.js';
-import type { DetectionView } from '../detections/store.js';
-import type { KubeApi } from '../kube/api.js';
-import type { Backoff } from '../kube/backoff.js';
-import type { Logger } from '../observability/logger.js';
-import { type Metrics, queueMetrics } from '../observability/metrics.js';
-import type { Clock } from '../runtime/clock.js';
+import { queueMetrics } from '../observability/metrics.js';
 import { matchingActions } from './detections.js';
 import type { ActionEvent } from './events.js';
 import { ActionAlertWriter } from './writer.js';
 
 /** What the operator wires in. */
-export interface ActionDeps {
-  client: KubeApi;
-  clock: Clock;
-  log: Logger;
-  metrics: Metrics;
-  /** The compiled detections (one store for every pipeline, ADR 0022). */
-  detections: DetectionView;
-  backoff: Backoff;
-  active(): boolean;
-  onRaised(alert: AuditAlert): void;
-}
+export type ActionDeps = AlertingDeps;
 
 /** The running action detections. */
 export interface Actions {

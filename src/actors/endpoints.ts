@@ -3,7 +3,7 @@
  * to it, how much it reads, and what it does with a body.
  */
 import { readFile } from 'node:fs/promises';
-import { SettingsError } from '../config/load.js';
+import { flagName, SettingsError } from '../config/load.js';
 import type { Settings } from '../config/schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../runtime/clock.js';
@@ -37,6 +37,33 @@ export interface EndpointSpec {
   handler(c: EndpointContext): (body: unknown) => Reply;
 }
 
+/**
+ * The settings of a receiver, named after it (`auditBindAddress`, `auditClientCaFile`,
+ * `auditClientNames`, `auditTokenFile`), and their flags.
+ */
+function receiverSettings(
+  name: EndpointSpec['name'],
+): Pick<EndpointSpec, 'flags' | 'bind' | 'clientCaFile' | 'clientNames' | 'tokenFile'> {
+  const key = {
+    bind: `${name}BindAddress`,
+    ca: `${name}ClientCaFile`,
+    names: `${name}ClientNames`,
+    token: `${name}TokenFile`,
+  } as const;
+  return {
+    flags: {
+      bind: flagName(key.bind),
+      ca: flagName(key.ca),
+      names: flagName(key.names),
+      token: flagName(key.token),
+    },
+    bind: (s) => s[key.bind],
+    clientCaFile: (s) => s[key.ca],
+    clientNames: (s) => s[key.names],
+    tokenFile: (s) => s[key.token],
+  };
+}
+
 const MiB = 1024 * 1024;
 /**
  * The receivers, wired by table. Both can raise, change or suppress alerts (a forged `userInfo`
@@ -51,16 +78,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     // answered 413 and ignored by failurePolicy (the alert keeps managedFields attribution).
     maxBodyBytes: 3 * MiB,
     maxInFlightBytes: 12 * MiB,
-    flags: {
-      bind: '--admission-bind-address',
-      ca: '--admission-client-ca-file',
-      names: '--admission-client-names',
-      token: '--admission-token-file',
-    },
-    bind: (s) => s.admissionBindAddress,
-    clientCaFile: (s) => s.admissionClientCaFile,
-    clientNames: (s) => s.admissionClientNames,
-    tokenFile: (s) => s.admissionTokenFile,
+    ...receiverSettings('admission'),
     handler: (c) => admissionHandler(c.store, c.clock, c.count, c.actions),
   },
   {
@@ -70,16 +88,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     // (--audit-webhook-truncate-enabled) keeps any batch under its default 10 MiB.
     maxBodyBytes: 10 * MiB,
     maxInFlightBytes: 20 * MiB,
-    flags: {
-      bind: '--audit-bind-address',
-      ca: '--audit-client-ca-file',
-      names: '--audit-client-names',
-      token: '--audit-token-file',
-    },
-    bind: (s) => s.auditBindAddress,
-    clientCaFile: (s) => s.auditClientCaFile,
-    clientNames: (s) => s.auditClientNames,
-    tokenFile: (s) => s.auditTokenFile,
+    ...receiverSettings('audit'),
     handler: (c) => auditHandler(c.store, c.count, c.actions),
   },
 ];

@@ -5,7 +5,12 @@ import type { AuditDetection } from '../api/generated/audit-detection.js';
 import type { KubeApi } from '../kube/api.js';
 import type { Backoff } from '../kube/backoff.js';
 import { isConflict, isNotFound } from '../kube/errors.js';
-import { type ObservedType, ResilientWatch, type ResilientWatchOptions } from '../kube/list-watch.js';
+import {
+  type ObservedType,
+  ResilientWatch,
+  type ResilientWatchOptions,
+  WatchOwner,
+} from '../kube/list-watch.js';
 import type { Discovery } from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../runtime/clock.js';
@@ -62,14 +67,15 @@ export interface LifecycleOptions {
  * executes remediation requests the alert's detection allows. Writes carry the resourceVersion they
  * were computed from, so a concurrent human patch is never overwritten (409 → re-read, retry).
  */
-export class LifecycleController {
+export class LifecycleController extends WatchOwner {
   readonly #deps: LifecycleDeps;
   readonly #log: Logger;
-  readonly #watch: ResilientWatch;
+  protected readonly watch: ResilientWatch;
   readonly #queue: WorkQueue<AuditAlert | undefined>;
   readonly #gone = new Set<string>();
 
   constructor(opts: LifecycleOptions, deps: LifecycleDeps) {
+    super();
     this.#deps = deps;
     this.#log = deps.log.child({ controller: 'lifecycle' });
     this.#queue = new WorkQueue(
@@ -77,7 +83,7 @@ export class LifecycleController {
       (k, a) => this.#reconcile(k, a),
       this.#log,
     );
-    this.#watch = new ResilientWatch(
+    this.watch = new ResilientWatch(
       deps.client,
       { ...opts.watch, path: ALERTS_PATH, apiVersion: API_VERSION, kind: 'AuditAlert' },
       {
@@ -91,19 +97,9 @@ export class LifecycleController {
     );
   }
 
-  /** True once every alert has been listed. */
-  get synced(): boolean {
-    return this.#watch.synced;
-  }
-
-  /** Starts watching alerts. */
-  start(): void {
-    this.#watch.start();
-  }
-
   /** Stops watching and waits for in-flight work. */
-  async stop(): Promise<void> {
-    await this.#watch.stop();
+  override async stop(): Promise<void> {
+    await super.stop();
     await this.#queue.shutdown();
   }
 

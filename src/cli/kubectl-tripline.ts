@@ -9,6 +9,7 @@ import type { AuditAlert } from '../api/generated/audit-alert.js';
 import { pluginKubeconfig } from '../config/plugin-env.js';
 import { loadClusterAccess } from '../kube/access.js';
 import { KubeClient } from '../kube/client.js';
+import { exitWith } from './exit.js';
 import {
   type ClusterInvocation,
   type Invocation,
@@ -134,12 +135,4 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code !== 'EPIPE') throw err;
 });
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error('kubectl-tripline: fatal:', err);
-    process.exitCode = 1;
-  },
-);
+exitWith('kubectl-tripline', main(process.argv.slice(2)));

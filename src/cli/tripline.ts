@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { apiLocation, isTerminal, loadSettings, SettingsError, settingsHelp } from '../config/load.js';
 import { garbageCollector, readProcessStdin, runAnalyze } from './analyze/index.js';
+import { exitWith } from './exit.js';
 
 const USAGE = `tripline — raises an AuditAlert for every new Ingress, workload, ClusterRole and Namespace
 
@@ -72,12 +73,4 @@ async function run(args: string[]): Promise<number> {
   return why === 'lost' ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error('tripline: fatal:', err);
-    process.exitCode = 1;
-  },
-);
+exitWith('tripline', main(process.argv.slice(2)));

@@ -5,6 +5,7 @@ import {
   ResilientWatch,
   type ResilientWatchOptions,
   type WatchEvents,
+  WatchOwner,
 } from '../kube/list-watch.js';
 import {
   apiVersionOf,
@@ -141,12 +142,12 @@ const NOT_KEPT = 'previous version too large to keep; no diff';
  * still waiting for an alert, or, when nothing waits, the server time the watch has caught up to
  * (docs/adr/0020-watermark-from-watch-progress.md).
  */
-export class ResourceFeed implements FeedView {
+export class ResourceFeed extends WatchOwner implements FeedView {
   readonly key: string;
   readonly info: ResourceInfo;
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #deps: FeedDeps;
-  readonly #watch: ResilientWatch;
+  protected readonly watch: ResilientWatch;
   readonly #pending = new Map<string, number>();
   readonly #suppressedSeen = new Set<string>();
   /** Last snapshot of each object, one memory per change profile in use by an Updated detection. */
@@ -154,6 +155,7 @@ export class ResourceFeed implements FeedView {
   #started = false;
 
   constructor(info: ResourceInfo, deps: FeedDeps) {
+    super();
     this.key = gvrKey(info);
     this.info = info;
     this.#deps = deps;
@@ -166,23 +168,13 @@ export class ResourceFeed implements FeedView {
       metadataOnly: isMetadataOnly(info),
       ...(deps.admit ? { admit: deps.admit } : {}),
     };
-    this.#watch = new ResilientWatch(
-      deps.client,
-      opts,
-      { onObject: (t, o) => this.#observe(t, o) },
-      deps.log,
-    );
-  }
-
-  /** True once the first full list has been seen. */
-  get synced(): boolean {
-    return this.#watch.synced;
+    this.watch = new ResilientWatch(deps.client, opts, { onObject: (t, o) => this.#observe(t, o) }, deps.log);
   }
 
   /** Starts listing and watching. */
-  start(): void {
+  override start(): void {
     this.#started = true;
-    this.#watch.start();
+    super.start();
   }
 
   /**
@@ -190,21 +182,16 @@ export class ResourceFeed implements FeedView {
    * (or changes on) a feed that already listed, so objects new for it are not missed.
    */
   resync(): void {
-    if (this.#started) this.#watch.requestRelist();
-  }
-
-  /** Stops the watch. */
-  async stop(): Promise<void> {
-    await this.#watch.stop();
+    if (this.#started) this.watch.requestRelist();
   }
 
   /** Earliest creation time (ms, server clock) that may still lack its alert; undefined until synced. */
   lowWater(): number | undefined {
     return feedLowWater({
       synced: this.synced,
-      listing: this.#watch.listing,
+      listing: this.watch.listing,
       pending: this.#pending.values(),
-      caughtUpMs: this.#watch.caughtUpAt(),
+      caughtUpMs: this.watch.caughtUpAt(),
     });
   }
 

@@ -1,5 +1,10 @@
 import type { KubeApi } from '../kube/api.js';
-import { ResilientWatch, type ResilientWatchOptions, type WatchEvents } from '../kube/list-watch.js';
+import {
+  ResilientWatch,
+  type ResilientWatchOptions,
+  type WatchEvents,
+  WatchOwner,
+} from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
 import type { NamespaceLabels } from './compile.js';
 
@@ -8,9 +13,9 @@ import type { NamespaceLabels } from './compile.js';
  * keeps only names and labels (never whole objects) and runs only while some detection uses a
  * namespaceSelector.
  */
-export class NamespaceLabelCache {
+export class NamespaceLabelCache extends WatchOwner {
   readonly #labels = new Map<string, Record<string, string>>();
-  readonly #watch: ResilientWatch;
+  protected readonly watch: ResilientWatch;
 
   constructor(
     client: KubeApi,
@@ -18,7 +23,8 @@ export class NamespaceLabelCache {
     log: Logger,
     events?: WatchEvents,
   ) {
-    this.#watch = new ResilientWatch(
+    super();
+    this.watch = new ResilientWatch(
       client,
       { ...watch, path: '/api/v1/namespaces', apiVersion: 'v1', kind: 'Namespace', events },
       {
@@ -33,19 +39,9 @@ export class NamespaceLabelCache {
     );
   }
 
-  /** True once the first full list has been seen. */
-  get synced(): boolean {
-    return this.#watch.synced;
-  }
-
-  /** Starts listing and watching. */
-  start(): void {
-    this.#watch.start();
-  }
-
   /** Stops the watch and forgets every label. */
-  async stop(): Promise<void> {
-    await this.#watch.stop();
+  override async stop(): Promise<void> {
+    await super.stop();
     this.#labels.clear();
   }
 

@@ -384,3 +384,27 @@ function dropLastApplied(obj: KubeObject): void {
   const annotations = obj.metadata?.annotations;
   if (annotations && LAST_APPLIED in annotations) delete annotations[LAST_APPLIED];
 }
+
+/**
+ * A holder of one {@link ResilientWatch} (a cache, a feed, a controller): synced once the watch has
+ * listed, started and stopped with it. A subclass that holds more overrides `stop` and calls
+ * `super.stop()` first.
+ */
+export abstract class WatchOwner {
+  protected abstract readonly watch: ResilientWatch;
+
+  /** True once the first full list has been seen. */
+  get synced(): boolean {
+    return this.watch.synced;
+  }
+
+  /** Starts listing and watching. */
+  start(): void {
+    this.watch.start();
+  }
+
+  /** Stops the watch and waits for it. */
+  async stop(): Promise<void> {
+    await this.watch.stop();
+  }
+}

@@ -1,9 +1,9 @@
 import { SettingsError } from '../config/load.js';
-import { endpoint, FileSecret } from './http.js';
-import { DeliveryError, Outbox } from './outbox.js';
+import { chatSink, readAtStart } from './chat-sink.js';
+import { FileSecret } from './http.js';
+import { DeliveryError } from './outbox.js';
 import type { AlertNotice, Sink, SinkDeps, SinkEntry } from './sink.js';
-import { describeCommand, noticeId } from './sink.js';
-import { CHAT_NOTICES, readAtStart } from './webhook.js';
+import { describeCommand } from './sink.js';
 
 /** A Slack incoming-webhook message; Mattermost shows `text` and ignores `blocks`. */
 export interface SlackMessage {
@@ -90,29 +90,12 @@ export function slackSink(deps: SinkDeps): Sink {
   } catch {
     throw new SettingsError('slackWebhookUrlFile: the file does not hold a URL');
   }
-  const http = endpoint(s.notifyTimeoutSeconds * 1000);
-  const outbox = new Outbox<SlackMessage>({
-    sink: 'slack',
-    capacity: s.notifyQueueSize,
-    maxAttempts: s.notifyMaxAttempts,
-    backoff: { baseMs: s.backoffBaseMs, maxMs: s.backoffMaxMs },
-    deliver: async ([m]) => {
-      if (m) await http.post(urlOf(secret), JSON.stringify(m));
-    },
-    metrics: deps.metrics,
-    log: deps.log,
-  });
-  return {
-    id: 'slack',
-    notify: (n) => {
-      if (CHAT_NOTICES.has(n.type)) outbox.push(noticeId(n), slackMessage(n, deps.settings.clusterName));
-    },
-    start: () => outbox.start(),
-    stop: async () => {
-      await outbox.stop();
-      http.close();
-    },
-  };
+  return chatSink(
+    deps,
+    'slack',
+    (n) => slackMessage(n, s.clusterName),
+    (http, m) => http.post(urlOf(secret), JSON.stringify(m)),
+  );
 }
 
 /** The URL in the file. URL's own error quotes its input, the secret: replaced by one without it. */

@@ -1,12 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SettingsError } from '../config/load.js';
-import { endpoint, FileSecret } from './http.js';
-import { Outbox } from './outbox.js';
+import { chatSink, readAtStart } from './chat-sink.js';
+import { FileSecret } from './http.js';
 import type { AlertNotice, AlertView, Sink, SinkDeps, SinkEntry } from './sink.js';
 import { describeCommand, noticeId } from './sink.js';
-
-/** Notices the webhook and Slack sinks send (remediation outcomes are Kubernetes Events only). */
-export const CHAT_NOTICES = new Set(['raised', 'acknowledged', 'resolved', 'reopened']);
 
 /** Header names of a signed delivery (documented in docs/notifications.md). */
 export const HEADERS = {
@@ -109,42 +106,15 @@ export function webhookSink(deps: SinkDeps): Sink {
   }
   const key = new FileSecret(s.webhookSecretFile);
   readAtStart(key, 'webhookSecretFile');
-  const http = endpoint(s.notifyTimeoutSeconds * 1000);
-  const outbox = new Outbox<WebhookPayload>({
-    sink: 'webhook',
-    capacity: s.notifyQueueSize,
-    maxAttempts: s.notifyMaxAttempts,
-    backoff: { baseMs: s.backoffBaseMs, maxMs: s.backoffMaxMs },
-    deliver: async ([p]) => {
-      if (!p) return;
+  return chatSink(
+    deps,
+    'webhook',
+    (n) => payloadFor(n, s.clusterName),
+    async (http, p) => {
       const body = JSON.stringify(p);
       await http.post(url, body, signedHeaders(key.read(), body, p, deps.clock.now()));
     },
-    metrics: deps.metrics,
-    log: deps.log,
-  });
-  return {
-    id: 'webhook',
-    notify: (n) => {
-      if (!CHAT_NOTICES.has(n.type)) return;
-      const p = payloadFor(n, s.clusterName);
-      outbox.push(p.id, p);
-    },
-    start: () => outbox.start(),
-    stop: async () => {
-      await outbox.stop();
-      http.close();
-    },
-  };
-}
-
-/** Fails start-up on an unreadable or empty secret file rather than dropping every delivery later. */
-export function readAtStart(secret: FileSecret, setting: string): void {
-  try {
-    secret.read();
-  } catch (err: unknown) {
-    throw new SettingsError(`${setting}: the file cannot be read or is empty`, { cause: err });
-  }
+  );
 }
 
 /** Registry entry (sinks.ts). */

@@ -1,249 +1,193 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Every metric the operator exports, in one registry (documented in docs/configuration.md, Metrics). */
-export interface Metrics {
-  registry: Registry;
-  alertsRaised: Counter<'detection' | 'severity'>;
-  alertCreates: Counter<'detection' | 'outcome'>;
-  alertWriteErrors: Counter<'reason'>;
-  suppressed: Counter<'detection'>;
-  detectionLatency: Histogram<'detection'>;
-  watchRestarts: Counter<'resource' | 'reason'>;
-  watchRelists: Counter<'resource'>;
-  backlogFull: Counter;
-  queueDepth: Gauge<'queue'>;
-  terminalErrors: Counter<'queue'>;
-  ruleFailures: Counter<'rule'>;
-  leader: Gauge;
-  detectionsReady: Gauge<'state'>;
-  httpConnectionsOpened: Gauge;
-  httpRequests: Gauge;
-  rbacIndexObjects: Gauge<'kind'>;
-  rbacIndexSynced: Gauge;
-  notificationsSent: Counter<'sink'>;
-  notificationsFailed: Counter<'sink' | 'reason'>;
-  notificationRetries: Counter<'sink'>;
-  notifyQueueDepth: Gauge<'sink'>;
-  openAlerts: Gauge<'severity'>;
-  trafficLines: Counter<'input' | 'result'>;
-  trafficHttpRequests: Counter<'code'>;
-  trafficWindows: Gauge;
-  trafficAlertsTracked: Gauge;
-  trafficEvictions: Counter<'what'>;
-  trafficAlerts: Counter<'detection' | 'rule' | 'action'>;
-  trafficForwardedFallbacks: Counter;
-  actorRecords: Counter<'source' | 'outcome'>;
-  actorRejected: Counter<'endpoint' | 'reason'>;
-  actorCompletions: Counter<'outcome'>;
-  actionEvents: Counter<'event' | 'outcome'>;
-  actionAlerts: Counter<'detection' | 'event' | 'outcome'>;
-}
+export type Metrics = ReturnType<typeof createMetrics>;
 
 /** Creates the registry and the metrics (with Node process metrics). */
-export function createMetrics(): Metrics {
+export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tripline_' });
-  const r = [registry];
+  const registers = [registry];
+  const counter = <L extends string>(name: string, labelNames: readonly L[], help: string) =>
+    new Counter<L>({ name, labelNames, help, registers });
+  const gauge = <L extends string>(name: string, labelNames: readonly L[], help: string) =>
+    new Gauge<L>({ name, labelNames, help, registers });
+  const histogram = <L extends string>(
+    name: string,
+    labelNames: readonly L[],
+    buckets: number[],
+    help: string,
+  ) => new Histogram<L>({ name, labelNames, buckets, help, registers });
   return {
     registry,
-    alertsRaised: new Counter({
-      name: 'tripline_alerts_raised_total',
-      help: 'AuditAlerts created, by detection and severity.',
-      labelNames: ['detection', 'severity'],
-      registers: r,
-    }),
-    alertCreates: new Counter({
-      name: 'tripline_alert_creates_total',
-      help: 'AuditAlert create requests answered, by detection and outcome: created, exists (409: raised before, e.g. re-checked after a restart).',
-      labelNames: ['detection', 'outcome'],
-      registers: r,
-    }),
-    alertWriteErrors: new Counter({
-      name: 'tripline_alert_write_errors_total',
-      help: 'Failed AuditAlert writes (retried), by reason: forbidden, throttled, server, network, other.',
-      labelNames: ['reason'],
-      registers: r,
-    }),
-    suppressed: new Counter({
-      name: 'tripline_suppressed_total',
-      help: 'New objects an exception of the detection suppressed (no alert raised), by detection.',
-      labelNames: ['detection'],
-      registers: r,
-    }),
-    detectionLatency: new Histogram({
-      name: 'tripline_detection_latency_seconds',
-      help: 'Time from the subject creationTimestamp to its AuditAlert being written (1 s resolution at the source).',
-      labelNames: ['detection'],
-      buckets: [0.5, 1, 2, 5, 10, 30, 60, 300],
-      registers: r,
-    }),
-    watchRestarts: new Counter({
-      name: 'tripline_watch_restarts_total',
-      help: 'Watch streams restarted, by resource and reason: closed, stalled, error, gone.',
-      labelNames: ['resource', 'reason'],
-      registers: r,
-    }),
-    watchRelists: new Counter({
-      name: 'tripline_watch_relists_total',
-      help: 'Complete (paginated) lists of a watched resource, the first one included.',
-      labelNames: ['resource'],
-      registers: r,
-    }),
-    backlogFull: new Counter({
-      name: 'tripline_backlog_full_total',
-      help: 'Times a watch or list of a watched resource was held back because the alert backlog was full (--alert-backlog).',
-      registers: r,
-    }),
-    leader: new Gauge({
-      name: 'tripline_leader',
-      help: '1 while this replica holds the leader Lease (or runs without leader election), else 0.',
-      registers: r,
-    }),
-    queueDepth: new Gauge({
-      name: 'tripline_queue_depth',
-      help: 'Keys with pending work, by queue.',
-      labelNames: ['queue'],
-      registers: r,
-    }),
-    terminalErrors: new Counter({
-      name: 'tripline_terminal_errors_total',
-      help: 'Work dropped because retrying cannot fix its failure (e.g. an AuditAlert refused as invalid even in minimal form), by queue.',
-      labelNames: ['queue'],
-      registers: r,
-    }),
-    ruleFailures: new Counter({
-      name: 'tripline_rule_failures_total',
-      help: 'Risk rule checks that threw while analysing a subject (the alert is raised without that rule, with a note), by rule id.',
-      labelNames: ['rule'],
-      registers: r,
-    }),
-    detectionsReady: new Gauge({
-      name: 'tripline_detections',
-      help: 'AuditDetections by state: ready, stalled, disabled.',
-      labelNames: ['state'],
-      registers: r,
-    }),
-    httpConnectionsOpened: new Gauge({
-      name: 'tripline_api_connections_opened',
-      help: 'Connections the operator opened to the API server since start (one keep-alive pool).',
-      registers: r,
-    }),
-    httpRequests: new Gauge({
-      name: 'tripline_api_requests',
-      help: 'Requests the operator sent to the API server since start.',
-      registers: r,
-    }),
-    rbacIndexObjects: new Gauge({
-      name: 'tripline_rbac_index_objects',
-      help: 'Roles, ClusterRoles, RoleBindings and ClusterRoleBindings held by the RBAC index, by kind.',
-      labelNames: ['kind'],
-      registers: r,
-    }),
-    rbacIndexSynced: new Gauge({
-      name: 'tripline_rbac_index_synced',
-      help: '1 once the RBAC index has listed all four RBAC kinds (whoCan and serviceaccount.* risks are added from then on).',
-      registers: r,
-    }),
-    notificationsSent: new Counter({
-      name: 'tripline_notifications_sent_total',
-      help: 'Notifications delivered, by sink: events, alertmanager, webhook, slack, policyreport.',
-      labelNames: ['sink'],
-      registers: r,
-    }),
-    notificationsFailed: new Counter({
-      name: 'tripline_notifications_failed_total',
-      help: 'Notifications given up, by sink and reason: rejected (4xx), exhausted (retries used up), queue_full (dropped).',
-      labelNames: ['sink', 'reason'],
-      registers: r,
-    }),
-    notificationRetries: new Counter({
-      name: 'tripline_notification_retries_total',
-      help: 'Failed deliveries to a sink that are tried again (5xx, 429, network errors, timeouts), by sink.',
-      labelNames: ['sink'],
-      registers: r,
-    }),
-    notifyQueueDepth: new Gauge({
-      name: 'tripline_notify_queue_depth',
-      help: 'Notifications waiting for delivery, by sink (bounded by notifyQueueSize).',
-      labelNames: ['sink'],
-      registers: r,
-    }),
-    openAlerts: new Gauge({
-      name: 'tripline_open_alerts',
-      help: 'AuditAlerts not Resolved (Open or Acknowledged), by severity, as the lifecycle watch sees them.',
-      labelNames: ['severity'],
-      registers: r,
-    }),
+    alertsRaised: counter(
+      'tripline_alerts_raised_total',
+      ['detection', 'severity'],
+      'AuditAlerts created, by detection and severity.',
+    ),
+    alertCreates: counter(
+      'tripline_alert_creates_total',
+      ['detection', 'outcome'],
+      'AuditAlert create requests answered, by detection and outcome: created, exists (409: raised before, e.g. re-checked after a restart).',
+    ),
+    alertWriteErrors: counter(
+      'tripline_alert_write_errors_total',
+      ['reason'],
+      'Failed AuditAlert writes (retried), by reason: forbidden, throttled, server, network, other.',
+    ),
+    suppressed: counter(
+      'tripline_suppressed_total',
+      ['detection'],
+      'New objects an exception of the detection suppressed (no alert raised), by detection.',
+    ),
+    detectionLatency: histogram(
+      'tripline_detection_latency_seconds',
+      ['detection'],
+      [0.5, 1, 2, 5, 10, 30, 60, 300],
+      'Time from the subject creationTimestamp to its AuditAlert being written (1 s resolution at the source).',
+    ),
+    watchRestarts: counter(
+      'tripline_watch_restarts_total',
+      ['resource', 'reason'],
+      'Watch streams restarted, by resource and reason: closed, stalled, error, gone.',
+    ),
+    watchRelists: counter(
+      'tripline_watch_relists_total',
+      ['resource'],
+      'Complete (paginated) lists of a watched resource, the first one included.',
+    ),
+    backlogFull: counter(
+      'tripline_backlog_full_total',
+      [],
+      'Times a watch or list of a watched resource was held back because the alert backlog was full (--alert-backlog).',
+    ),
+    leader: gauge(
+      'tripline_leader',
+      [],
+      '1 while this replica holds the leader Lease (or runs without leader election), else 0.',
+    ),
+    queueDepth: gauge('tripline_queue_depth', ['queue'], 'Keys with pending work, by queue.'),
+    terminalErrors: counter(
+      'tripline_terminal_errors_total',
+      ['queue'],
+      'Work dropped because retrying cannot fix its failure (e.g. an AuditAlert refused as invalid even in minimal form), by queue.',
+    ),
+    ruleFailures: counter(
+      'tripline_rule_failures_total',
+      ['rule'],
+      'Risk rule checks that threw while analysing a subject (the alert is raised without that rule, with a note), by rule id.',
+    ),
+    detectionsReady: gauge(
+      'tripline_detections',
+      ['state'],
+      'AuditDetections by state: ready, stalled, disabled.',
+    ),
+    httpConnectionsOpened: gauge(
+      'tripline_api_connections_opened',
+      [],
+      'Connections the operator opened to the API server since start (one keep-alive pool).',
+    ),
+    httpRequests: gauge(
+      'tripline_api_requests',
+      [],
+      'Requests the operator sent to the API server since start.',
+    ),
+    rbacIndexObjects: gauge(
+      'tripline_rbac_index_objects',
+      ['kind'],
+      'Roles, ClusterRoles, RoleBindings and ClusterRoleBindings held by the RBAC index, by kind.',
+    ),
+    rbacIndexSynced: gauge(
+      'tripline_rbac_index_synced',
+      [],
+      '1 once the RBAC index has listed all four RBAC kinds (whoCan and serviceaccount.* risks are added from then on).',
+    ),
+    notificationsSent: counter(
+      'tripline_notifications_sent_total',
+      ['sink'],
+      'Notifications delivered, by sink: events, alertmanager, webhook, slack, policyreport.',
+    ),
+    notificationsFailed: counter(
+      'tripline_notifications_failed_total',
+      ['sink', 'reason'],
+      'Notifications given up, by sink and reason: rejected (4xx), exhausted (retries used up), queue_full (dropped).',
+    ),
+    notificationRetries: counter(
+      'tripline_notification_retries_total',
+      ['sink'],
+      'Failed deliveries to a sink that are tried again (5xx, 429, network errors, timeouts), by sink.',
+    ),
+    notifyQueueDepth: gauge(
+      'tripline_notify_queue_depth',
+      ['sink'],
+      'Notifications waiting for delivery, by sink (bounded by notifyQueueSize).',
+    ),
+    openAlerts: gauge(
+      'tripline_open_alerts',
+      ['severity'],
+      'AuditAlerts not Resolved (Open or Acknowledged), by severity, as the lifecycle watch sees them.',
+    ),
     // Traffic ingestion (src/traffic/, docs/traffic.md).
-    trafficLines: new Counter({
-      name: 'tripline_traffic_lines_total',
-      help: 'Access-log lines read, by input (http, file) and result: accepted, late (older than the window), unmatched (Host of no Ingress: counted here only), malformed, oversized.',
-      labelNames: ['input', 'result'],
-      registers: r,
-    }),
-    trafficHttpRequests: new Counter({
-      name: 'tripline_traffic_http_requests_total',
-      help: 'Requests to the traffic endpoint, by answer code (200, 400, 401, 413, 503, ...).',
-      labelNames: ['code'],
-      registers: r,
-    }),
-    trafficWindows: new Gauge({
-      name: 'tripline_traffic_windows',
-      help: 'Ingress windows held (per traffic detection, bounded by trafficMaxIngresses each).',
-      registers: r,
-    }),
-    trafficAlertsTracked: new Gauge({
-      name: 'tripline_traffic_alerts_tracked',
-      help: 'Traffic alerts with a firing rule or a status write pending.',
-      registers: r,
-    }),
-    trafficEvictions: new Counter({
-      name: 'tripline_traffic_evictions_total',
-      help: 'Bounded-memory evictions, by what: ingress (least recently seen window dropped), source (address replaced in a top-k summary).',
-      labelNames: ['what'],
-      registers: r,
-    }),
-    trafficAlerts: new Counter({
-      name: 'tripline_traffic_alerts_total',
-      help: 'Traffic AuditAlert writes, by detection, rule and action: created, updated (status.traffic), suppressed (held back by trafficMaxAlertsPerMinute).',
-      labelNames: ['detection', 'rule', 'action'],
-      registers: r,
-    }),
-    trafficForwardedFallbacks: new Counter({
-      name: 'tripline_traffic_forwarded_for_fallbacks_total',
-      help: 'Lines whose X-Forwarded-For held no address at the client position (clientAddress: ForwardedFor): the connecting peer was taken.',
-      registers: r,
-    }),
-    actorRecords: new Counter({
-      name: 'tripline_actor_records_total',
-      help: 'Requests the attribution webhooks received, by source (admission, audit) and outcome (recorded, or why ignored).',
-      labelNames: ['source', 'outcome'],
-      registers: r,
-    }),
-    actorRejected: new Counter({
-      name: 'tripline_actor_requests_rejected_total',
-      help: 'Requests to the attribution webhooks refused, by endpoint and reason: unauthenticated, too-large, bad-request, not-found.',
-      labelNames: ['endpoint', 'reason'],
-      registers: r,
-    }),
-    actionEvents: new Counter({
-      name: 'tripline_action_events_total',
-      help: 'Action requests (Exec, Attach, PortForward, TokenRequest, SecretRead) the webhooks delivered, by outcome: queued, unmatched, duplicate, follower, overflow, or why ignored. Requests made while no replica was reachable never arrive and are not counted.',
-      labelNames: ['event', 'outcome'],
-      registers: r,
-    }),
-    actionAlerts: new Counter({
-      name: 'tripline_action_alerts_total',
-      help: 'Action episodes by outcome: raised (a new AuditAlert), updated (counts added to an open one), failed (a write given up; the requests of that write are lost).',
-      labelNames: ['detection', 'event', 'outcome'],
-      registers: r,
-    }),
-    actorCompletions: new Counter({
-      name: 'tripline_actor_completions_total',
-      help: 'Alerts whose spec.actor awaited a late audit event, by outcome: patched, refused, failed, expired.',
-      labelNames: ['outcome'],
-      registers: r,
-    }),
+    trafficLines: counter(
+      'tripline_traffic_lines_total',
+      ['input', 'result'],
+      'Access-log lines read, by input (http, file) and result: accepted, late (older than the window), unmatched (Host of no Ingress: counted here only), malformed, oversized.',
+    ),
+    trafficHttpRequests: counter(
+      'tripline_traffic_http_requests_total',
+      ['code'],
+      'Requests to the traffic endpoint, by answer code (200, 400, 401, 413, 503, ...).',
+    ),
+    trafficWindows: gauge(
+      'tripline_traffic_windows',
+      [],
+      'Ingress windows held (per traffic detection, bounded by trafficMaxIngresses each).',
+    ),
+    trafficAlertsTracked: gauge(
+      'tripline_traffic_alerts_tracked',
+      [],
+      'Traffic alerts with a firing rule or a status write pending.',
+    ),
+    trafficEvictions: counter(
+      'tripline_traffic_evictions_total',
+      ['what'],
+      'Bounded-memory evictions, by what: ingress (least recently seen window dropped), source (address replaced in a top-k summary).',
+    ),
+    trafficAlerts: counter(
+      'tripline_traffic_alerts_total',
+      ['detection', 'rule', 'action'],
+      'Traffic AuditAlert writes, by detection, rule and action: created, updated (status.traffic), suppressed (held back by trafficMaxAlertsPerMinute).',
+    ),
+    trafficForwardedFallbacks: counter(
+      'tripline_traffic_forwarded_for_fallbacks_total',
+      [],
+      'Lines whose X-Forwarded-For held no address at the client position (clientAddress: ForwardedFor): the connecting peer was taken.',
+    ),
+    actorRecords: counter(
+      'tripline_actor_records_total',
+      ['source', 'outcome'],
+      'Requests the attribution webhooks received, by source (admission, audit) and outcome (recorded, or why ignored).',
+    ),
+    actorRejected: counter(
+      'tripline_actor_requests_rejected_total',
+      ['endpoint', 'reason'],
+      'Requests to the attribution webhooks refused, by endpoint and reason: unauthenticated, too-large, bad-request, not-found.',
+    ),
+    actionEvents: counter(
+      'tripline_action_events_total',
+      ['event', 'outcome'],
+      'Action requests (Exec, Attach, PortForward, TokenRequest, SecretRead) the webhooks delivered, by outcome: queued, unmatched, duplicate, follower, overflow, or why ignored. Requests made while no replica was reachable never arrive and are not counted.',
+    ),
+    actionAlerts: counter(
+      'tripline_action_alerts_total',
+      ['detection', 'event', 'outcome'],
+      'Action episodes by outcome: raised (a new AuditAlert), updated (counts added to an open one), failed (a write given up; the requests of that write are lost).',
+    ),
+    actorCompletions: counter(
+      'tripline_actor_completions_total',
+      ['outcome'],
+      'Alerts whose spec.actor awaited a late audit event, by outcome: patched, refused, failed, expired.',
+    ),
   };
 }
 

@@ -28,16 +28,30 @@ export interface ServiceAccountRiskRule {
 }
 
 const GOOD_PRACTICES = 'https://kubernetes.io/docs/concepts/security/rbac-good-practices/';
-const WORKLOADS: ReadonlyArray<[string, string]> = [
-  ['', 'pods'],
-  ['', 'replicationcontrollers'],
-  ['apps', 'deployments'],
-  ['apps', 'replicasets'],
-  ['apps', 'statefulsets'],
-  ['apps', 'daemonsets'],
-  ['batch', 'jobs'],
-  ['batch', 'cronjobs'],
+
+/** Resources whose `create` runs a Pod, in the notation of {@link allowing}. */
+const WORKLOADS = [
+  'pods',
+  'replicationcontrollers',
+  'deployments.apps',
+  'replicasets.apps',
+  'statefulsets.apps',
+  'daemonsets.apps',
+  'jobs.batch',
+  'cronjobs.batch',
 ];
+
+/**
+ * `verbs` on each of `resources`, written as kubectl writes them: `resource[/subresource][.group]`
+ * (`secrets`, `pods/exec`, `deployments.apps`).
+ */
+function allowing(verbs: readonly string[], resources: readonly string[]): PermissionCheck[] {
+  return resources.map((r) => {
+    const [path = '', ...group] = r.split('.');
+    const [resource = '', subresource] = path.split('/');
+    return { group: group.join('.'), resource, ...(subresource ? { subresource } : {}), verbs };
+  });
+}
 
 /**
  * The risks, as data. Exec needs `create` on pods/exec since Kubernetes 1.31 and `get` before (the
@@ -50,51 +64,38 @@ export const SERVICE_ACCOUNT_RISKS: readonly ServiceAccountRiskRule[] = [
     capability: 'read Secrets',
     severity: { namespace: 'High', cluster: 'Critical' },
     reference: `CIS Kubernetes Benchmark 5.1.2; ${GOOD_PRACTICES}#listing-secrets`,
-    checks: [{ group: '', resource: 'secrets', verbs: ['get', 'list', 'watch'] }],
+    checks: allowing(['get', 'list', 'watch'], ['secrets']),
   },
   {
     id: 'serviceaccount.pods-exec-attach',
     capability: 'exec or attach into Pods',
     severity: { namespace: 'High', cluster: 'Critical' },
     reference: GOOD_PRACTICES,
-    checks: ['exec', 'attach'].map((subresource) => ({
-      group: '',
-      resource: 'pods',
-      subresource,
-      verbs: ['create', 'get'],
-    })),
+    checks: allowing(['create', 'get'], ['pods/exec', 'pods/attach']),
   },
   {
     id: 'serviceaccount.workloads-create',
     capability: 'create Pods or workloads',
     severity: { namespace: 'Medium', cluster: 'High' },
     reference: `CIS Kubernetes Benchmark 5.1.4; ${GOOD_PRACTICES}#workload-creation`,
-    checks: WORKLOADS.map(([group, resource]) => ({ group, resource, verbs: ['create'] })),
+    checks: allowing(['create'], WORKLOADS),
   },
   {
     id: 'serviceaccount.escalate-bind',
     capability: 'bind or escalate Roles and ClusterRoles',
     severity: { namespace: 'High', cluster: 'Critical' },
     reference: `CIS Kubernetes Benchmark 5.1.8; ${GOOD_PRACTICES}#escalate-verb`,
-    checks: ['roles', 'clusterroles'].map((resource) => ({
-      group: 'rbac.authorization.k8s.io',
-      resource,
-      verbs: ['bind', 'escalate'],
-    })),
+    checks: allowing(
+      ['bind', 'escalate'],
+      ['roles.rbac.authorization.k8s.io', 'clusterroles.rbac.authorization.k8s.io'],
+    ),
   },
   {
     id: 'serviceaccount.impersonate',
     capability: 'impersonate users, groups or service accounts',
     severity: { namespace: 'Critical', cluster: 'Critical' },
     reference: `CIS Kubernetes Benchmark 5.1.8; ${GOOD_PRACTICES}#impersonate-verb`,
-    checks: [
-      ...['users', 'groups', 'serviceaccounts'].map((resource) => ({
-        group: '',
-        resource,
-        verbs: ['impersonate'],
-      })),
-      { group: 'authentication.k8s.io', resource: 'uids', verbs: ['impersonate'] },
-    ],
+    checks: allowing(['impersonate'], ['users', 'groups', 'serviceaccounts', 'uids.authentication.k8s.io']),
   },
   {
     id: 'serviceaccount.cluster-admin',

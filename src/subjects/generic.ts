@@ -1,17 +1,5 @@
-import {
-  asRecord,
-  compact,
-  type Json,
-  list,
-  MAX_ITEMS,
-  type Notes,
-  num,
-  rec,
-  records,
-  str,
-  strings,
-  truncateUtf8,
-} from './read.js';
+import type { Json, Notes } from './read.js';
+import { asRecord, compact, list, MAX_ITEMS, num, rec, records, str, strings, truncateUtf8 } from './read.js';
 import type { KindAnalysis } from './types.js';
 
 /** Annotation that holds the whole applied object, possibly with secret values: never copied. */
@@ -59,30 +47,38 @@ function annotations(meta: Json | undefined, notes: Notes): Record<string, strin
   return all;
 }
 
-function ownerReferences(meta: Json | undefined, notes: Notes): Json[] {
-  const path = 'metadata.ownerReferences';
-  return records(list(meta, 'ownerReferences', path, notes), path, notes).map(([o, p]) =>
-    compact({
-      apiVersion: str(o, 'apiVersion', `${p}.apiVersion`, notes),
-      kind: str(o, 'kind', `${p}.kind`, notes),
-      name: str(o, 'name', `${p}.name`, notes),
-      controller: o.controller === true ? true : undefined,
-    }),
+/**
+ * The objects of the list `metadata.<key>`, each as `pick` makes it (compacted); `field` reads one
+ * of its string fields, noting a wrong type.
+ */
+function metadataList(
+  meta: Json | undefined,
+  key: string,
+  notes: Notes,
+  pick: (field: (name: string) => string | undefined, item: Json) => Json,
+): Json[] {
+  const path = `metadata.${key}`;
+  return records(list(meta, key, path, notes), path, notes).map(([item, p]) =>
+    compact(pick((name) => str(item, name, `${p}.${name}`, notes), item)),
   );
 }
 
+const ownerReferences = (meta: Json | undefined, notes: Notes): Json[] =>
+  metadataList(meta, 'ownerReferences', notes, (field, o) => ({
+    apiVersion: field('apiVersion'),
+    kind: field('kind'),
+    name: field('name'),
+    controller: o.controller === true ? true : undefined,
+  }));
+
 /** managedFields without the field sets: who wrote the object, how and when. */
-function managers(meta: Json | undefined, notes: Notes): Json[] {
-  const path = 'metadata.managedFields';
-  return records(list(meta, 'managedFields', path, notes), path, notes).map(([m, p]) =>
-    compact({
-      manager: str(m, 'manager', `${p}.manager`, notes),
-      operation: str(m, 'operation', `${p}.operation`, notes),
-      subresource: str(m, 'subresource', `${p}.subresource`, notes) || undefined,
-      time: str(m, 'time', `${p}.time`, notes),
-    }),
-  );
-}
+const managers = (meta: Json | undefined, notes: Notes): Json[] =>
+  metadataList(meta, 'managedFields', notes, (field) => ({
+    manager: field('manager'),
+    operation: field('operation'),
+    subresource: field('subresource') || undefined,
+    time: field('time'),
+  }));
 
 /** `value` unless it is an empty list or map, which would only add noise to evidence. */
 const nonEmpty = <T extends object>(value: T): T | undefined =>

@@ -13,7 +13,7 @@ import { hostRange } from '../detections/address.js';
 import { renderSteps, type TemplateValues } from '../detections/steps.js';
 import type { TrafficSettings } from '../detections/traffic-settings.js';
 import { toRfc3339 } from '../runtime/clock.js';
-import { truncateUtf8 } from '../subjects/read.js';
+import { compact, truncateUtf8 } from '../subjects/read.js';
 import type { IngressRef, TrafficEvent } from './engine.js';
 import { INGRESS_API_VERSION } from './host-index.js';
 import type { Finding, RuleId } from './rules.js';
@@ -123,14 +123,7 @@ function observed(f: Finding): Record<string, unknown> {
 /** `spec.evidence.traffic`: the window that raised the alert, and the thresholds it crossed. */
 function evidence(e: TrafficEvent, f: Finding): Record<string, unknown> {
   const t = e.target;
-  const ingress: Record<string, string> = {};
-  for (const [k, v] of [
-    ['namespace', t.namespace],
-    ['name', t.ingress],
-    ['host', t.host],
-    ['service', t.service],
-  ] as const)
-    if (v !== undefined) ingress[k] = v;
+  const ingress = compact({ namespace: t.namespace, name: t.ingress, host: t.host, service: t.service });
   const ev: Record<string, unknown> = {
     rule: e.rule.id,
     reason: f.reason,

@@ -1,11 +1,8 @@
-import type { AuditAlert } from '../api/generated/audit-alert.js';
+import type { AlertingDeps } from '../alerts/deps.js';
 import type { Settings } from '../config/schema.js';
 import type { DetectionView } from '../detections/store.js';
-import type { KubeApi } from '../kube/api.js';
-import type { Backoff } from '../kube/backoff.js';
 import type { Logger } from '../observability/logger.js';
-import { type Metrics, queueMetrics } from '../observability/metrics.js';
-import type { Clock } from '../runtime/clock.js';
+import { queueMetrics } from '../observability/metrics.js';
 import { every, type Periodic } from '../runtime/periodic.js';
 import { AlertRateLimit } from './alert-limit.js';
 import { type TrafficConfig, trafficConfig } from './config.js';
@@ -99,27 +96,12 @@ export function followDetections(view: DetectionView, engine: TrafficEngine): ()
   });
 }
 
-/** What traffic ingestion needs from the operator. */
-export interface TrafficDeps {
-  client: KubeApi;
-  clock: Clock;
-  log: Logger;
-  metrics: Metrics;
-  /**
-   * The compiled detections (src/detections/store.ts): the engine runs exactly the traffic
-   * detections the store compiled, the ones their status reports Ready (ADR 0022).
-   */
-  detections: DetectionView;
-  backoff: Backoff;
-  /**
-   * Whether this replica writes alerts (the leader). A replica that does not answers the HTTP
-   * endpoint with 503 (the shipper retries, and a Service selecting the leader reaches it) and
-   * holds its pending alert writes; files are still followed so its windows stay warm.
-   */
-  active(): boolean;
-  /** A traffic alert was created (the notification sinks take it from here). */
-  onRaised?(alert: AuditAlert): void;
-}
+/**
+ * What traffic ingestion needs from the operator. A replica that is not `active` answers the HTTP
+ * endpoint with 503 (the shipper retries, and a Service selecting the leader reaches it) and holds
+ * its pending alert writes; files are still followed so its windows stay warm.
+ */
+export type TrafficDeps = AlertingDeps;
 
 /**
  * Access-log ingestion for traffic detections (DESIGN §3 "Traffic"): the HTTP endpoint and file

@@ -55,6 +55,16 @@ const escalatingRole =
   (view: BindingView): string[] =>
     view.kind === kind && !escalatingByName(view) ? escalation(view) : [];
 
+/** The admin or edit ClusterRole bound by a binding of `kind`, as `text` says it. */
+const adminOrEdit =
+  (kind: BindingView['kind'], text: (view: BindingView) => string) =>
+  (view: BindingView): string[] =>
+    view.kind === kind &&
+    view.roleRef.kind === 'ClusterRole' &&
+    (view.roleRef.name === 'admin' || view.roleRef.name === 'edit')
+      ? [text(view)]
+      : [];
+
 const ANONYMOUS_REF = rbacGoodPractice('least-privilege', 'Least privilege');
 const LOOKALIKE_REF = doc('MITRE ATT&CK T1036 Masquerading', 'https://attack.mitre.org/techniques/T1036/');
 
@@ -119,12 +129,7 @@ export const BINDING_RULES: readonly RiskRule<BindingView>[] = [
     description:
       'admin and edit read every Secret, exec into every Pod and create workloads as any service account; bound in a ClusterRoleBinding they do so in every namespace, kube-system included.',
     reference: rbacGoodPractice('least-privilege', 'Least privilege'),
-    check: (v) =>
-      v.kind === 'ClusterRoleBinding' &&
-      v.roleRef.kind === 'ClusterRole' &&
-      (v.roleRef.name === 'admin' || v.roleRef.name === 'edit')
-        ? [roleText(v)]
-        : [],
+    check: adminOrEdit('ClusterRoleBinding', roleText),
   },
   {
     id: 'binding.admin-edit-in-namespace',
@@ -133,12 +138,7 @@ export const BINDING_RULES: readonly RiskRule<BindingView>[] = [
     description:
       'admin and edit read the Secrets of the namespace, exec into its Pods and run workloads as any of its service accounts: every identity there is within reach of the subjects.',
     reference: rbacGoodPractice('least-privilege', 'Least privilege'),
-    check: (v) =>
-      v.kind === 'RoleBinding' &&
-      v.roleRef.kind === 'ClusterRole' &&
-      (v.roleRef.name === 'admin' || v.roleRef.name === 'edit')
-        ? [`${roleText(v)} ${scopeText(v)}`]
-        : [],
+    check: adminOrEdit('RoleBinding', (v) => `${roleText(v)} ${scopeText(v)}`),
   },
   {
     id: 'binding.escalating-role',

@@ -1,12 +1,11 @@
 import { subjectRef } from '../generic.js';
+import type { Json, Notes } from '../read.js';
 import {
   asNumber,
   asRecord,
   asString,
   compact,
-  type Json,
   list,
-  type Notes,
   read,
   rec,
   records,

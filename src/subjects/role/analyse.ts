@@ -1,17 +1,7 @@
 import { subjectRef } from '../generic.js';
 import { few } from '../ingress/analyse.js';
-import {
-  asRecord,
-  asString,
-  compact,
-  type Json,
-  list,
-  type Notes,
-  rec,
-  records,
-  strings,
-  unique,
-} from '../read.js';
+import type { Json, Notes } from '../read.js';
+import { asRecord, asString, compact, list, rec, records, strings, unique } from '../read.js';
 import type { KindAnalysis } from '../types.js';
 
 /** Label prefix that aggregates a ClusterRole into another (e.g. `...aggregate-to-admin: "true"`). */

@@ -9,10 +9,10 @@
 
 import { doc } from '../risks/references.js';
 import type { RiskRule } from '../risks/types.js';
-import { editDistance, skeleton } from './images.js';
+import { editDistance, type ImageRef, skeleton } from './images.js';
 import type { PodView } from './pod.js';
 import { imagesWhere, SYSTEM_NAMESPACES } from './pod-checks.js';
-import { hubLookalikeOf } from './publishers.js';
+import { type HubLookalike, hubLookalikeOf } from './publishers.js';
 
 /** Control-plane components and the add-ons every cluster runs in kube-system, by workload name. */
 export const CONTROL_PLANE_COMPONENTS = [
@@ -83,7 +83,30 @@ const SUPPLY_CHAIN_REF = doc(
   'https://attack.mitre.org/techniques/T1195/002/',
 );
 
+/** Images that imitate a Docker Hub publisher or official image (`what`), as `why` says how. */
+const lookalikeImages = (what: HubLookalike['what'], why: (ref: ImageRef, how: string) => string) =>
+  imagesWhere((ref) => {
+    const like = hubLookalikeOf(ref);
+    return like?.what === what ? why(ref, like.how) : undefined;
+  });
+
 const writerText = (pod: PodView): string => pod.writer ?? 'a manifest (no field manager)';
+
+/**
+ * A workload in a system namespace named as a control-plane component (`exact`) or imitating one,
+ * not written by a system writer. A component's own name counts only with a known writer: offline
+ * (no managedFields) the manifests of the real component look just like that.
+ */
+const namedAsComponent =
+  (exact: boolean, says: string) =>
+  (pod: PodView): string[] => {
+    const named = componentNamed(pod);
+    if (!named || named.exact !== exact || isSystemWriter(pod.writer)) return [];
+    if (exact && pod.writer === undefined) return [];
+    return [
+      `${pod.kind} ${pod.namespace}/${pod.name} ${says} ${named.component}, written by ${writerText(pod)}`,
+    ];
+  };
 
 /** Look-alike images on Docker Hub and control-plane look-alike placement. */
 export const PLACEMENT_RULES: readonly RiskRule<PodView>[] = [
@@ -94,10 +117,7 @@ export const PLACEMENT_RULES: readonly RiskRule<PodView>[] = [
     description:
       'A Docker Hub namespace one typo or homoglyph (0/o, 1/l/i, rn/m) away from bitnami, grafana, prom, jetstack and the like can be registered by anyone; typosquatted images are a known way to ship miners and backdoors.',
     reference: SUPPLY_CHAIN_REF,
-    check: imagesWhere((ref) => {
-      const like = hubLookalikeOf(ref);
-      return like?.what === 'publisher' ? `namespace ${ref.repository.split('/')[0]} ${like.how}` : undefined;
-    }),
+    check: lookalikeImages('publisher', (ref, how) => `namespace ${ref.repository.split('/')[0]} ${how}`),
   },
   {
     id: 'workload.image-lookalike-official',
@@ -106,10 +126,7 @@ export const PLACEMENT_RULES: readonly RiskRule<PodView>[] = [
     description:
       'A single image name one typo or homoglyph away from nginx, redis, postgres, busybox and the like is no official image: at best a typo that fails to pull, at worst served by a pull-through mirror or a registry mirror that someone filled.',
     reference: SUPPLY_CHAIN_REF,
-    check: imagesWhere((ref) => {
-      const like = hubLookalikeOf(ref);
-      return like?.what === 'official' ? like.how : undefined;
-    }),
+    check: lookalikeImages('official', (_ref, how) => how),
   },
   {
     id: 'workload.control-plane-lookalike-name',
@@ -118,13 +135,7 @@ export const PLACEMENT_RULES: readonly RiskRule<PodView>[] = [
     description:
       'A workload in kube-system one typo or homoglyph away from kube-proxy, coredns, etcd, kube-apiserver, metrics-server and the like hides among the real components; no system component uses such a name.',
     reference: MASQUERADE_REF,
-    check: (pod) => {
-      const named = componentNamed(pod);
-      if (!named || named.exact || isSystemWriter(pod.writer)) return [];
-      return [
-        `${pod.kind} ${pod.namespace}/${pod.name} imitates ${named.component}, written by ${writerText(pod)}`,
-      ];
-    },
+    check: namedAsComponent(false, 'imitates'),
   },
   {
     id: 'workload.control-plane-name-non-system-writer',
@@ -133,12 +144,6 @@ export const PLACEMENT_RULES: readonly RiskRule<PodView>[] = [
     description:
       'kube-proxy, coredns, etcd and the other components are created by kubeadm, the kubelet or the cloud provider; the same name written by another field manager (a person, a chart) may be a legitimate add-on install or a replacement in disguise. The field manager is chosen by the client: a hint, not proof. Not raised without managedFields (files).',
     reference: MASQUERADE_REF,
-    check: (pod) => {
-      const named = componentNamed(pod);
-      if (!named?.exact || pod.writer === undefined || isSystemWriter(pod.writer)) return [];
-      return [
-        `${pod.kind} ${pod.namespace}/${pod.name} is named as ${named.component}, written by ${pod.writer}`,
-      ];
-    },
+    check: namedAsComponent(true, 'is named as'),
   },
 ];

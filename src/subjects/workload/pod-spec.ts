@@ -1,17 +1,5 @@
-import {
-  asRecord,
-  bool,
-  compact,
-  type Json,
-  list,
-  type Notes,
-  num,
-  rec,
-  records,
-  str,
-  strings,
-  unique,
-} from '../read.js';
+import type { Json, Notes } from '../read.js';
+import { asRecord, bool, compact, list, num, rec, records, str, strings, unique } from '../read.js';
 
 /** The security-relevant facts of one pod spec, as they go into evidence. */
 export interface PodFacts extends Json {
