@@ -71,17 +71,14 @@ export interface Action {
   subresource?: string;
   query: Record<string, string>;
   body?: unknown;
+  /** The Accept header asked for, when not the default JSON. */
+  accept?: string;
   /** The HTTP status answered (0: a network failure was injected). */
   code: number;
 }
 
 /** A failure to answer instead of serving: the next `times` requests that match get it. */
-export interface Fault {
-  verb?: Verb;
-  /** Matched against the resource (`auditalerts.tripline.dev`, `pods`). */
-  resource?: string;
-  name?: string;
-  subresource?: string;
+export interface Fault extends ActionMatch {
   /** HTTP status; 0 is a connection failure (no answer). */
   status: number;
   reason?: string;
@@ -104,6 +101,17 @@ export interface FakeClusterOptions {
    * server (or proxy) that ignores it would; the reader must still keep only metadata.
    */
   honourMetadataAccept?: boolean;
+  /** The API server's clock minus the local one, as {@link KubeApi.serverOffsetMs} reports it (default 0). */
+  serverOffsetMs?: number;
+}
+
+/** Which requests a {@link Fault} or a {@link FakeCluster.before} hook applies to. */
+export interface ActionMatch {
+  verb?: Verb;
+  /** Matched against the resource (`auditalerts.tripline.dev`, `pods`). */
+  resource?: string;
+  name?: string;
+  subresource?: string;
 }
 
 interface Target {
@@ -165,6 +173,8 @@ export class FakeCluster implements KubeApi {
   readonly #resources: FakeResource[];
   readonly #now: () => Date;
   readonly #honourMetadata: boolean;
+  readonly #offsetMs: number;
+  #hooks: { match: ActionMatch; run: (a: Action) => void; left: number }[] = [];
   readonly #objects = new Map<string, Obj>();
   readonly #log: LoggedEvent[] = [];
   readonly #watchers = new Set<Watcher>();
@@ -174,9 +184,15 @@ export class FakeCluster implements KubeApi {
   #uid = 0;
 
   constructor(opts: FakeClusterOptions = {}) {
-    this.#resources = opts.resources ?? DEFAULT_RESOURCES;
+    this.#resources = [...(opts.resources ?? DEFAULT_RESOURCES)];
     this.#now = opts.now ?? (() => new Date());
     this.#honourMetadata = opts.honourMetadataAccept ?? true;
+    this.#offsetMs = opts.serverOffsetMs ?? 0;
+  }
+
+  /** The API server's clock minus the local one (the `serverOffsetMs` option). */
+  serverOffsetMs(): number {
+    return this.#offsetMs;
   }
 
   // ---- the port -------------------------------------------------------------------------------
@@ -189,7 +205,7 @@ export class FakeCluster implements KubeApi {
     try {
       this.#admit(action);
       const out = this.#serve(action, opts);
-      action.code = action.verb === 'create' ? 201 : 200;
+      action.code ||= action.verb === 'create' ? 201 : 200;
       return structuredClone(out) as T;
     } catch (err: unknown) {
       if (err instanceof ApiError) action.code = err.status;
@@ -246,10 +262,28 @@ export class FakeCluster implements KubeApi {
   }
 
   /**
+   * Runs `run` when a matching request arrives, before it is served (client-go's reactors): how a
+   * test makes another client act at an exact moment, e.g. `put` the object a create is about to
+   * create, so the create meets a real 409 AlreadyExists. `times` as for {@link Fault}.
+   */
+  before(match: ActionMatch, run: (a: Action) => void, times = 1): void {
+    this.#hooks.push({ match, run, left: times });
+  }
+
+  /**
+   * Starts serving a resource, as the API server does once its CRD is established: discovery of
+   * its group/version lists it from now on.
+   */
+  serve(res: FakeResource): void {
+    if (!this.#resources.some((x) => apiVersion(x) === apiVersion(res) && x.resource === res.resource))
+      this.#resources.push(res);
+  }
+
+  /**
    * Creates or replaces an object as another client would (not recorded), keeping the status,
    * uid and creationTimestamp it carries; open watches see ADDED or MODIFIED.
    */
-  put(given: AnyObject): Obj {
+  put<T extends AnyObject>(given: T): Obj {
     const obj = given as KubeObject;
     const res = this.#resourceOfKind(obj);
     const ns = res.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined;
@@ -271,7 +305,7 @@ export class FakeCluster implements KubeApi {
   }
 
   /** Deletes an object as another client would (not recorded); open watches see DELETED. */
-  remove(given: AnyObject): void {
+  remove<T extends AnyObject>(given: T): void {
     const ref = given as KubeObject;
     const res = this.#resourceOfKind(ref);
     const key = keyOf(
@@ -289,7 +323,7 @@ export class FakeCluster implements KubeApi {
   }
 
   /** The stored object (a copy), or undefined. */
-  get(given: AnyObject): Obj | undefined {
+  get<T extends AnyObject>(given: T): Obj | undefined {
     const ref = given as KubeObject;
     const res = this.#resourceOfKind(ref);
     const ns = res.namespaced ? ref.metadata?.namespace : undefined;
@@ -357,19 +391,20 @@ export class FakeCluster implements KubeApi {
     const query: Record<string, string> = Object.fromEntries(new URLSearchParams(rawQuery ?? ''));
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) query[k] = String(v);
     const t = this.#target(path);
-    const verb = t.discovery ? 'get' : verbOf(method, t, query);
+    const verb = t.groupVersion ? 'get' : verbOf(method, t, query);
     // A create names its object in the body: the action names it as sample-controller's do.
     const created = verb === 'create' ? (opts.body as KubeObject | undefined)?.metadata?.name : undefined;
     const action: Action = {
       verb,
       method,
       path,
-      resource: t.res ? qualified(t.res) : t.discovery ? path : '',
+      resource: t.res ? qualified(t.res) : (t.requested ?? path),
       ...(t.namespace ? { namespace: t.namespace } : {}),
       ...(t.name || created ? { name: t.name ?? created } : {}),
       ...(t.subresource ? { subresource: t.subresource } : {}),
       query,
       ...(opts.body !== undefined ? { body: structuredClone(opts.body) } : {}),
+      ...(opts.accept ? { accept: opts.accept } : {}),
       code: 0,
     };
     this.actions.push(action);
@@ -378,20 +413,24 @@ export class FakeCluster implements KubeApi {
 
   /** Throws the injected fault the action matches, or 404 for a resource not served. */
   #admit(a: Action): void {
+    this.#runHooks(a);
     this.#injectFault(a);
     const t = this.#target(a.path);
     if (!t.res && !t.discovery)
       throw apiError(a, 404, 'the server could not find the requested resource', 'NotFound');
   }
 
+  /** Runs the {@link before} hooks the action matches, in the order they were added. */
+  #runHooks(a: Action): void {
+    for (const h of [...this.#hooks]) {
+      if (!matches(h.match, a)) continue;
+      if (--h.left <= 0) this.#hooks = this.#hooks.filter((x) => x !== h);
+      h.run(a);
+    }
+  }
+
   #injectFault(a: Action): void {
-    const f = this.#faults.find(
-      (f) =>
-        (!f.verb || f.verb === a.verb) &&
-        (!f.resource || f.resource === a.resource) &&
-        (!f.name || f.name === a.name) &&
-        (f.subresource === undefined || f.subresource === a.subresource),
-    );
+    const f = this.#faults.find((f) => matches(f, a));
     if (!f) return;
     if (--f.left <= 0) this.#faults = this.#faults.filter((x) => x !== f);
     if (f.status === 0) {
@@ -404,7 +443,9 @@ export class FakeCluster implements KubeApi {
   }
 
   /** Parses `/api/v1[/namespaces/ns]/resource[/name[/sub]]` and `/apis/group/version/...`. */
-  #target(path: string): Partial<Target> & { discovery?: FakeResource[] } {
+  #target(
+    path: string,
+  ): Partial<Target> & { discovery?: FakeResource[]; groupVersion?: boolean; requested?: string } {
     const parts = path
       .split('/')
       .filter((p) => p !== '')
@@ -414,7 +455,7 @@ export class FakeCluster implements KubeApi {
     const version = rest.shift() ?? '';
     if (rest.length === 0) {
       const served = this.#resources.filter((x) => x.group === group && x.version === version);
-      return served.length > 0 ? { discovery: served } : {};
+      return { groupVersion: true, ...(served.length > 0 ? { discovery: served } : { requested: path }) };
     }
     let namespace: string | undefined;
     if (rest[0] === 'namespaces' && rest.length >= 3 && !['status', 'finalize'].includes(rest[2] as string)) {
@@ -425,7 +466,8 @@ export class FakeCluster implements KubeApi {
     const res = this.#resources.find(
       (x) => x.group === group && x.version === version && x.resource === resource,
     );
-    return { ...(res ? { res } : {}), namespace, name, subresource };
+    const requested = group ? `${resource}.${group}` : resource;
+    return { ...(res ? { res } : { requested }), namespace, name, subresource };
   }
 
   #serve(a: Action, opts: RequestOptions): unknown {
@@ -442,6 +484,16 @@ export class FakeCluster implements KubeApi {
         return shape(this.#create(a, target, opts.body as Obj), target, metadataOnly);
       case 'update':
       case 'patch':
+        if (isApply(opts) && !target.subresource && !this.#objects.has(keyOfTarget(target))) {
+          // Server-side apply creates what does not exist yet (201).
+          const body = opts.body as Obj;
+          a.code = 201;
+          return shape(
+            this.#create(a, target, { ...body, metadata: { ...body.metadata, name: target.name } } as Obj),
+            target,
+            metadataOnly,
+          );
+        }
         return shape(this.#write(a, target, opts), target, metadataOnly);
       case 'delete':
         return shape(this.#delete(a, target, opts.body as DeleteOptions | undefined), target, metadataOnly);
@@ -762,6 +814,15 @@ interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
+function matches(m: ActionMatch, a: Action): boolean {
+  return (
+    (!m.verb || m.verb === a.verb) &&
+    (!m.resource || m.resource === a.resource) &&
+    (!m.name || m.name === a.name) &&
+    (m.subresource === undefined || m.subresource === a.subresource)
+  );
+}
+
 function verbOf(method: string, t: Partial<Target>, query: Record<string, string>): Verb {
   switch (method) {
     case 'GET':
@@ -789,6 +850,9 @@ function describe(a: Action): string {
   const failed = a.code === 0 || a.code >= 300 ? ` -> ${a.code}` : '';
   return `${a.verb} ${a.resource}${obj}${ns}${failed}`;
 }
+
+const keyOfTarget = (t: Target): string => keyOf(t.res, t.namespace, t.name as string);
+const isApply = (opts: RequestOptions): boolean => opts.contentType === 'application/apply-patch+yaml';
 
 const sortKey = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
