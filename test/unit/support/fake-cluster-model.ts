@@ -53,6 +53,16 @@ export const DEFAULT_RESOURCES: FakeResource[] = [
   r('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true, { status: false }),
   r('events.k8s.io', 'v1', 'events', 'Event', true, { status: false }),
   r('coordination.k8s.io', 'v1', 'leases', 'Lease', true, { status: false }),
+  r(
+    'admissionregistration.k8s.io',
+    'v1',
+    'validatingwebhookconfigurations',
+    'ValidatingWebhookConfiguration',
+    false,
+    {
+      status: false,
+    },
+  ),
   r('tripline.dev', 'v1alpha1', 'auditalerts', 'AuditAlert', false),
   r('tripline.dev', 'v1alpha1', 'auditdetections', 'AuditDetection', false),
 ];
