@@ -5,47 +5,13 @@ import { ActionAlertWriter, type HandleOutcome } from '../../../src/actions/writ
 import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import { type CompiledDetection, compileDetection } from '../../../src/detections/compile.js';
-import type { KubeClient } from '../../../src/kube/client.js';
-import { ApiError } from '../../../src/kube/errors.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { ManualClock } from '../actors/samples.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 
-/** The AuditAlert API as far as the writer uses it: list by labels, create, get, merge-patch status with a resourceVersion guard. */
-class FakeAlerts {
-  readonly alerts = new Map<string, AuditAlert>();
-  #rv = 0;
-  request = async (
-    method: string,
-    path: string,
-    opts: { query?: Record<string, string>; body?: unknown } = {},
-  ) => {
-    const name = decodeURIComponent(path.split('/auditalerts/')[1]?.replace(/\/status$/, '') ?? '');
-    if (method === 'GET' && !name) {
-      const want = (opts.query?.labelSelector ?? '').split(',').map((kv) => kv.split('='));
-      const items = [...this.alerts.values()].filter((a) =>
-        want.every(([k, v]) => a.metadata?.labels?.[k as string] === v),
-      );
-      return structuredClone({ items });
-    }
-    if (method === 'POST') {
-      const a = structuredClone(opts.body as AuditAlert);
-      if (this.alerts.has(a.metadata?.name as string))
-        throw new ApiError('exists', { status: 409, reason: 'AlreadyExists' });
-      a.metadata = { ...a.metadata, resourceVersion: String(++this.#rv) };
-      this.alerts.set(a.metadata.name as string, a);
-      return {};
-    }
-    const a = this.alerts.get(name);
-    if (!a) throw new ApiError('not found', { status: 404, reason: 'NotFound' });
-    if (method === 'GET') return structuredClone(a);
-    const patch = opts.body as { metadata: { resourceVersion: string }; status: AuditAlert['status'] };
-    if (patch.metadata.resourceVersion !== a.metadata?.resourceVersion)
-      throw new ApiError('conflict', { status: 409, reason: 'Conflict' });
-    a.status = { ...a.status, ...patch.status };
-    a.metadata = { ...a.metadata, resourceVersion: String(++this.#rv) };
-    return {};
-  };
-}
+const ALERTS = 'auditalerts.tripline.dev';
+const alertsIn = (cluster: FakeCluster): AuditAlert[] =>
+  cluster.list('tripline.dev/v1alpha1', 'AuditAlert') as unknown as AuditAlert[];
 
 const detection = (): CompiledDetection => {
   const d: AuditDetection = {
@@ -84,12 +50,12 @@ function exec(id: string, over: Partial<ActionEvent> = {}): ActionEvent {
   };
 }
 
-function writerOn(api: FakeAlerts, opts: { active?: () => boolean; maxPending?: number } = {}) {
+function writerOn(api: FakeCluster, opts: { active?: () => boolean; maxPending?: number } = {}) {
   const d = detection();
   const raised: string[] = [];
   const writer = new ActionAlertWriter(
     {
-      client: api as unknown as KubeClient,
+      client: api,
       clock: new ManualClock(Date.parse('2027-01-01T00:00:00Z')),
       log: silentLogger(),
       backoff: { baseMs: 1, maxMs: 1 },
@@ -109,7 +75,7 @@ function writerOn(api: FakeAlerts, opts: { active?: () => boolean; maxPending?: 
 
 describe('ActionAlertWriter', () => {
   it('takes or drops each request, and says why', async () => {
-    const api = new FakeAlerts();
+    const api = new FakeCluster();
     let leading = true;
     const { writer } = writerOn(api, { active: () => leading, maxPending: 1 });
     const cases: Array<{ name: string; event: ActionEvent; before?: () => void; want: HandleOutcome }> = [
@@ -142,42 +108,89 @@ describe('ActionAlertWriter', () => {
   });
 
   it('one alert per episode: repeated requests add to its counts, and a restarted writer finds the open episode by its labels', async () => {
-    const api = new FakeAlerts();
+    const api = new FakeCluster();
     const a = writerOn(api);
     for (const id of ['1', '2', '3']) a.writer.handle(exec(id));
     await a.writer.idle();
     a.writer.handle(exec('4', { command: 'cmd-1' }));
     await a.writer.idle();
-    assert.equal(api.alerts.size, 1);
-    const [alert] = [...api.alerts.values()];
+    const alerts = alertsIn(api);
+    assert.equal(alerts.length, 1);
+    const [alert] = alerts;
+    const name = alert?.metadata?.name as string;
     assert.equal(alert?.status?.action?.count, 4);
     assert.deepEqual(alert?.status?.action?.commands, ['cmd-1', 'cmd-2', 'cmd-3']);
     assert.equal(a.raised.length, 1);
+    // One create; every batch of requests is one status patch guarded by the resourceVersion read.
+    const writes = api.writes();
+    assert.equal(writes[0], `create ${ALERTS} ${name}`);
+    assert.ok(writes.length >= 2);
+    assert.ok(
+      writes.slice(1).every((w) => w === `patch ${ALERTS} ${name}/status`),
+      writes.join('\n'),
+    );
+    const patches = api.actions.filter((x) => x.verb === 'patch');
+    assert.ok(
+      patches.every((p) => (p.body as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion),
+    );
     // A restarted writer (nothing in memory) finds the open episode by its labels.
+    api.clearActions();
     const b = writerOn(api);
     b.writer.handle(exec('5'));
     await b.writer.idle();
-    assert.equal(api.alerts.size, 1);
-    assert.equal([...api.alerts.values()][0]?.status?.action?.count, 5);
+    assert.equal(alertsIn(api).length, 1);
+    assert.equal(alertsIn(api)[0]?.status?.action?.count, 5);
     assert.equal(b.raised.length, 0);
+    assert.deepEqual(api.writes(), [`patch ${ALERTS} ${name}/status`]);
     await a.writer.stop();
     await b.writer.stop();
   });
 
-  it('a resolved episode is left alone: the next request opens episode 2 under another deterministic name', async () => {
-    const api = new FakeAlerts();
+  it('a status write that meets a newer resourceVersion re-reads and merges, losing no count', async () => {
+    const api = new FakeCluster();
     const { writer } = writerOn(api);
     writer.handle(exec('1'));
     await writer.idle();
-    const first = [...api.alerts.values()][0] as AuditAlert;
-    first.status = { ...first.status, state: 'Resolved' };
+    const [first] = alertsIn(api);
+    const name = first?.metadata?.name as string;
+    // Someone else (the lifecycle controller, a person) writes the alert between the writer's read and its patch.
+    api.before({ verb: 'patch', resource: ALERTS, name, subresource: 'status' }, () => {
+      const now = alertsIn(api)[0] as AuditAlert;
+      api.put({ ...now, metadata: { ...now.metadata, annotations: { touched: 'yes' } } });
+    });
+    api.clearActions();
     writer.handle(exec('2'));
     await writer.idle();
-    assert.equal(api.alerts.size, 2);
-    const second = [...api.alerts.values()].find((x) => x !== first);
+    assert.deepEqual(api.writes(), [
+      `patch ${ALERTS} ${name}/status -> 409`,
+      `patch ${ALERTS} ${name}/status`,
+    ]);
+    assert.equal(alertsIn(api)[0]?.status?.action?.count, 2);
+    await writer.stop();
+  });
+
+  it('a resolved episode is left alone: the next request opens episode 2 under another deterministic name', async () => {
+    const api = new FakeCluster();
+    const { writer } = writerOn(api);
+    writer.handle(exec('1'));
+    await writer.idle();
+    const first = alertsIn(api)[0] as AuditAlert;
+    // A person resolves it.
+    const resolved: AuditAlert = { ...first, status: { ...first.status, state: 'Resolved' } };
+    api.put(resolved);
+    api.clearActions();
+    writer.handle(exec('2'));
+    await writer.idle();
+    const alerts = alertsIn(api);
+    assert.equal(alerts.length, 2);
+    const second = alerts.find((x) => x.metadata?.name !== first.metadata?.name);
     assert.equal(second?.metadata?.labels?.['tripline.dev/action-episode'], '2');
-    assert.equal(first.status?.action?.count, 1);
+    assert.equal(alerts.find((x) => x.metadata?.name === first.metadata?.name)?.status?.action?.count, 1);
     assert.equal(second?.status?.action?.count, 1);
+    assert.deepEqual(api.writes(), [
+      `create ${ALERTS} ${second?.metadata?.name}`,
+      `patch ${ALERTS} ${second?.metadata?.name}/status`,
+    ]);
     await writer.stop();
   });
 });

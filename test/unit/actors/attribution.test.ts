@@ -18,6 +18,7 @@ import { loadSettings } from '../../../src/config/load.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { systemClock } from '../../../src/runtime/clock.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 import { auditEvent, eventList, ManualClock, review, statusReview } from './samples.js';
 
 describe('admission and audit handlers', () => {
@@ -86,7 +87,7 @@ describe('startAttribution', () => {
   let dir = '';
   let running: Attribution | undefined;
   const deps = () => ({
-    client: { request: async <T>() => ({}) as T },
+    client: new FakeCluster(),
     clock: systemClock,
     log: silentLogger(),
     metrics: createMetrics(),

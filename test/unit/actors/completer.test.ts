@@ -3,8 +3,8 @@ import { ActorCompleter, type CompletionOutcome } from '../../../src/actors/comp
 import type { AttributionQuery } from '../../../src/actors/correlate.js';
 import { parseAuditEvents } from '../../../src/actors/records.js';
 import { AttributionStore } from '../../../src/actors/store.js';
-import { ApiError } from '../../../src/kube/errors.js';
 import { silentLogger } from '../../../src/observability/logger.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 import { auditEvent, eventList, ManualClock } from './samples.js';
 
 const CREATED = Date.parse('2026-11-23T12:00:00Z');
@@ -23,28 +23,21 @@ const ACTOR = {
   source: ['managedFields', 'admission'],
 };
 
-interface Call {
-  method: string;
-  path: string;
-  body: unknown;
-}
+const ALERTS = 'auditalerts.tripline.dev';
+/** An AuditAlert as the raiser wrote it, before its actor is completed. */
+const alert = (name: string) => ({
+  apiVersion: 'tripline.dev/v1alpha1',
+  kind: 'AuditAlert',
+  metadata: { name },
+  spec: { actor: ACTOR },
+});
 
-/** Answers each PATCH with the next scripted error, then success. */
-class FakeClient {
-  readonly calls: Call[] = [];
-  constructor(private readonly errors: ApiError[] = []) {}
-  async request<T>(method: string, path: string, opts: { body?: unknown } = {}): Promise<T> {
-    this.calls.push({ method, path, body: opts.body });
-    const err = this.errors.shift();
-    if (err) throw err;
-    return {} as T;
-  }
-}
-
-function setup(errors: ApiError[] = []) {
+/** The completer over a cluster holding `alerts` (none: the alert is not written yet). */
+function setup(alerts: string[] = ['alert-1']) {
   const clock = new ManualClock(CREATED + 600);
   const store = new AttributionStore({ maxEntries: 100, ttlMs: 300_000 }, clock);
-  const client = new FakeClient(errors);
+  const client = new FakeCluster();
+  for (const name of alerts) client.put(alert(name));
   const outcomes: CompletionOutcome[] = [];
   const completer = new ActorCompleter(
     { client, store, clock, log: silentLogger(), onOutcome: (o) => outcomes.push(o) },
@@ -55,8 +48,6 @@ function setup(errors: ApiError[] = []) {
   return { clock, store, client, outcomes, completer, audit, settle };
 }
 
-const notFound = () => new ApiError('GET: 404', { status: 404, reason: 'NotFound' });
-
 describe('ActorCompleter', () => {
   it('patches spec.actor once, adding the audit facts to what was written', async () => {
     const s = setup();
@@ -64,40 +55,49 @@ describe('ActorCompleter', () => {
     s.audit();
     s.audit(); // the same facts again: nothing left to do
     await s.settle();
-    assert.equal(s.client.calls.length, 1);
-    assert.equal(s.client.calls[0]?.method, 'PATCH');
-    assert.equal(s.client.calls[0]?.path, '/apis/tripline.dev/v1alpha1/auditalerts/alert-1');
-    assert.deepEqual(s.client.calls[0]?.body, {
-      spec: {
-        actor: {
-          ...ACTOR,
-          userAgent: 'kubectl/v1.37.2 (linux/amd64) kubernetes/7c06c13',
-          sourceIPs: ['127.0.0.1'],
-          source: ['managedFields', 'admission', 'audit'],
-        },
-      },
-    });
+    assert.deepEqual(s.client.verbs(), [`patch ${ALERTS} alert-1`]);
+    const actor = {
+      ...ACTOR,
+      userAgent: 'kubectl/v1.37.2 (linux/amd64) kubernetes/7c06c13',
+      sourceIPs: ['127.0.0.1'],
+      source: ['managedFields', 'admission', 'audit'],
+    };
+    assert.deepEqual(s.client.actions[0]?.body, { spec: { actor } });
+    assert.deepEqual(s.client.get(alert('alert-1'))?.spec, { actor });
     assert.deepEqual(s.outcomes, ['patched']);
     assert.equal(s.completer.pending, 0);
     await s.completer.stop();
   });
 
   it('retries while the alert is not written yet (404)', async () => {
-    const s = setup([notFound(), notFound()]);
+    const s = setup([]);
+    // The raiser's create lands after the completer's second try.
+    s.client.before(
+      { verb: 'patch', resource: ALERTS },
+      () => {
+        if (s.client.verbs(['patch']).length === 3) s.client.put(alert('alert-1'));
+      },
+      Number.POSITIVE_INFINITY,
+    );
     s.completer.track('alert-1', QUERY, ACTOR);
     s.audit();
     await s.settle();
-    assert.equal(s.client.calls.length, 3);
+    assert.deepEqual(s.client.verbs(), [
+      `patch ${ALERTS} alert-1 -> 404`,
+      `patch ${ALERTS} alert-1 -> 404`,
+      `patch ${ALERTS} alert-1`,
+    ]);
     assert.deepEqual(s.outcomes, ['patched']);
     await s.completer.stop();
   });
 
   it('gives up when the API server refuses the change (the CRD allows completion only)', async () => {
-    const s = setup([new ApiError('PATCH: 422', { status: 422, reason: 'Invalid' })]);
+    const s = setup();
+    s.client.fail({ verb: 'patch', resource: ALERTS, status: 422, reason: 'Invalid' });
     s.completer.track('alert-1', QUERY, ACTOR);
     s.audit();
     await s.settle();
-    assert.equal(s.client.calls.length, 1);
+    assert.deepEqual(s.client.verbs(), [`patch ${ALERTS} alert-1 -> 422`]);
     assert.deepEqual(s.outcomes, ['refused']);
     await s.completer.stop();
   });
@@ -108,7 +108,7 @@ describe('ActorCompleter', () => {
     s.audit({ user: { username: 'mallory', groups: [] } });
     s.audit({ name: 'other' });
     await s.settle();
-    assert.equal(s.client.calls.length, 0);
+    assert.deepEqual(s.client.verbs(), []);
     assert.equal(s.completer.pending, 1);
     await s.completer.stop();
   });
@@ -122,7 +122,7 @@ describe('ActorCompleter', () => {
     s.clock.advance(61_000);
     s.audit();
     await s.settle();
-    assert.equal(s.client.calls.length, 0);
+    assert.deepEqual(s.client.verbs(), []);
     assert.deepEqual(s.outcomes, ['expired', 'expired', 'expired']);
     await s.completer.stop();
   });

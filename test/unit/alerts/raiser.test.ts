@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { alertRaiser } from '../../../src/alerts/raiser.js';
 import { RecentAlerts } from '../../../src/alerts/recent.js';
 import { ALERT_REFUSED_REASON } from '../../../src/alerts/refused.js';
+import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import type { KubeObject } from '../../../src/api/kube-object.js';
 import { DEFAULT_PROFILE } from '../../../src/detections/change-profile.js';
@@ -11,9 +12,28 @@ import type { Subscription } from '../../../src/detections/match.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
 import { WORKLOAD_RULES } from '../../../src/subjects/workload/risks.js';
-import { fakeClient, invalid } from '../support/api-fakes.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 
 const NOW = new Date('2026-03-01T00:00:00Z');
+const ALERTS = 'auditalerts.tripline.dev';
+
+/** A cluster whose next `times` alert creates are refused by the schema (422 "Too long"). */
+function refusing(times: number): FakeCluster {
+  const cluster = new FakeCluster();
+  cluster.fail({
+    verb: 'create',
+    resource: ALERTS,
+    status: 422,
+    reason: 'Invalid',
+    message: 'AuditAlert.tripline.dev "a" is invalid: spec.summary: Too long: may not be more than 5 bytes',
+    times,
+  });
+  return cluster;
+}
+
+/** The bodies of the alert creates the cluster was sent, in order. */
+const posts = (c: FakeCluster): AuditAlert[] =>
+  c.actions.filter((a) => a.verb === 'create' && a.resource === ALERTS).map((a) => a.body as AuditAlert);
 
 const detection = (): CompiledDetection => ({
   name: 'workload-created',
@@ -76,7 +96,7 @@ async function count(
   return m.values.filter((v) => Object.values(v.labels).includes(label)).reduce((s, v) => s + v.value, 0);
 }
 
-function raiser(client: ReturnType<typeof fakeClient>['client'], metrics: Metrics) {
+function raiser(client: FakeCluster, metrics: Metrics) {
   return alertRaiser({
     client,
     recent: new RecentAlerts(100),
@@ -89,17 +109,26 @@ function raiser(client: ReturnType<typeof fakeClient>['client'], metrics: Metric
 
 describe('alert raiser', () => {
   it('a 422 on alert creation: one retry in minimal form, then a counted terminal error, an Event on the detection and the watermark released', async () => {
-    const { client, posts, other } = fakeClient([invalid(), invalid()]);
+    const client = refusing(2);
     const { feed, done } = fakeFeed();
     const metrics = createMetrics();
     // Resolves (not retried by the queue): the failure was decided here.
     assert.equal(await raiser(client, metrics)('v1/pods/u1', work(feed)), undefined);
-    assert.equal(posts.length, 2);
-    assert.deepEqual(posts[1]?.spec.evidence, { reduced: true });
-    assert.match(posts[1]?.spec.notes?.[0] ?? '', /reduced to its minimal form/);
+    const [first, minimal] = posts(client);
+    const name = first?.metadata?.name as string;
+    assert.equal(posts(client).length, 2);
+    assert.deepEqual(minimal?.spec.evidence, { reduced: true });
+    assert.match(minimal?.spec.notes?.[0] ?? '', /reduced to its minimal form/);
     assert.equal(await count(metrics, 'terminalErrors', 'alerts'), 1);
     assert.deepEqual(done, ['u1'], 'the object no longer pins the watermark');
-    const event = other.find((o) => o.path.includes('/events'))?.body as {
+    const writes = client.writes();
+    assert.deepEqual(writes.slice(0, 2), [
+      `create ${ALERTS} ${name} -> 422`,
+      `create ${ALERTS} ${name} -> 422`,
+    ]);
+    assert.equal(writes.length, 3);
+    assert.match(writes[2] ?? '', /^create events\.events\.k8s\.io default\/\S+$/);
+    const event = client.actions.find((a) => a.resource === 'events.events.k8s.io')?.body as {
       reason: string;
       regarding: { kind: string; name: string; uid?: string };
       note: string;
@@ -116,8 +145,8 @@ describe('alert raiser', () => {
   });
 
   it('a retryable failure is thrown for the queue and keeps the object pending', async () => {
-    const unavailable = new Error('503', { cause: undefined });
-    const { client } = fakeClient([unavailable]);
+    const client = new FakeCluster();
+    client.fail({ verb: 'create', resource: ALERTS, status: 503 });
     const { feed, done } = fakeFeed();
     const metrics = createMetrics();
     await assert.rejects(raiser(client, metrics)('v1/pods/u1', work(feed)));
@@ -133,12 +162,13 @@ describe('alert raiser', () => {
       throw new Error('boom');
     };
     try {
-      const { client, posts } = fakeClient([]);
+      const client = new FakeCluster();
       const { feed, done } = fakeFeed();
       const metrics = createMetrics();
       await raiser(client, metrics)('v1/pods/u1', work(feed));
-      assert.equal(posts.length, 1, 'fail open: the alert is raised');
-      const notes = posts[0]?.spec.notes ?? [];
+      assert.equal(posts(client).length, 1, 'fail open: the alert is raised');
+      assert.deepEqual(client.writes(), [`create ${ALERTS} ${posts(client)[0]?.metadata?.name}`]);
+      const notes = posts(client)[0]?.spec.notes ?? [];
       assert.ok(
         notes.some((n) => n.includes(`risk rule ${rule.id} could not be evaluated (boom)`)),
         notes.join('\n'),

@@ -4,9 +4,9 @@ import { execute, pendingAction, rejection, requester } from '../../../src/alert
 import { isSystemObject } from '../../../src/alerts/remediation-guards.js';
 import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
-import type { KubeClient } from '../../../src/kube/client.js';
-import type { Discovery } from '../../../src/kube/resources.js';
+import { Discovery } from '../../../src/kube/resources.js';
 import { trafficAlertName } from '../../../src/traffic/alert.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 
 type Subject = AuditAlert['spec']['subject'];
 const DEPLOYMENT: Subject = {
@@ -287,66 +287,94 @@ describe('remediation requester', () => {
 });
 
 describe('remediation writes carry the subject uid', () => {
-  type Call = { method: string; path: string; body?: unknown; contentType?: string };
-  const discovery = {
-    resolveKind: async () => ({ group: 'apps', version: 'v1', resource: 'deployments', namespaced: true }),
-  } as unknown as Discovery;
-  const recorder = (): { calls: Call[]; client: KubeClient } => {
-    const calls: Call[] = [];
-    const client = {
-      request: async (method: string, path: string, opts: { body?: unknown; contentType?: string } = {}) => {
-        calls.push({ method, path, body: opts.body, contentType: opts.contentType });
-        return { items: [] };
-      },
-    } as unknown as KubeClient;
-    return { calls, client };
+  const DEPLOYS = 'deployments.apps';
+  /** The cluster with Deployment shop/x, whose uid is `uid` (u1: the alert's subject). */
+  const clusterWith = (uid = 'u1'): FakeCluster => {
+    const cluster = new FakeCluster();
+    cluster.put({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { namespace: 'shop', name: 'x', uid },
+      spec: { replicas: 3 },
+    });
+    return cluster;
   };
-  const cases: { name: string; action: string; subject: Subject; want: Call[]; result: string }[] = [
+  const stored = (c: FakeCluster) =>
+    c.get({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'shop', name: 'x' } });
+  const cases: {
+    name: string;
+    action: string;
+    subject: Subject;
+    storedUid?: string;
+    result: string;
+    writes: string[];
+    body?: unknown;
+    after: (d: ReturnType<typeof stored>) => boolean;
+  }[] = [
     {
       name: 'DeleteSubject deletes with a uid precondition',
       action: 'DeleteSubject',
       subject: DEPLOYMENT,
       result: 'Succeeded',
-      want: [
-        {
-          method: 'DELETE',
-          path: '/apis/apps/v1/namespaces/shop/deployments/x',
-          body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'u1' } },
-          contentType: undefined,
-        },
-      ],
+      writes: [`delete ${DEPLOYS} shop/x`],
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'u1' } },
+      after: (d) => d === undefined,
+    },
+    {
+      name: 'DeleteSubject leaves a new object that took the name (uid precondition: 409)',
+      action: 'DeleteSubject',
+      subject: DEPLOYMENT,
+      storedUid: 'u2',
+      result: 'Failed',
+      writes: [`delete ${DEPLOYS} shop/x -> 409`],
+      after: (d) => d?.metadata.uid === 'u2',
     },
     {
       name: 'ScaleToZero patches the scale with a test of metadata.uid first',
       action: 'ScaleToZero',
       subject: DEPLOYMENT,
       result: 'Succeeded',
-      want: [
-        {
-          method: 'PATCH',
-          path: '/apis/apps/v1/namespaces/shop/deployments/x/scale',
-          body: [
-            { op: 'test', path: '/metadata/uid', value: 'u1' },
-            { op: 'replace', path: '/spec/replicas', value: 0 },
-          ],
-          contentType: 'application/json-patch+json',
-        },
+      writes: [`patch ${DEPLOYS} shop/x/scale`],
+      body: [
+        { op: 'test', path: '/metadata/uid', value: 'u1' },
+        { op: 'replace', path: '/spec/replicas', value: 0 },
       ],
+      after: (d) => (d?.spec as { replicas?: number } | undefined)?.replicas === 0,
+    },
+    {
+      name: 'ScaleToZero leaves a new object that took the name (the uid test fails the patch: 422)',
+      action: 'ScaleToZero',
+      subject: DEPLOYMENT,
+      storedUid: 'u2',
+      result: 'Failed',
+      writes: [`patch ${DEPLOYS} shop/x/scale -> 422`],
+      after: (d) => (d?.spec as { replicas?: number } | undefined)?.replicas === 3,
     },
     {
       name: 'nothing is sent for a subject without uid',
       action: 'DeleteSubject',
       subject: { ...DEPLOYMENT, uid: undefined } as Subject,
       result: 'Failed',
-      want: [],
+      writes: [],
+      after: (d) => d !== undefined,
     },
   ];
   for (const c of cases) {
     it(c.name, async () => {
-      const { calls, client } = recorder();
-      const out = await execute(client, discovery, alert({ action: c.action, subject: c.subject }), c.action);
+      const cluster = clusterWith(c.storedUid);
+      const discovery = new Discovery(cluster);
+      const out = await execute(
+        cluster,
+        discovery,
+        alert({ action: c.action, subject: c.subject }),
+        c.action,
+      );
       assert.equal(out.result, c.result, out.message);
-      assert.deepEqual(calls, c.want);
+      assert.deepEqual(cluster.writes(), c.writes);
+      const write = cluster.actions.find((a) => a.verb !== 'get');
+      if (c.body !== undefined) assert.deepEqual(write?.body, c.body);
+      if (write?.verb === 'patch') assert.equal(write.path.endsWith('/scale'), true);
+      assert.ok(c.after(stored(cluster)), JSON.stringify(stored(cluster)));
     });
   }
 });

@@ -1,44 +1,28 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
-import { PassThrough } from 'node:stream';
 import type { KubeObject } from '../../../src/api/kube-object.js';
 import { DEFAULT_PROFILE } from '../../../src/detections/change-profile.js';
 import type { CompiledDetection } from '../../../src/detections/compile.js';
 import { ResourceFeed } from '../../../src/detections/feed.js';
-import type { KubeClient } from '../../../src/kube/client.js';
 import { STREAM_SETTLE_MS } from '../../../src/kube/list-watch.js';
 import { silentLogger } from '../../../src/observability/logger.js';
+import { eventually } from '../support/eventually.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 
 /** The API server's clock runs this far ahead of the process's (as its Date header says). */
 const OFFSET = 3000;
 const T0 = Date.parse('2026-11-23T12:00:00Z');
 
-/** A cluster port fake: lists `items` (one page), then hands out one watch stream per request. */
-class FakeCluster {
-  readonly streams: PassThrough[] = [];
-  #opened: (() => void)[] = [];
-  constructor(readonly items: KubeObject[] = []) {}
-
-  client(): KubeClient {
-    return {
-      request: async () => ({ metadata: { resourceVersion: '10' }, items: this.items }),
-      stream: async (_path: string, opts: { signal: AbortSignal }) => {
-        const s = new PassThrough();
-        opts.signal.addEventListener('abort', () => s.destroy(), { once: true });
-        this.streams.push(s);
-        for (const f of this.#opened.splice(0)) setImmediate(f);
-        return s as unknown as IncomingMessage;
-      },
-      serverOffsetMs: () => OFFSET,
-    } as unknown as KubeClient;
-  }
-
-  /** Resolves once `n` watch streams have been opened (and the watch has taken the answer). */
-  async opened(n: number): Promise<void> {
-    while (this.streams.length < n) await new Promise<void>((r) => this.#opened.push(r));
-    await new Promise((r) => setImmediate(r));
-  }
+/** Resolves once `n` watches have been answered (and the watch has taken the answer). */
+async function opened(cluster: FakeCluster, n: number): Promise<void> {
+  await eventually(
+    () => cluster.actions.filter((a) => a.verb === 'watch' && a.code === 200).length >= n,
+    `${n} watches`,
+  );
+  await new Promise((r) => setImmediate(r));
 }
+
+/** Lets the watch read what the cluster just sent it. */
+const read = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 const pod = (name: string, created: number): KubeObject => ({
   apiVersion: 'v1',
@@ -76,13 +60,14 @@ interface Rig {
 }
 
 async function startFeed(items: KubeObject[] = []): Promise<Rig> {
-  const cluster = new FakeCluster(items);
+  const cluster = new FakeCluster({ serverOffsetMs: OFFSET });
+  for (const o of items) cluster.put(o);
   const clock = { ms: T0, now: () => new Date(clock.ms) };
   let held: Promise<void> | undefined;
   const feed = new ResourceFeed(
     { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, verbs: [] },
     {
-      client: cluster.client(),
+      client: cluster,
       log: silentLogger(),
       watch: {
         pageSize: 500,
@@ -102,14 +87,8 @@ async function startFeed(items: KubeObject[] = []): Promise<Rig> {
     watchedKinds: new Set(['/Pod']),
   });
   feed.start();
-  await cluster.opened(1);
+  await opened(cluster, 1);
   return { feed, cluster, clock, hold: (p) => (held = p) };
-}
-
-/** Writes watch events and waits until the watch has read them. */
-async function send(s: PassThrough, ...events: { type: string; object: KubeObject }[]): Promise<void> {
-  s.write(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
-  await new Promise((r) => setImmediate(r));
 }
 
 describe('feed low-water mark', () => {
@@ -133,7 +112,8 @@ describe('feed low-water mark', () => {
   it('an object waiting for its alert holds it until done', async () => {
     rig = await startFeed([pod('listed', T0 - 120_000)]);
     rig.clock.ms += 10_000;
-    await send(rig.cluster.streams[0] as PassThrough, { type: 'ADDED', object: pod('added', T0 + 5000) });
+    rig.cluster.put(pod('added', T0 + 5000));
+    await read();
     assert.equal(rig.feed.lowWater(), T0 - 120_000, 'the listed pod still waits');
     rig.feed.release('uid-listed');
     assert.equal(rig.feed.lowWater(), T0 + 5000, 'the added pod still waits');
@@ -147,7 +127,8 @@ describe('feed low-water mark', () => {
     assert.equal(rig.feed.lowWater(), T0 + 2000 + OFFSET);
     let release: () => void = () => {};
     rig.hold(new Promise<void>((r) => (release = r)));
-    await send(rig.cluster.streams[0] as PassThrough, { type: 'BOOKMARK', object: pod('bookmark', 0) });
+    rig.cluster.bookmark();
+    await read();
     rig.clock.ms += 30_000;
     assert.equal(rig.feed.lowWater(), T0 + 2000 + OFFSET, 'held: what is unread may be older');
     rig.hold(undefined);
@@ -155,8 +136,8 @@ describe('feed low-water mark', () => {
     await new Promise((r) => setImmediate(r));
     rig.clock.ms += 30_000;
     assert.equal(rig.feed.lowWater(), T0 + 2000 + OFFSET, 'the stream read a backlog once: still stale');
-    (rig.cluster.streams[0] as PassThrough).end();
-    await rig.cluster.opened(2);
+    rig.cluster.closeWatches();
+    await opened(rig.cluster, 2);
     assert.equal(rig.feed.lowWater(), T0 + 2000 + OFFSET, 'a new stream is not settled yet');
     rig.clock.ms += STREAM_SETTLE_MS;
     assert.equal(rig.feed.lowWater(), T0 + 62_000 + STREAM_SETTLE_MS + OFFSET);

@@ -1,32 +1,18 @@
 import assert from 'node:assert/strict';
 import { actionActor, matchingActions } from '../../../src/actions/detections.js';
 import type { ActionEvent } from '../../../src/actions/events.js';
-import type { AuditDetection, AuditDetectionStatus } from '../../../src/api/generated/audit-detection.js';
+import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import { loadCel } from '../../../src/detections/cel.js';
 import { DetectionController } from '../../../src/detections/controller.js';
 import { DetectionStore } from '../../../src/detections/store.js';
-import type { KubeClient, RequestOptions } from '../../../src/kube/client.js';
-import type { Discovery } from '../../../src/kube/resources.js';
+import { Discovery } from '../../../src/kube/resources.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { TrafficEngine } from '../../../src/traffic/engine.js';
 import { followDetections } from '../../../src/traffic/ingestion.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 import { trafficDetection } from '../traffic/fixtures.js';
 
 const clock = { now: () => new Date('2027-01-01T00:00:00Z') };
-
-/** An API server holding AuditDetections: merge-patches of their status, the rest refused. */
-class FakeDetections {
-  readonly items = new Map<string, AuditDetection>();
-
-  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const m = /\/auditdetections\/([^/]+)\/status$/.exec(path);
-    const d = m && this.items.get(decodeURIComponent(m[1] as string));
-    if (method !== 'PATCH' || !d) throw new Error(`unexpected ${method} ${path}`);
-    const patch = (opts.body as { status: AuditDetectionStatus }).status;
-    d.status = { ...d.status, ...patch };
-    return structuredClone(d) as T;
-  }
-}
 
 function actionDetection(spec: Partial<AuditDetection['spec']> = {}, name = 'pod-exec'): AuditDetection {
   return {
@@ -56,8 +42,13 @@ const exec: ActionEvent = {
 
 /** The detection store, the leader's controller and both pipelines, over one fake API server. */
 async function operatorOn(d: AuditDetection) {
-  const api = new FakeDetections();
-  api.items.set(d.metadata?.name as string, structuredClone(d));
+  const api = new FakeCluster();
+  /** What the watch on AuditDetections would deliver: the stored object. */
+  const stored = (name: string) =>
+    api.get({ apiVersion: 'tripline.dev/v1alpha1', kind: 'AuditDetection', metadata: { name } }) as unknown as
+      | AuditDetection
+      | undefined;
+  api.put(d);
   const store = new DetectionStore({ log: silentLogger(), clock, actionActorOf: actionActor });
   const controller = new DetectionController(
     {
@@ -74,8 +65,8 @@ async function operatorOn(d: AuditDetection) {
     },
     {
       store,
-      client: api as unknown as KubeClient,
-      discovery: {} as Discovery, // traffic and action detections resolve nothing
+      client: api,
+      discovery: new Discovery(api), // traffic and action detections resolve nothing
       clock,
       log: silentLogger(),
       feedDeps: {} as never, // no object detection here: no feed is subscribed
@@ -84,10 +75,10 @@ async function operatorOn(d: AuditDetection) {
   const engine = new TrafficEngine({ maxIngresses: 10, maxSources: 10 });
   const unfollow = followDetections(store, engine);
   controller.start();
-  store.observe(false, d);
+  store.observe(false, stored(d.metadata?.name as string) as AuditDetection);
   await controller.idle();
   const reported = (name: string) => {
-    const conditions = api.items.get(name)?.status?.conditions ?? [];
+    const conditions = stored(name)?.status?.conditions ?? [];
     const of = (type: string) => conditions.find((c) => c.type === type);
     return { ready: of('Ready')?.status, stalled: of('Stalled')?.status, message: of('Stalled')?.message };
   };
@@ -95,10 +86,12 @@ async function operatorOn(d: AuditDetection) {
     store,
     engine,
     reported,
-    /** Observes a new generation and waits for the controller. */
+    api,
+    /** A person applies a new generation (the status stays); the store observes it; waits for the controller. */
     async update(next: AuditDetection) {
-      api.items.set(next.metadata?.name as string, structuredClone(next));
-      store.observe(false, next);
+      const name = next.metadata?.name as string;
+      api.put({ ...next, status: stored(name)?.status });
+      store.observe(false, stored(name) as AuditDetection);
       await controller.idle();
     },
     async stop() {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from '../../../src/config/schema.js';
-import type { KubeClient } from '../../../src/kube/client.js';
 import {
   alertAnnotations,
   alertLabels,
@@ -15,6 +14,7 @@ import {
 import { OpenAlerts } from '../../../src/notify/open-alerts.js';
 import { viewOf } from '../../../src/notify/sink.js';
 import { silentLogger } from '../../../src/observability/logger.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 import { alertFixture } from './fixtures.js';
 
 describe('Alertmanager payload', () => {
@@ -106,7 +106,7 @@ describe('Alertmanager sink', () => {
     const open = new OpenAlerts((a, o) => sink?.openChanged?.(a, o), silentLogger());
     sink = alertmanagerSink({
       settings,
-      client: {} as KubeClient,
+      client: new FakeCluster(),
       clock: { now: () => new Date() },
       log: silentLogger(),
       open,
@@ -142,7 +142,7 @@ describe('Alertmanager sink', () => {
       () =>
         alertmanagerSink({
           settings,
-          client: {} as KubeClient,
+          client: new FakeCluster(),
           clock: { now: () => new Date() },
           log: silentLogger(),
           open: new OpenAlerts(() => {}, silentLogger()),

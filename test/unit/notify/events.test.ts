@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import type { Settings } from '../../../src/config/schema.js';
-import type { KubeClient } from '../../../src/kube/client.js';
-import { ApiError } from '../../../src/kube/errors.js';
+import type { KubeApi } from '../../../src/kube/api.js';
 import { EVENT_REASONS, eventFor, eventsSink, noteFor } from '../../../src/notify/events.js';
 import { OpenAlerts } from '../../../src/notify/open-alerts.js';
 import { type AlertNotice, type NoticeType, viewOf } from '../../../src/notify/sink.js';
 import { silentLogger } from '../../../src/observability/logger.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 import { alertFixture } from './fixtures.js';
 
 const raised = (o: Parameters<typeof alertFixture>[0] = {}): AlertNotice => {
@@ -110,21 +110,9 @@ describe('Kubernetes Events', () => {
 });
 
 describe('Kubernetes Events sink', () => {
-  /** A client that answers POSTs from a list of outcomes and records the paths. */
-  function fakeClient(outcomes: (ApiError | undefined)[]) {
-    const paths: string[] = [];
-    const client = {
-      request: async (_m: string, p: string) => {
-        paths.push(p);
-        const o = outcomes.shift();
-        if (o) throw o;
-        return {};
-      },
-    } as unknown as KubeClient;
-    return { client, paths };
-  }
+  const EVENTS = 'events.events.k8s.io';
 
-  function sink(client: KubeClient) {
+  function sink(client: KubeApi) {
     const counts = { sent: 0, retried: 0, failed: {} as Record<string, number> };
     const s = eventsSink({
       settings: {
@@ -163,30 +151,53 @@ describe('Kubernetes Events sink', () => {
     assert.ok(cond());
   };
 
-  it('creates the Event in the right namespace; 409 AlreadyExists counts as sent', async () => {
-    const exists = new ApiError('exists', { status: 409, reason: 'AlreadyExists' });
-    const { client, paths } = fakeClient([exists]);
-    const { s, counts } = sink(client);
+  it('creates the Event in the subject namespace', async () => {
+    const cluster = new FakeCluster();
+    const { s, counts } = sink(cluster);
     s.notify?.(raised());
     await until(() => counts.sent === 1);
-    assert.deepEqual(paths, ['/apis/events.k8s.io/v1/namespaces/shop/events']);
+    const name = eventFor(raised(), 'tripline-0').metadata.name;
+    assert.deepEqual(cluster.writes(), [`create ${EVENTS} shop/${name}`]);
+    const stored = cluster.get({
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { namespace: 'shop', name },
+    });
+    assert.equal(stored?.reason, 'AuditAlertRaised');
+    await s.stop();
+  });
+
+  it('an Event created before (a retry, a restart, the other replica) gets 409 AlreadyExists: sent, not failed', async () => {
+    const cluster = new FakeCluster();
+    cluster.put(eventFor(raised(), 'tripline-1'));
+    const { s, counts } = sink(cluster);
+    s.notify?.(raised());
+    await until(() => counts.sent === 1);
+    const name = eventFor(raised(), 'tripline-0').metadata.name;
+    assert.deepEqual(cluster.writes(), [`create ${EVENTS} shop/${name} -> 409`]);
+    assert.deepEqual(counts.failed, {});
     await s.stop();
   });
 
   it('retries 5xx and 429, not 403', async () => {
-    const { client, paths } = fakeClient([
-      new ApiError('busy', { status: 429 }),
-      new ApiError('oops', { status: 500 }),
-      undefined,
-      new ApiError('no', { status: 403, reason: 'Forbidden' }),
-    ]);
-    const { s, counts } = sink(client);
+    const cluster = new FakeCluster();
+    cluster.fail({ verb: 'create', resource: EVENTS, status: 429, retryAfterSeconds: 0 });
+    cluster.fail({ verb: 'create', resource: EVENTS, status: 500 });
+    const { s, counts } = sink(cluster);
     s.notify?.(raised());
     await until(() => counts.sent === 1);
+    cluster.fail({ verb: 'create', resource: EVENTS, status: 403 });
     s.notify?.(raised({ name: 'other-alert' }));
     await until(() => counts.failed.rejected === 1);
     assert.equal(counts.retried, 2);
-    assert.equal(paths.length, 4);
+    const first = eventFor(raised(), 'tripline-0').metadata.name;
+    const other = eventFor(raised({ name: 'other-alert' }), 'tripline-0').metadata.name;
+    assert.deepEqual(cluster.writes(), [
+      `create ${EVENTS} shop/${first} -> 429`,
+      `create ${EVENTS} shop/${first} -> 500`,
+      `create ${EVENTS} shop/${first}`,
+      `create ${EVENTS} shop/${other} -> 403`,
+    ]);
     await s.stop();
   });
 });

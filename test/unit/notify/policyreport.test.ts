@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import type { Settings } from '../../../src/config/schema.js';
-import type { KubeClient } from '../../../src/kube/client.js';
-import { ApiError } from '../../../src/kube/errors.js';
 import { OpenAlerts } from '../../../src/notify/open-alerts.js';
 import {
   discoverReportApi,
@@ -13,6 +11,7 @@ import {
 } from '../../../src/notify/policyreport.js';
 import { viewOf } from '../../../src/notify/sink.js';
 import { silentLogger } from '../../../src/observability/logger.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 import { alertFixture } from './fixtures.js';
 
 const [WG, OPEN] = REPORT_APIS as [(typeof REPORT_APIS)[number], (typeof REPORT_APIS)[number]];
@@ -103,47 +102,53 @@ describe('PolicyReport', () => {
 });
 
 describe('PolicyReport sink', () => {
-  interface Call {
-    method: string;
-    path: string;
-    body?: { results?: unknown[] };
-    contentType?: string;
-  }
+  /** The resources a report API's CRDs add, as discovery lists them (no status subresource). */
+  const crds = (
+    api: (typeof REPORT_APIS)[number],
+    which: ('namespaced' | 'cluster')[] = ['namespaced', 'cluster'],
+  ) =>
+    which.map((w) => ({
+      group: api.group,
+      version: api.version,
+      resource: api[w].resource,
+      kind: api[w].kind,
+      namespaced: w === 'namespaced',
+      status: false,
+    }));
 
-  /** An API server that serves the given report groups and records writes. */
-  function fakeClient(groups: string[]) {
-    const calls: Call[] = [];
-    const client = {
-      request: async (
-        method: string,
-        p: string,
-        opts: { body?: Call['body']; contentType?: string } = {},
-      ) => {
-        if (method === 'GET' && /^\/apis\/[^/]+\/[^/]+$/.test(p)) {
-          const api = REPORT_APIS.find((a) => p === `/apis/${a.group}/${a.version}`);
-          if (!api || !groups.includes(api.group)) throw new ApiError('not found', { status: 404 });
-          return { resources: [{ name: api.namespaced.resource }, { name: api.cluster.resource }] };
-        }
-        if (method === 'GET') return { items: [] };
-        calls.push({ method, path: p, ...opts });
-        return {};
-      },
-    } as unknown as KubeClient;
-    return { client, calls };
+  /** An API server with the report CRDs of `groups` installed. */
+  function clusterWith(groups: string[]): FakeCluster {
+    const cluster = new FakeCluster();
+    for (const api of REPORT_APIS)
+      if (groups.includes(api.group)) for (const r of crds(api)) cluster.serve(r);
+    return cluster;
   }
 
   it('finds wgpolicyk8s.io first, openreports.io otherwise, and nothing when neither is served', async () => {
-    assert.equal(
-      (await discoverReportApi(fakeClient(['wgpolicyk8s.io', 'openreports.io']).client))?.group,
-      'wgpolicyk8s.io',
-    );
-    assert.equal((await discoverReportApi(fakeClient(['openreports.io']).client))?.group, 'openreports.io');
-    assert.equal(await discoverReportApi(fakeClient([]).client), undefined);
+    const both = clusterWith(['wgpolicyk8s.io', 'openreports.io']);
+    assert.equal((await discoverReportApi(both))?.group, 'wgpolicyk8s.io');
+    assert.deepEqual(both.verbs(), ['get /apis/wgpolicyk8s.io/v1alpha2']);
+    const open = clusterWith(['openreports.io']);
+    assert.equal((await discoverReportApi(open))?.group, 'openreports.io');
+    assert.deepEqual(open.verbs(), [
+      'get /apis/wgpolicyk8s.io/v1alpha2 -> 404',
+      'get /apis/openreports.io/v1alpha1',
+    ]);
+    assert.equal(await discoverReportApi(clusterWith([])), undefined);
+  });
+
+  it('takes a group only when it serves both report kinds; a failed discovery is an error, not "absent"', async () => {
+    const half = new FakeCluster();
+    for (const r of crds(WG, ['namespaced'])) half.serve(r);
+    assert.equal(await discoverReportApi(half), undefined);
+    const broken = clusterWith(['wgpolicyk8s.io']);
+    broken.fail({ verb: 'get', resource: '/apis/wgpolicyk8s.io/v1alpha2', status: 503 });
+    await assert.rejects(discoverReportApi(broken), /discovering wgpolicyk8s.io\/v1alpha2/);
   });
 
   it("applies a namespace's report from its open alerts, and deletes it when none is left", async function () {
     this.timeout(10_000); // two writes, each after the 1 s settle
-    const { client, calls } = fakeClient(['wgpolicyk8s.io']);
+    const cluster = clusterWith(['wgpolicyk8s.io']);
     let sink: ReturnType<typeof policyReportSink> | undefined;
     const open = new OpenAlerts((a, o) => sink?.openChanged?.(a, o), silentLogger());
     sink = policyReportSink({
@@ -156,7 +161,7 @@ describe('PolicyReport sink', () => {
         backoffBaseMs: 1,
         backoffMaxMs: 2,
       } as Settings,
-      client,
+      client: cluster,
       clock: { now: () => new Date() },
       log: silentLogger(),
       open,
@@ -166,19 +171,32 @@ describe('PolicyReport sink', () => {
     sink.start?.();
     const until = async (cond: () => boolean) => {
       for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-      assert.ok(cond(), JSON.stringify(calls));
+      assert.ok(cond(), JSON.stringify(cluster.verbs()));
+    };
+    const REPORTS = 'policyreports.wgpolicyk8s.io';
+    const ref = {
+      apiVersion: 'wgpolicyk8s.io/v1alpha2',
+      kind: 'PolicyReport',
+      metadata: { namespace: 'shop', name: 'tripline' },
     };
     open.observe('LISTED', alertFixture({ name: 'a' }));
     open.observe('LISTED', alertFixture({ name: 'not-routed' }));
     open.listed();
-    await until(() => calls.length >= 1);
-    assert.equal(calls[0]?.method, 'PATCH');
-    assert.equal(calls[0]?.contentType, 'application/apply-patch+yaml');
-    assert.equal(calls[0]?.path, '/apis/wgpolicyk8s.io/v1alpha2/namespaces/shop/policyreports/tripline');
-    assert.equal(calls[0]?.body?.results?.length, 1, 'only the routed alert');
+    await until(() => cluster.writes().length >= 1);
+    assert.deepEqual(cluster.writes(), [`patch ${REPORTS} shop/tripline`]);
+    const apply = cluster.actions.find((a) => a.verb === 'patch');
+    assert.deepEqual(apply?.query, { fieldManager: 'tripline', force: 'true' });
+    const stored = cluster.get(ref) as unknown as Report | undefined;
+    assert.equal(stored?.results.length, 1, 'only the routed alert');
+    assert.equal(
+      stored?.results[0]?.properties && (stored.results[0].properties as { alert: string }).alert,
+      'a',
+    );
     open.observe('MODIFIED', alertFixture({ name: 'a', state: 'Resolved' }));
     open.observe('DELETED', alertFixture({ name: 'not-routed' }));
-    await until(() => calls.some((c) => c.method === 'DELETE'));
+    await until(() => cluster.writes().length >= 2);
+    assert.deepEqual(cluster.writes(), [`patch ${REPORTS} shop/tripline`, `delete ${REPORTS} shop/tripline`]);
+    assert.equal(cluster.get(ref), undefined);
     await sink.stop();
   });
 });

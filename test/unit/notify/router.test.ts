@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import type { Severity } from '../../../src/api/constants.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import type { Settings } from '../../../src/config/schema.js';
-import type { KubeClient } from '../../../src/kube/client.js';
 import { type DetectionNotify, Notifier, routes } from '../../../src/notify/router.js';
 import type { AlertNotice, AlertView, SinkEntry, SinkId } from '../../../src/notify/sink.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 import { alertFixture } from './fixtures.js';
 
 describe('routes (global minimum severity and the detection notify)', () => {
@@ -96,7 +96,7 @@ function notifier(
 ) {
   return new Notifier(recordingTable(seen), {
     settings,
-    client: {} as KubeClient,
+    client: new FakeCluster(),
     clock: { now: () => new Date('2026-11-23T12:00:00Z') },
     log: silentLogger(),
     metrics: createMetrics(),

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Settings } from '../../../src/config/schema.js';
-import type { KubeClient } from '../../../src/kube/client.js';
 import { OpenAlerts } from '../../../src/notify/open-alerts.js';
 import { type AlertNotice, viewOf } from '../../../src/notify/sink.js';
 import { escapeMrkdwn, slackMessage, slackSink } from '../../../src/notify/slack.js';
 import { silentLogger } from '../../../src/observability/logger.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 import { alertFixture } from './fixtures.js';
 
 interface Block {
@@ -77,7 +77,7 @@ describe('Slack sink start-up', () => {
         backoffBaseMs: 1,
         backoffMaxMs: 1,
       } as Settings,
-      client: {} as KubeClient,
+      client: new FakeCluster(),
       clock: { now: () => new Date() },
       log: silentLogger(),
       open: new OpenAlerts(() => {}, silentLogger()),

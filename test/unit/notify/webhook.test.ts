@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Settings } from '../../../src/config/schema.js';
-import type { KubeClient } from '../../../src/kube/client.js';
 import { OpenAlerts } from '../../../src/notify/open-alerts.js';
 import type { FailureReason } from '../../../src/notify/outbox.js';
 import { type AlertNotice, viewOf } from '../../../src/notify/sink.js';
@@ -17,6 +16,7 @@ import {
   webhookSink,
 } from '../../../src/notify/webhook.js';
 import { silentLogger } from '../../../src/observability/logger.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 import { alertFixture } from './fixtures.js';
 
 const notice = (type: AlertNotice['type'], name = 'a-1'): AlertNotice => {
@@ -109,7 +109,7 @@ describe('webhook sink', () => {
         backoffMaxMs: 2,
         ...extra,
       } as Settings,
-      client: {} as KubeClient,
+      client: new FakeCluster(),
       clock: { now: () => new Date() },
       log: silentLogger(),
       open: new OpenAlerts(() => {}, silentLogger()),

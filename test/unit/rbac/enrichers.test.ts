@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { type EnrichInput, type Enrichment, mergeEnrichments } from '../../../src/alerts/enrich.js';
 import type { AuditAlert, AuditAlertSpec } from '../../../src/api/generated/audit-alert.js';
 import type { KubeObject } from '../../../src/api/kube-object.js';
-import type { KubeClient } from '../../../src/kube/client.js';
-import { ApiError } from '../../../src/kube/errors.js';
 import {
   NOT_SYNCED_NOTE,
   questionOf,
@@ -13,6 +11,7 @@ import {
 } from '../../../src/rbac/enrichers.js';
 import type { RbacView } from '../../../src/rbac/rbac-index.js';
 import { crdValidator, errorsOf } from '../support/crd-schema.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 import { bootstrap, role, roleBinding, sa, stateOf, user } from './fixtures.js';
 
 const INGRESSES = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' };
@@ -69,19 +68,17 @@ const STATE = stateOf([
 const synced: RbacView = { state: STATE, synced: true, whenSynced: async () => true };
 const unsynced: RbacView = { state: STATE, synced: false, whenSynced: async () => false };
 
-/** A client that answers ServiceAccount reads from `accounts` (404 otherwise) and records paths. */
-function fakeClient(accounts: Record<string, KubeObject | 'forbidden'> = {}) {
-  const paths: string[] = [];
-  const client = {
-    async request(_method: string, path: string): Promise<unknown> {
-      paths.push(path);
-      const found = accounts[path];
-      if (found === 'forbidden') throw new ApiError('forbidden', { status: 403, reason: 'Forbidden' });
-      if (!found) throw new ApiError('not found', { status: 404, reason: 'NotFound' });
-      return found;
-    },
-  } as unknown as KubeClient;
-  return { client, paths };
+/** A cluster holding `accounts` (ServiceAccounts in namespace shop). */
+function clusterWith(...accounts: Record<string, unknown>[]): FakeCluster {
+  const cluster = new FakeCluster();
+  for (const a of accounts)
+    cluster.put({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      ...a,
+      metadata: { namespace: 'shop', ...(a.metadata as object) },
+    });
+  return cluster;
 }
 
 /** `evidence.serviceAccount` of an enrichment; fails the test when absent. */
@@ -93,7 +90,7 @@ function saOf(e: Enrichment | undefined): Record<string, unknown> {
 
 const deps = (over: Partial<RbacEnricherDeps> = {}): RbacEnricherDeps => ({
   index: synced,
-  client: fakeClient().client,
+  client: new FakeCluster(),
   whoCanLimit: 20,
   syncWaitMs: 0,
   ...over,
@@ -212,13 +209,14 @@ describe('rbac enrichers', () => {
   });
 
   describe('service-account', () => {
-    const SA_PATH = '/api/v1/namespaces/shop/serviceaccounts/reader';
+    const SA_READ = 'get serviceaccounts shop/reader';
+    const reader = { metadata: { name: 'reader' } };
 
     it('raises serviceaccount.secrets-read naming the binding, and reads automount from the ServiceAccount', async () => {
-      const { client, paths } = fakeClient({ [SA_PATH]: { metadata: { name: 'reader' } } });
+      const client = clusterWith(reader);
       const i = input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS);
       const e = await serviceAccountEnricher(deps({ client })).enrich(i);
-      assert.deepEqual(paths, [SA_PATH]);
+      assert.deepEqual(client.verbs(), [SA_READ]);
       assert.deepEqual(
         e?.risks?.map((r) => [r.id, r.severity]),
         [['serviceaccount.secrets-read', 'High']],
@@ -240,7 +238,7 @@ describe('rbac enrichers', () => {
     });
 
     it("takes the ServiceAccount's automountServiceAccountToken: false, lowering the risk", async () => {
-      const { client } = fakeClient({ [SA_PATH]: { metadata: {}, automountServiceAccountToken: false } });
+      const client = clusterWith({ ...reader, automountServiceAccountToken: false });
       const e = await serviceAccountEnricher(deps({ client })).enrich(
         input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS),
       );
@@ -249,42 +247,38 @@ describe('rbac enrichers', () => {
     });
 
     it('reads a ServiceAccount once for a burst of workloads, a missing one too, but not a failed read', async () => {
-      const { client, paths } = fakeClient({ [SA_PATH]: { metadata: { name: 'reader' } } });
+      const client = clusterWith(reader);
       const enricher = serviceAccountEnricher(deps({ client }));
       const burst = Array.from({ length: 20 }, () =>
         input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS),
       );
       await Promise.all(burst.map((i) => enricher.enrich(i)));
-      assert.deepEqual(paths, [SA_PATH]);
-      const missing = fakeClient();
-      const once = serviceAccountEnricher(deps({ client: missing.client }));
+      assert.deepEqual(client.verbs(), [SA_READ]);
+      const missing = new FakeCluster();
+      const once = serviceAccountEnricher(deps({ client: missing }));
       await once.enrich(input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS));
       await once.enrich(input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS));
-      assert.deepEqual(missing.paths, [SA_PATH], 'a 404 is remembered for a moment');
-      const flakyPaths: string[] = [];
-      const flaky = {
-        async request(_m: string, path: string): Promise<unknown> {
-          flakyPaths.push(path);
-          throw new ApiError('unavailable', { status: 503, reason: 'ServiceUnavailable' });
-        },
-      } as unknown as KubeClient;
+      assert.deepEqual(missing.verbs(), [`${SA_READ} -> 404`], 'a 404 is remembered for a moment');
+      const flaky = clusterWith(reader);
+      flaky.fail({ verb: 'get', resource: 'serviceaccounts', status: 503, times: Number.POSITIVE_INFINITY });
       const again = serviceAccountEnricher(deps({ client: flaky }));
       await again.enrich(input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS));
       await again.enrich(input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS));
-      assert.deepEqual(flakyPaths, [SA_PATH, SA_PATH], 'a 503 is not remembered');
+      assert.deepEqual(flaky.verbs(), [`${SA_READ} -> 503`, `${SA_READ} -> 503`], 'a 503 is not remembered');
     });
 
     it('does not read the ServiceAccount when the pod spec decides', async () => {
-      const { client, paths } = fakeClient();
+      const client = clusterWith(reader);
       const e = await serviceAccountEnricher(deps({ client })).enrich(
         input(deployment({ serviceAccountName: 'reader', automountServiceAccountToken: true }), DEPLOYMENTS),
       );
-      assert.deepEqual(paths, []);
+      assert.deepEqual(client.verbs(), []);
       assert.equal(saOf(e).automountFrom, 'pod spec');
     });
 
     it('notes a ServiceAccount it may not read', async () => {
-      const { client } = fakeClient({ [SA_PATH]: 'forbidden' });
+      const client = clusterWith(reader);
+      client.fail({ verb: 'get', resource: 'serviceaccounts', name: 'reader', status: 403 });
       const e = await serviceAccountEnricher(deps({ client })).enrich(
         input(deployment({ serviceAccountName: 'reader' }), DEPLOYMENTS),
       );

@@ -1,42 +1,18 @@
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import type { KubeObject } from '../../../src/api/kube-object.js';
-import type { KubeClient, RequestOptions } from '../../../src/kube/client.js';
-import { ApiError } from '../../../src/kube/errors.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { RbacIndex } from '../../../src/rbac/rbac-index.js';
 import type { RbacCounts } from '../../../src/rbac/state.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 import { clusterRoleBinding, user } from './fixtures.js';
 
-const RBAC = '/apis/rbac.authorization.k8s.io/v1';
+const CRB = 'clusterrolebindings.rbac.authorization.k8s.io';
 
-/**
- * A client whose lists answer from `lists[path]` (one answer per call, the last one repeated)
- * and whose watches stay open (sending `events[path]` lines first) until aborted.
- */
-function fakeClient(lists: Record<string, KubeObject[][]>, events: Record<string, string[]> = {}) {
-  const calls: Record<string, number> = {};
-  const watches: string[] = [];
-  const client = {
-    async request(_method: string, path: string): Promise<unknown> {
-      const n = calls[path] ?? 0;
-      calls[path] = n + 1;
-      const answers = lists[path] ?? [[]];
-      const items = answers[Math.min(n, answers.length - 1)] ?? [];
-      return { metadata: { resourceVersion: String(10 + n) }, items };
-    },
-    async stream(path: string, opts: RequestOptions): Promise<PassThrough> {
-      watches.push(path);
-      const res = new PassThrough();
-      // Like a real request: an already aborted signal fails it at once.
-      if (opts.signal?.aborted) res.destroy(new Error('aborted'));
-      opts.signal?.addEventListener('abort', () => res.destroy(new Error('aborted')), { once: true });
-      const lines = events[path]?.splice(0) ?? [];
-      for (const l of lines) res.write(`${l}\n`);
-      return res;
-    },
-  } as unknown as KubeClient;
-  return { client, calls, watches };
+/** A cluster holding `objects`, as another client put them there. */
+function clusterWith(...objects: KubeObject[]): FakeCluster {
+  const cluster = new FakeCluster();
+  for (const o of objects) cluster.put(o);
+  return cluster;
 }
 
 const WATCH = {
@@ -54,11 +30,9 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 describe('rbac index', () => {
   it('is not synced until all four kinds have listed, and reports counts', async () => {
     const counts: Array<[RbacCounts, boolean]> = [];
-    const { client, watches } = fakeClient({
-      [`${RBAC}/clusterrolebindings`]: [[clusterRoleBinding('ops', 'admin', [user('alice')])]],
-    });
+    const cluster = clusterWith(clusterRoleBinding('ops', 'admin', [user('alice')]));
     const index = new RbacIndex(
-      client,
+      cluster,
       { watch: WATCH, onCounts: (c, s) => counts.push([c, s]) },
       silentLogger(),
     );
@@ -72,17 +46,25 @@ describe('rbac index', () => {
       true,
     ]);
     // ResilientWatch misses a stop that lands between a list and its watch; let the watches open.
-    await until(() => watches.length === 4, 'four watches open');
+    await until(() => cluster.openWatches() === 4, 'four watches open');
+    assert.deepEqual(cluster.verbs(['list', 'watch']).sort(), [
+      'list clusterrolebindings.rbac.authorization.k8s.io',
+      'list clusterroles.rbac.authorization.k8s.io',
+      'list rolebindings.rbac.authorization.k8s.io',
+      'list roles.rbac.authorization.k8s.io',
+      'watch clusterrolebindings.rbac.authorization.k8s.io',
+      'watch clusterroles.rbac.authorization.k8s.io',
+      'watch rolebindings.rbac.authorization.k8s.io',
+      'watch roles.rbac.authorization.k8s.io',
+    ]);
     await index.stop();
+    assert.equal(cluster.openWatches(), 0, 'stop closes the watches');
   });
 
   it('answers "not synced" when it cannot list (RBAC read denied), waiting only right after start', async () => {
-    const client = {
-      async request(): Promise<unknown> {
-        throw new ApiError('forbidden', { status: 403, reason: 'Forbidden' });
-      },
-    } as unknown as KubeClient;
-    const index = new RbacIndex(client, { watch: WATCH }, silentLogger());
+    const cluster = new FakeCluster();
+    cluster.fail({ verb: 'list', status: 403, times: Number.POSITIVE_INFINITY });
+    const index = new RbacIndex(cluster, { watch: WATCH }, silentLogger());
     index.start();
     assert.equal(await index.whenSynced(20), false);
     await new Promise((r) => setTimeout(r, 30));
@@ -94,32 +76,27 @@ describe('rbac index', () => {
     await Promise.resolve();
     assert.equal(settled, true, 'past the grace period nobody waits');
     assert.equal(await later, false);
+    assert.ok(cluster.verbs(['list']).every((v) => v.endsWith(' -> 403')));
     await index.stop();
   });
 
-  it('applies watch events and drops what a relist after 410 Gone no longer returns', async () => {
-    const path = `${RBAC}/clusterrolebindings`;
+  it('applies watch events and drops what a relist after 410 Expired no longer returns', async () => {
     const gone = clusterRoleBinding('gone', 'admin', [user('bob')]);
     const kept = clusterRoleBinding('kept', 'admin', [user('carol')]);
     const added = clusterRoleBinding('added', 'edit', [user('dave')]);
-    const { client, calls } = fakeClient(
-      {
-        [path]: [
-          [gone, kept],
-          [kept, added],
-        ],
-      },
-      {
-        [path]: [
-          JSON.stringify({ type: 'ADDED', object: added }),
-          JSON.stringify({ type: 'ERROR', object: { code: 410, reason: 'Expired', message: 'too old' } }),
-        ],
-      },
-    );
-    const index = new RbacIndex(client, { watch: WATCH }, silentLogger());
+    const cluster = clusterWith(gone, kept);
+    const index = new RbacIndex(cluster, { watch: WATCH }, silentLogger());
     index.start();
+    await until(() => cluster.openWatches(CRB) === 1, 'watching');
+    cluster.put(added);
+    await until(() => index.state.keys('ClusterRoleBinding').length === 3, 'the ADDED event applied');
+    // The watch falls behind and expires; meanwhile 'gone' is deleted, an event the index never sees.
+    cluster.expireWatches();
+    cluster.remove(gone);
     await until(
-      () => (calls[path] ?? 0) >= 2 && index.state.keys('ClusterRoleBinding').length === 2,
+      () =>
+        cluster.verbs(['list']).filter((v) => v === `list ${CRB}`).length >= 2 &&
+        index.state.keys('ClusterRoleBinding').length === 2,
       'relisted',
     );
     assert.deepEqual(index.state.keys('ClusterRoleBinding').sort(), ['/added', '/kept']);

@@ -1,153 +1,49 @@
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { KubeObject } from '../../../src/api/kube-object.js';
 import type { KubeApi } from '../../../src/kube/api.js';
 import type { RequestOptions } from '../../../src/kube/client.js';
 import { ApiError } from '../../../src/kube/errors.js';
-import { jsonPatch, matchesFields, matchesLabels, mergePatch, PatchError } from './fake-cluster-ops.js';
+import {
+  type Action,
+  type ActionMatch,
+  type AnyObject,
+  apiError,
+  apiVersion,
+  conflict,
+  contentOf,
+  DEFAULT_RESOURCES,
+  type DeleteOptions,
+  describe,
+  discoveryList,
+  type FakeClusterOptions,
+  type FakeResource,
+  type Fault,
+  isApply,
+  keyOf,
+  matches,
+  type Obj,
+  qualified,
+  shape,
+  sortKey,
+  type Target,
+  toScale,
+  type Verb,
+  verbOf,
+} from './fake-cluster-model.js';
+import { jsonPatch, mergePatch, PatchError } from './fake-cluster-ops.js';
+import { ObjectStore } from './fake-cluster-store.js';
+import { expiredWatch, Watches } from './fake-cluster-watch.js';
 
-/** A resource the fake API server serves (what discovery would list). */
-export interface FakeResource {
-  group: string;
-  version: string;
-  resource: string;
-  kind: string;
-  namespaced: boolean;
-  /** A `status` subresource (default true): writes to the object keep status, status writes keep the rest. */
-  status?: boolean;
-  /** A `scale` subresource (`spec.replicas`). */
-  scale?: boolean;
-}
-
-const r = (
-  group: string,
-  version: string,
-  resource: string,
-  kind: string,
-  namespaced: boolean,
-  more = {},
-) => ({
-  group,
-  version,
-  resource,
-  kind,
-  namespaced,
-  ...more,
-});
-
-/** What the fake serves unless told otherwise: the kinds the operator's tests touch. */
-export const DEFAULT_RESOURCES: FakeResource[] = [
-  r('', 'v1', 'namespaces', 'Namespace', false),
-  r('', 'v1', 'pods', 'Pod', true),
-  r('', 'v1', 'secrets', 'Secret', true, { status: false }),
-  r('', 'v1', 'configmaps', 'ConfigMap', true, { status: false }),
-  r('', 'v1', 'services', 'Service', true),
-  r('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { status: false }),
-  r('apps', 'v1', 'deployments', 'Deployment', true, { scale: true }),
-  r('apps', 'v1', 'statefulsets', 'StatefulSet', true, { scale: true }),
-  r('apps', 'v1', 'daemonsets', 'DaemonSet', true),
-  r('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true),
-  r('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false, { status: false }),
-  r('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false, { status: false }),
-  r('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true, { status: false }),
-  r('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true, { status: false }),
-  r('events.k8s.io', 'v1', 'events', 'Event', true, { status: false }),
-  r('coordination.k8s.io', 'v1', 'leases', 'Lease', true, { status: false }),
-  r('tripline.dev', 'v1alpha1', 'auditalerts', 'AuditAlert', false),
-  r('tripline.dev', 'v1alpha1', 'auditdetections', 'AuditDetection', false),
-];
-
-/** The kind of request, as Kubernetes authorization names it. */
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
-
-/** One request the fake answered, in order: what tests assert (sample-controller style). */
-export interface Action {
-  verb: Verb;
-  method: string;
-  path: string;
-  /** `auditalerts.tripline.dev`, `pods`; the path for discovery (`/apis/apps/v1`). */
-  resource: string;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-  query: Record<string, string>;
-  body?: unknown;
-  /** The HTTP status answered (0: a network failure was injected). */
-  code: number;
-}
-
-/** A failure to answer instead of serving: the next `times` requests that match get it. */
-export interface Fault {
-  verb?: Verb;
-  /** Matched against the resource (`auditalerts.tripline.dev`, `pods`). */
-  resource?: string;
-  name?: string;
-  subresource?: string;
-  /** HTTP status; 0 is a connection failure (no answer). */
-  status: number;
-  reason?: string;
-  message?: string;
-  retryAfterSeconds?: number;
-  /** How many matching requests fail (default 1; Infinity: until {@link FakeCluster.clearFaults}). */
-  times?: number;
-}
-
-/** Any typed object (generated CRD types included) for the test-side helpers; its apiVersion and kind pick the resource. */
-export type AnyObject = { apiVersion?: string; kind?: string; metadata?: object };
-
-/** Options of {@link FakeCluster}. */
-export interface FakeClusterOptions {
-  resources?: FakeResource[];
-  /** Time of creationTimestamp and managedFields (default: the system clock). */
-  now?: () => Date;
-  /**
-   * False: answer full objects even when the Accept header asks for PartialObjectMetadata, as a
-   * server (or proxy) that ignores it would; the reader must still keep only metadata.
-   */
-  honourMetadataAccept?: boolean;
-}
-
-interface Target {
-  res: FakeResource;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-}
-
-interface Watcher {
-  res: FakeResource;
-  namespace?: string;
-  metadataOnly: boolean;
-  bookmarks: boolean;
-  stream: PassThrough;
-}
-
-interface LoggedEvent {
-  rv: number;
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  res: FakeResource;
-  object: KubeObject;
-}
-
-type Obj = KubeObject & Record<string, unknown>;
-
-const REASONS: Record<number, string> = {
-  400: 'BadRequest',
-  403: 'Forbidden',
-  404: 'NotFound',
-  409: 'Conflict',
-  410: 'Expired',
-  413: 'RequestEntityTooLarge',
-  422: 'Invalid',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-};
-
-/** `resource.group`, as kubectl and error messages spell it. */
-const qualified = (res: FakeResource): string => (res.group ? `${res.resource}.${res.group}` : res.resource);
-const apiVersion = (res: FakeResource): string => (res.group ? `${res.group}/${res.version}` : res.version);
-const keyOf = (res: FakeResource, ns: string | undefined, name: string): string =>
-  `${qualified(res)}|${ns ?? ''}|${name}`;
+export type {
+  Action,
+  ActionMatch,
+  AnyObject,
+  FakeClusterOptions,
+  FakeResource,
+  Fault,
+  Verb,
+} from './fake-cluster-model.js';
+export { DEFAULT_RESOURCES } from './fake-cluster-model.js';
 
 /**
  * One in-memory API server behind the cluster port ({@link KubeApi}; docs/adr/0023), for unit
@@ -159,24 +55,34 @@ const keyOf = (res: FakeResource, ns: string | undefined, name: string): string 
  * and scale subresources. Every request is recorded as an {@link Action}; faults are injected per
  * verb and resource. Test-side writes ({@link put}, {@link remove}) are not recorded: they are
  * "someone else" changing the cluster, and reach open watches like any write.
+ *
+ * Parts: this file serves requests (routing, API semantics, faults, hooks); fake-cluster-store.ts
+ * keeps objects, resourceVersions and history; fake-cluster-watch.ts the open watches;
+ * fake-cluster-model.ts the vocabulary (resources, actions, errors); fake-cluster-ops.ts patches
+ * and selectors. Its own contract is tested in fake-cluster.test.ts.
  */
 export class FakeCluster implements KubeApi {
   readonly actions: Action[] = [];
   readonly #resources: FakeResource[];
   readonly #now: () => Date;
   readonly #honourMetadata: boolean;
-  readonly #objects = new Map<string, Obj>();
-  readonly #log: LoggedEvent[] = [];
-  readonly #watchers = new Set<Watcher>();
+  readonly #offsetMs: number;
+  #hooks: { match: ActionMatch; run: (a: Action) => void; left: number }[] = [];
   #faults: (Fault & { left: number })[] = [];
-  #rv = 100;
-  #compacted = 0;
-  #uid = 0;
+  readonly #watches = new Watches();
+  readonly #store: ObjectStore;
 
   constructor(opts: FakeClusterOptions = {}) {
-    this.#resources = opts.resources ?? DEFAULT_RESOURCES;
+    this.#resources = [...(opts.resources ?? DEFAULT_RESOURCES)];
     this.#now = opts.now ?? (() => new Date());
     this.#honourMetadata = opts.honourMetadataAccept ?? true;
+    this.#offsetMs = opts.serverOffsetMs ?? 0;
+    this.#store = new ObjectStore(this.#now, (e) => this.#watches.deliver(e));
+  }
+
+  /** The API server's clock minus the local one (the `serverOffsetMs` option). */
+  serverOffsetMs(): number {
+    return this.#offsetMs;
   }
 
   // ---- the port -------------------------------------------------------------------------------
@@ -189,7 +95,7 @@ export class FakeCluster implements KubeApi {
     try {
       this.#admit(action);
       const out = this.#serve(action, opts);
-      action.code = action.verb === 'create' ? 201 : 200;
+      action.code ||= action.verb === 'create' ? 201 : 200;
       return structuredClone(out) as T;
     } catch (err: unknown) {
       if (err instanceof ApiError) action.code = err.status;
@@ -246,96 +152,97 @@ export class FakeCluster implements KubeApi {
   }
 
   /**
+   * Runs `run` when a matching request arrives, before it is served (client-go's reactors): how a
+   * test makes another client act at an exact moment, e.g. `put` the object a create is about to
+   * create, so the create meets a real 409 AlreadyExists. `times` as for {@link Fault}.
+   */
+  before(match: ActionMatch, run: (a: Action) => void, times = 1): void {
+    this.#hooks.push({ match, run, left: times });
+  }
+
+  /**
+   * Starts serving a resource, as the API server does once its CRD is established: discovery of
+   * its group/version lists it from now on.
+   */
+  serve(res: FakeResource): void {
+    if (!this.#resources.some((x) => apiVersion(x) === apiVersion(res) && x.resource === res.resource))
+      this.#resources.push(res);
+  }
+
+  /**
    * Creates or replaces an object as another client would (not recorded), keeping the status,
    * uid and creationTimestamp it carries; open watches see ADDED or MODIFIED.
    */
-  put(given: AnyObject): Obj {
+  put<T extends AnyObject>(given: T): Obj {
     const obj = given as KubeObject;
     const res = this.#resourceOfKind(obj);
     const ns = res.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined;
     const name = obj.metadata?.name as string;
-    const before = this.#objects.get(keyOf(res, ns, name));
+    const before = this.#store.find(res, ns, name);
     const stored = structuredClone(obj) as Obj;
     stored.apiVersion = apiVersion(res);
     stored.kind = res.kind;
     stored.metadata = {
       ...stored.metadata,
       ...(ns ? { namespace: ns } : {}),
-      uid: obj.metadata?.uid ?? before?.metadata.uid ?? this.#newUid(),
+      uid: obj.metadata?.uid ?? before?.metadata.uid ?? this.#store.newUid(),
       creationTimestamp:
-        obj.metadata?.creationTimestamp ?? before?.metadata.creationTimestamp ?? this.#timestamp(),
+        obj.metadata?.creationTimestamp ?? before?.metadata.creationTimestamp ?? this.#store.timestamp(),
       generation: obj.metadata?.generation ?? before?.metadata.generation ?? 1,
     };
-    this.#store(res, stored, before ? 'MODIFIED' : 'ADDED');
+    this.#store.save(res, stored, before ? 'MODIFIED' : 'ADDED');
     return structuredClone(stored);
   }
 
   /** Deletes an object as another client would (not recorded); open watches see DELETED. */
-  remove(given: AnyObject): void {
-    const ref = given as KubeObject;
-    const res = this.#resourceOfKind(ref);
-    const key = keyOf(
-      res,
-      res.namespaced ? ref.metadata?.namespace : undefined,
-      ref.metadata?.name as string,
-    );
-    const stored = this.#objects.get(key);
-    if (!stored) throw new Error(`FakeCluster: nothing to remove at ${key}`);
-    this.#objects.delete(key);
-    this.#emit('DELETED', res, {
-      ...stored,
-      metadata: { ...stored.metadata, resourceVersion: this.#nextRv() },
-    });
-  }
-
-  /** The stored object (a copy), or undefined. */
-  get(given: AnyObject): Obj | undefined {
+  remove<T extends AnyObject>(given: T): void {
     const ref = given as KubeObject;
     const res = this.#resourceOfKind(ref);
     const ns = res.namespaced ? ref.metadata?.namespace : undefined;
-    const found = this.#objects.get(keyOf(res, ns, ref.metadata?.name as string));
+    const stored = this.#store.find(res, ns, ref.metadata?.name as string);
+    if (!stored)
+      throw new Error(`FakeCluster: nothing to remove at ${keyOf(res, ns, ref.metadata?.name as string)}`);
+    this.#store.delete(res, stored);
+  }
+
+  /** The stored object (a copy), or undefined. */
+  get<T extends AnyObject>(given: T): Obj | undefined {
+    const ref = given as KubeObject;
+    const res = this.#resourceOfKind(ref);
+    const ns = res.namespaced ? ref.metadata?.namespace : undefined;
+    const found = this.#store.find(res, ns, ref.metadata?.name as string);
     return found && structuredClone(found);
   }
 
   /** Every stored object of a kind (copies), in name order. */
   list(apiVersionOfKind: string, kind: string): Obj[] {
     const res = this.#resourceOfKind({ apiVersion: apiVersionOfKind, kind });
-    return this.#matching(res, undefined, {}).map((o) => structuredClone(o));
+    return this.#store.matching(res, undefined, {}).map((o) => structuredClone(o));
   }
 
   /** The current resourceVersion (the last one handed out). */
   get resourceVersion(): string {
-    return String(this.#rv);
+    return String(this.#store.rv);
   }
 
   /** Open watches, of one resource (`auditalerts.tripline.dev`) or of all. */
   openWatches(resource?: string): number {
-    return [...this.#watchers].filter((w) => !resource || qualified(w.res) === resource).length;
+    return this.#watches.count(resource);
   }
 
   /** Sends a BOOKMARK with the current resourceVersion to every watch that allows bookmarks. */
   bookmark(): void {
-    for (const w of this.#watchers) {
-      if (!w.bookmarks) continue;
-      const object = {
-        apiVersion: apiVersion(w.res),
-        kind: w.res.kind,
-        metadata: { resourceVersion: this.resourceVersion },
-      };
-      w.stream.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
-    }
+    this.#watches.bookmark(this.resourceVersion);
   }
 
   /** Forgets the event history: a watch or continue token from before now gets 410 Expired. */
   compact(): void {
-    this.#compacted = this.#rv;
-    this.#log.length = 0;
+    this.#store.compact();
   }
 
   /** Ends every open watch as the server does when its timeout passes. */
   closeWatches(): void {
-    for (const w of this.#watchers) w.stream.end();
-    this.#watchers.clear();
+    this.#watches.closeAll();
   }
 
   /**
@@ -344,10 +251,7 @@ export class FakeCluster implements KubeApi {
    */
   expireWatches(): void {
     this.compact();
-    for (const w of this.#watchers) {
-      w.stream.end(`${JSON.stringify({ type: 'ERROR', object: expiredStatus(this.#rv) })}\n`);
-    }
-    this.#watchers.clear();
+    this.#watches.expireAll(this.#store.rv);
   }
 
   // ---- serving --------------------------------------------------------------------------------
@@ -357,19 +261,20 @@ export class FakeCluster implements KubeApi {
     const query: Record<string, string> = Object.fromEntries(new URLSearchParams(rawQuery ?? ''));
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) query[k] = String(v);
     const t = this.#target(path);
-    const verb = t.discovery ? 'get' : verbOf(method, t, query);
+    const verb = t.groupVersion ? 'get' : verbOf(method, t, query);
     // A create names its object in the body: the action names it as sample-controller's do.
     const created = verb === 'create' ? (opts.body as KubeObject | undefined)?.metadata?.name : undefined;
     const action: Action = {
       verb,
       method,
       path,
-      resource: t.res ? qualified(t.res) : t.discovery ? path : '',
+      resource: t.res ? qualified(t.res) : (t.requested ?? path),
       ...(t.namespace ? { namespace: t.namespace } : {}),
       ...(t.name || created ? { name: t.name ?? created } : {}),
       ...(t.subresource ? { subresource: t.subresource } : {}),
       query,
       ...(opts.body !== undefined ? { body: structuredClone(opts.body) } : {}),
+      ...(opts.accept ? { accept: opts.accept } : {}),
       code: 0,
     };
     this.actions.push(action);
@@ -378,20 +283,24 @@ export class FakeCluster implements KubeApi {
 
   /** Throws the injected fault the action matches, or 404 for a resource not served. */
   #admit(a: Action): void {
+    this.#runHooks(a);
     this.#injectFault(a);
     const t = this.#target(a.path);
     if (!t.res && !t.discovery)
       throw apiError(a, 404, 'the server could not find the requested resource', 'NotFound');
   }
 
+  /** Runs the {@link before} hooks the action matches, in the order they were added. */
+  #runHooks(a: Action): void {
+    for (const h of [...this.#hooks]) {
+      if (!matches(h.match, a)) continue;
+      if (--h.left <= 0) this.#hooks = this.#hooks.filter((x) => x !== h);
+      h.run(a);
+    }
+  }
+
   #injectFault(a: Action): void {
-    const f = this.#faults.find(
-      (f) =>
-        (!f.verb || f.verb === a.verb) &&
-        (!f.resource || f.resource === a.resource) &&
-        (!f.name || f.name === a.name) &&
-        (f.subresource === undefined || f.subresource === a.subresource),
-    );
+    const f = this.#faults.find((f) => matches(f, a));
     if (!f) return;
     if (--f.left <= 0) this.#faults = this.#faults.filter((x) => x !== f);
     if (f.status === 0) {
@@ -404,7 +313,9 @@ export class FakeCluster implements KubeApi {
   }
 
   /** Parses `/api/v1[/namespaces/ns]/resource[/name[/sub]]` and `/apis/group/version/...`. */
-  #target(path: string): Partial<Target> & { discovery?: FakeResource[] } {
+  #target(
+    path: string,
+  ): Partial<Target> & { discovery?: FakeResource[]; groupVersion?: boolean; requested?: string } {
     const parts = path
       .split('/')
       .filter((p) => p !== '')
@@ -414,7 +325,7 @@ export class FakeCluster implements KubeApi {
     const version = rest.shift() ?? '';
     if (rest.length === 0) {
       const served = this.#resources.filter((x) => x.group === group && x.version === version);
-      return served.length > 0 ? { discovery: served } : {};
+      return { groupVersion: true, ...(served.length > 0 ? { discovery: served } : { requested: path }) };
     }
     let namespace: string | undefined;
     if (rest[0] === 'namespaces' && rest.length >= 3 && !['status', 'finalize'].includes(rest[2] as string)) {
@@ -425,7 +336,8 @@ export class FakeCluster implements KubeApi {
     const res = this.#resources.find(
       (x) => x.group === group && x.version === version && x.resource === resource,
     );
-    return { ...(res ? { res } : {}), namespace, name, subresource };
+    const requested = group ? `${resource}.${group}` : resource;
+    return { ...(res ? { res } : { requested }), namespace, name, subresource };
   }
 
   #serve(a: Action, opts: RequestOptions): unknown {
@@ -442,6 +354,20 @@ export class FakeCluster implements KubeApi {
         return shape(this.#create(a, target, opts.body as Obj), target, metadataOnly);
       case 'update':
       case 'patch':
+        if (
+          isApply(opts) &&
+          !target.subresource &&
+          !this.#store.find(target.res, target.namespace, target.name as string)
+        ) {
+          // Server-side apply creates what does not exist yet (201).
+          const body = opts.body as Obj;
+          a.code = 201;
+          return shape(
+            this.#create(a, target, { ...body, metadata: { ...body.metadata, name: target.name } } as Obj),
+            target,
+            metadataOnly,
+          );
+        }
         return shape(this.#write(a, target, opts), target, metadataOnly);
       case 'delete':
         return shape(this.#delete(a, target, opts.body as DeleteOptions | undefined), target, metadataOnly);
@@ -452,17 +378,17 @@ export class FakeCluster implements KubeApi {
 
   #list(a: Action, t: Target, metadataOnly: boolean): unknown {
     let after = '';
-    let rv = this.#rv;
+    let rv = this.#store.rv;
     if (a.query.continue) {
       const token = JSON.parse(Buffer.from(a.query.continue, 'base64url').toString()) as {
         rv: number;
         after: string;
       };
-      if (token.rv < this.#compacted)
+      if (token.rv < this.#store.compacted)
         throw apiError(a, 410, 'The provided continue parameter is too old', 'Expired');
       ({ after, rv } = token);
     }
-    const all = this.#matching(t.res, t.namespace, a.query).filter((o) => sortKey(o) > after);
+    const all = this.#store.matching(t.res, t.namespace, a.query).filter((o) => sortKey(o) > after);
     const limit = Number(a.query.limit) || all.length;
     const page = all.slice(0, limit);
     const last = page.at(-1);
@@ -487,20 +413,8 @@ export class FakeCluster implements KubeApi {
     return { apiVersion: apiVersion(t.res), kind: `${t.res.kind}List`, metadata, items };
   }
 
-  #matching(res: FakeResource, namespace: string | undefined, query: Record<string, string>): Obj[] {
-    const prefix = `${qualified(res)}|${namespace ?? ''}`;
-    return [...this.#objects.entries()]
-      .filter(([k]) =>
-        namespace === undefined ? k.startsWith(`${qualified(res)}|`) : k.startsWith(`${prefix}|`),
-      )
-      .map(([, o]) => o)
-      .filter((o) => !query.labelSelector || matchesLabels(o.metadata.labels, query.labelSelector))
-      .filter((o) => !query.fieldSelector || matchesFields(o, query.fieldSelector))
-      .sort((x, y) => (sortKey(x) < sortKey(y) ? -1 : 1));
-  }
-
   #read(a: Action, t: Target): Obj {
-    const found = this.#objects.get(keyOf(t.res, t.namespace, t.name as string));
+    const found = this.#store.find(t.res, t.namespace, t.name as string);
     if (!found) throw apiError(a, 404, `${qualified(t.res)} "${t.name}" not found`, 'NotFound');
     return found;
   }
@@ -510,9 +424,9 @@ export class FakeCluster implements KubeApi {
       throw apiError(a, 404, 'the server could not find the requested resource');
     const name =
       body?.metadata?.name ??
-      (body?.metadata?.generateName ? `${body.metadata.generateName}${this.#uid + 1}` : undefined);
+      (body?.metadata?.generateName ? `${body.metadata.generateName}${this.#store.nextSuffix}` : undefined);
     if (!name) throw apiError(a, 422, 'name or generateName is required', 'Invalid');
-    if (this.#objects.has(keyOf(t.res, t.namespace, name)))
+    if (this.#store.find(t.res, t.namespace, name))
       throw apiError(a, 409, `${qualified(t.res)} "${name}" already exists`, 'AlreadyExists');
     const stored = structuredClone(body);
     if (t.res.status !== false) delete stored.status;
@@ -522,12 +436,12 @@ export class FakeCluster implements KubeApi {
       ...stored.metadata,
       name,
       ...(t.namespace ? { namespace: t.namespace } : {}),
-      uid: this.#newUid(),
+      uid: this.#store.newUid(),
       generation: 1,
-      creationTimestamp: this.#timestamp(),
+      creationTimestamp: this.#store.timestamp(),
       ...this.#managedFields(a, undefined),
     };
-    this.#store(t.res, stored, 'ADDED');
+    this.#store.save(t.res, stored, 'ADDED');
     return stored;
   }
 
@@ -559,14 +473,9 @@ export class FakeCluster implements KubeApi {
       next.metadata.deletionTimestamp &&
       ((next.metadata as { finalizers?: string[] }).finalizers ?? []).length === 0
     ) {
-      this.#objects.delete(keyOf(t.res, t.namespace, t.name as string));
-      this.#emit('DELETED', t.res, {
-        ...next,
-        metadata: { ...next.metadata, resourceVersion: this.#nextRv() },
-      });
-      return next;
+      return this.#store.delete(t.res, next);
     }
-    this.#store(t.res, next, 'MODIFIED');
+    this.#store.save(t.res, next, 'MODIFIED');
     return t.subresource === 'scale' ? toScale(next) : next;
   }
 
@@ -644,77 +553,39 @@ export class FakeCluster implements KubeApi {
       );
     if (((before.metadata as { finalizers?: string[] }).finalizers ?? []).length > 0) {
       const next = structuredClone(before);
-      next.metadata.deletionTimestamp ??= this.#timestamp();
-      this.#store(t.res, next, 'MODIFIED');
+      next.metadata.deletionTimestamp ??= this.#store.timestamp();
+      this.#store.save(t.res, next, 'MODIFIED');
       return next;
     }
-    this.#objects.delete(keyOf(t.res, t.namespace, t.name as string));
-    const gone = { ...before, metadata: { ...before.metadata, resourceVersion: this.#nextRv() } };
-    this.#emit('DELETED', t.res, gone);
-    return gone;
+    return this.#store.delete(t.res, before);
   }
 
   #watch(a: Action, opts: RequestOptions): Readable {
     const t = this.#target(a.path) as Target;
-    const stream = new PassThrough();
     const from = a.query.resourceVersion;
-    const w: Watcher = {
-      res: t.res,
-      ...(t.namespace ? { namespace: t.namespace } : {}),
-      metadataOnly: this.#metadataOnly(opts),
-      bookmarks: a.query.allowWatchBookmarks === 'true',
-      stream,
-    };
-    if (from !== undefined && from !== '0' && Number(from) < this.#compacted) {
-      // As the real server does: 200, then one ERROR event, then the end of the stream.
-      stream.end(
-        `${JSON.stringify({ type: 'ERROR', object: expiredStatus(Number(from), this.#compacted) })}\n`,
-      );
-      return stream;
-    }
-    if (from === undefined || from === '0') {
-      for (const o of this.#matching(t.res, t.namespace, a.query)) this.#send(w, 'ADDED', o);
-    } else {
-      for (const e of this.#log)
-        if (e.rv > Number(from) && this.#wants(w, e.res, e.object)) this.#send(w, e.type, e.object);
-    }
-    this.#watchers.add(w);
-    const end = (): void => {
-      this.#watchers.delete(w);
-      // As an aborted response does: the reader sees an error, not a clean end.
-      stream.destroy(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }));
-    };
-    if (opts.signal?.aborted) end();
-    else opts.signal?.addEventListener('abort', end, { once: true });
-    stream.on('close', () => this.#watchers.delete(w));
-    return stream;
+    const fromStart = from === undefined || from === '0';
+    // As the real server does: 200, then one ERROR event, then the end of the stream.
+    if (!fromStart && Number(from) < this.#store.compacted)
+      return expiredWatch(Number(from), this.#store.compacted);
+    const replay = fromStart
+      ? this.#store.matching(t.res, t.namespace, a.query).map((object) => ({ type: 'ADDED', object }))
+      : this.#store
+          .since(Number(from))
+          .filter((e) => e.res === t.res && (!t.namespace || e.object.metadata.namespace === t.namespace));
+    return this.#watches.open(
+      {
+        res: t.res,
+        ...(t.namespace ? { namespace: t.namespace } : {}),
+        metadataOnly: this.#metadataOnly(opts),
+        bookmarks: a.query.allowWatchBookmarks === 'true',
+      },
+      replay,
+      opts.signal,
+    );
   }
 
   #metadataOnly(opts: RequestOptions): boolean {
     return this.#honourMetadata && opts.accept?.includes('as=PartialObjectMetadata') === true;
-  }
-
-  #wants(w: Watcher, res: FakeResource, o: KubeObject): boolean {
-    return w.res === res && (!w.namespace || o.metadata.namespace === w.namespace);
-  }
-
-  #send(w: Watcher, type: string, o: KubeObject): void {
-    const object = w.metadataOnly
-      ? { apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: o.metadata }
-      : o;
-    w.stream.write(`${JSON.stringify({ type, object })}\n`);
-  }
-
-  #store(res: FakeResource, obj: Obj, type: 'ADDED' | 'MODIFIED'): void {
-    obj.metadata.resourceVersion = this.#nextRv();
-    this.#objects.set(keyOf(res, obj.metadata.namespace, obj.metadata.name as string), obj);
-    this.#emit(type, res, obj);
-  }
-
-  #emit(type: LoggedEvent['type'], res: FakeResource, obj: KubeObject): void {
-    const object = structuredClone(obj);
-    this.#log.push({ rv: this.#rv, type, res, object });
-    for (const w of this.#watchers) if (this.#wants(w, res, object)) this.#send(w, type, object);
   }
 
   #resourceOfKind(ref: Pick<KubeObject, 'apiVersion' | 'kind'>): FakeResource {
@@ -732,7 +603,7 @@ export class FakeCluster implements KubeApi {
       operation:
         a.method === 'PATCH' && a.body !== undefined && a.query.force !== undefined ? 'Apply' : 'Update',
       apiVersion: a.path.startsWith('/apis/') ? a.path.split('/').slice(2, 4).join('/') : 'v1',
-      time: this.#timestamp(),
+      time: this.#store.timestamp(),
       ...(a.subresource ? { subresource: a.subresource } : {}),
     };
     const others = (before?.metadata.managedFields ?? []).filter(
@@ -740,145 +611,4 @@ export class FakeCluster implements KubeApi {
     );
     return { managedFields: [...others, entry] };
   }
-
-  #nextRv(): string {
-    this.#rv++;
-    return String(this.#rv);
-  }
-
-  #newUid(): string {
-    this.#uid++;
-    return `00000000-0000-4000-8000-${String(this.#uid).padStart(12, '0')}`;
-  }
-
-  #timestamp(): string {
-    return this.#now()
-      .toISOString()
-      .replace(/\.\d{3}Z$/, 'Z');
-  }
-}
-
-interface DeleteOptions {
-  preconditions?: { uid?: string; resourceVersion?: string };
-}
-
-function verbOf(method: string, t: Partial<Target>, query: Record<string, string>): Verb {
-  switch (method) {
-    case 'GET':
-      if (!t.name) return query.watch ? 'watch' : 'list';
-      return 'get';
-    case 'POST':
-      return 'create';
-    case 'PUT':
-      return 'update';
-    case 'PATCH':
-      return 'patch';
-    case 'DELETE':
-      return t.name ? 'delete' : 'deletecollection';
-    default:
-      throw new Error(`FakeCluster: method ${method} is not modelled`);
-  }
-}
-
-/** `verb resource [namespace/]name[/subresource][ -> code]`. */
-function describe(a: Action): string {
-  const obj = a.name
-    ? ` ${a.namespace ? `${a.namespace}/` : ''}${a.name}${a.subresource ? `/${a.subresource}` : ''}`
-    : '';
-  const ns = !a.name && a.namespace ? ` ${a.namespace}/` : '';
-  const failed = a.code === 0 || a.code >= 300 ? ` -> ${a.code}` : '';
-  return `${a.verb} ${a.resource}${obj}${ns}${failed}`;
-}
-
-const sortKey = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-
-/** Everything but metadata and status: what moves `generation`. */
-function contentOf(o: Obj): unknown {
-  const { metadata: _m, status: _s, ...rest } = o;
-  return rest;
-}
-
-/** The shape of the answer: the object, its scale, or its metadata only. */
-function shape(o: Obj, t: Target, metadataOnly: boolean): unknown {
-  if (metadataOnly)
-    return { apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: o.metadata };
-  return t.subresource === 'scale' && o.kind !== 'Scale' ? toScale(o) : o;
-}
-
-function toScale(o: Obj): Obj {
-  const replicas = (o.spec as { replicas?: number } | undefined)?.replicas ?? 1;
-  const { name, namespace, uid, resourceVersion, creationTimestamp } = o.metadata;
-  return {
-    apiVersion: 'autoscaling/v1',
-    kind: 'Scale',
-    metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
-    spec: { replicas },
-    status: { replicas: (o.status as { replicas?: number } | undefined)?.replicas ?? replicas },
-  };
-}
-
-function discoveryList(served: FakeResource[]): unknown {
-  const first = served[0] as FakeResource;
-  const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-  const resources = served.flatMap((x) => [
-    { name: x.resource, kind: x.kind, namespaced: x.namespaced, verbs },
-    ...(x.status !== false
-      ? [
-          {
-            name: `${x.resource}/status`,
-            kind: x.kind,
-            namespaced: x.namespaced,
-            verbs: ['get', 'patch', 'update'],
-          },
-        ]
-      : []),
-    ...(x.scale
-      ? [
-          {
-            name: `${x.resource}/scale`,
-            kind: 'Scale',
-            namespaced: x.namespaced,
-            verbs: ['get', 'patch', 'update'],
-          },
-        ]
-      : []),
-  ]);
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersion(first), resources };
-}
-
-/** The Status of a watch or list whose resourceVersion is older than the history kept. */
-function expiredStatus(asked: number, oldest = asked): Record<string, unknown> {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: `too old resource version: ${asked} (${oldest})`,
-    reason: 'Expired',
-    code: 410,
-  };
-}
-
-/** The error {@link KubeClient} throws for a Status answer, with the same message shape. */
-function apiError(
-  a: Action,
-  status: number,
-  message: string,
-  reason = REASONS[status] ?? '',
-  retryAfterSeconds?: number,
-): ApiError {
-  return new ApiError(`${a.method} ${a.path}: ${status} ${reason} ${message}`.trim(), {
-    status,
-    reason,
-    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-  });
-}
-
-function conflict(a: Action, t: Target, why: string): ApiError {
-  return apiError(
-    a,
-    409,
-    `Operation cannot be fulfilled on ${qualified(t.res)} "${t.name}": ${why}`,
-    'Conflict',
-  );
 }

@@ -1,93 +1,50 @@
 import assert from 'node:assert/strict';
 import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
-import type { KubeClient, RequestOptions } from '../../../src/kube/client.js';
-import { ApiError } from '../../../src/kube/errors.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { TRAFFIC_LABELS, trafficAlertName } from '../../../src/traffic/alert.js';
 import { AlertRateLimit } from '../../../src/traffic/alert-limit.js';
 import { TrafficEngine } from '../../../src/traffic/engine.js';
 import { TrafficAlertWriter } from '../../../src/traffic/writer.js';
+import { FakeCluster } from '../support/fake-cluster.js';
 import { ALL_OFF, rec, settingsOf } from './fixtures.js';
 
-const ALERTS = '/apis/tripline.dev/v1alpha1/auditalerts';
+const ALERTS = 'auditalerts.tripline.dev';
 
-/** An in-memory API server for AuditAlerts and Ingresses: creates (409 on a taken name), label lists, rv-guarded status patches. */
-class FakeApi {
-  readonly alerts = new Map<string, AuditAlert>();
-  rv = 1;
-  creates = 0;
-  patches = 0;
-  failPatches = 0;
-  ingresses = new Map<string, object>([
-    ['shop/web', { metadata: { namespace: 'shop', name: 'web', uid: 'uid-web' } }],
-  ]);
+/** The cluster every harness talks to: the Ingress shop/web and whatever alerts the writers made. */
+function clusterWithIngress(): FakeCluster {
+  const cluster = new FakeCluster();
+  cluster.put({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { namespace: 'shop', name: 'web', uid: 'uid-web' },
+  });
+  return cluster;
+}
 
-  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const url = new URL(path, 'http://x');
-    if (path.startsWith('/apis/networking.k8s.io/')) {
-      const ns = path.split('/')[5] as string;
-      const name = String(opts.query?.fieldSelector ?? '').replace('metadata.name=', '');
-      const ing = this.ingresses.get(`${ns}/${name}`);
-      return { items: ing ? [ing] : [] } as T;
-    }
-    if (method === 'GET' && url.pathname === ALERTS) {
-      const want = String(opts.query?.labelSelector ?? '')
-        .split(',')
-        .map((kv) => kv.split('='));
-      const items = [...this.alerts.values()].filter((a) =>
-        want.every(([k, v]) => a.metadata?.labels?.[k as string] === v),
-      );
-      return { items: structuredClone(items) } as T;
-    }
-    if (method === 'POST') {
-      const a = structuredClone(opts.body as AuditAlert);
-      const name = a.metadata?.name as string;
-      if (this.alerts.has(name)) throw new ApiError('exists', { status: 409, reason: 'AlreadyExists' });
-      this.creates++;
-      a.metadata = { ...a.metadata, resourceVersion: String(this.rv++) };
-      a.status = { state: 'Open' };
-      this.alerts.set(name, a);
-      return a as T;
-    }
-    const name = decodeURIComponent(url.pathname.slice(ALERTS.length + 1).replace(/\/status$/, ''));
-    const a = this.alerts.get(name);
-    if (!a) throw new ApiError('not found', { status: 404, reason: 'NotFound' });
-    if (method === 'GET') return structuredClone(a) as T;
-    if (this.failPatches > 0) {
-      this.failPatches--;
-      throw new ApiError('boom', { status: 500 });
-    }
-    const body = opts.body as {
-      metadata: { resourceVersion: string };
-      status: { traffic: Record<string, unknown> };
-    };
-    if (body.metadata.resourceVersion !== a.metadata?.resourceVersion)
-      throw new ApiError('conflict', { status: 409 });
-    const traffic = { ...body.status.traffic };
-    for (const [k, v] of Object.entries(traffic)) if (v === null) delete traffic[k];
-    a.status = { ...a.status, traffic };
-    a.metadata = { ...a.metadata, resourceVersion: String(this.rv++) };
-    this.patches++;
-    return a as T;
-  }
+/** The AuditAlerts stored, by name. */
+const alertsOf = (cluster: FakeCluster): Map<string, AuditAlert> =>
+  new Map(
+    (cluster.list('tripline.dev/v1alpha1', 'AuditAlert') as unknown as AuditAlert[]).map((a) => [
+      a.metadata?.name as string,
+      a,
+    ]),
+  );
 
-  /** What a person does with kubectl patch. */
-  resolve(name: string): void {
-    const a = this.alerts.get(name) as AuditAlert;
-    a.status = { ...a.status, state: 'Resolved', reason: 'Remediated' };
-    a.metadata = { ...a.metadata, resourceVersion: String(this.rv++) };
-  }
+/** What a person does with kubectl patch. */
+function resolve(cluster: FakeCluster, name: string): void {
+  const a = alertsOf(cluster).get(name) as AuditAlert;
+  const resolved: AuditAlert = { ...a, status: { ...a.status, state: 'Resolved', reason: 'Remediated' } };
+  cluster.put(resolved);
 }
 
 const T0 = 1_800_000_000_000;
 
-function harness(perMinute?: number) {
-  const api = new FakeApi();
+function harness(perMinute?: number, api = clusterWithIngress()) {
   const clock = { t: T0, now: () => new Date(clock.t) };
   let active = true;
   const raised: string[] = [];
   const writer = new TrafficAlertWriter({
-    client: api as unknown as KubeClient,
+    client: api,
     clock,
     log: silentLogger(),
     backoff: { baseMs: 1, maxMs: 5 },
@@ -109,6 +66,8 @@ function harness(perMinute?: number) {
   ]);
   return {
     api,
+    /** The AuditAlerts stored, by name. */
+    alerts: () => alertsOf(api),
     writer,
     raised,
     suppressed,
@@ -165,7 +124,7 @@ describe('traffic/writer TrafficAlertWriter', () => {
     it(`alert rate limit: ${c.name}`, async () => {
       const h = harness(c.perMinute);
       await h.spread(0, c.ingresses);
-      const all = [...h.api.alerts.values()];
+      const all = [...h.alerts().values()];
       const agg = all.filter((a) => a.metadata?.labels?.[TRAFFIC_LABELS.rule] === 'alert-rate-limit');
       assert.equal(all.length - agg.length, c.alerts);
       assert.equal(agg.length, c.aggregate);
@@ -176,9 +135,9 @@ describe('traffic/writer TrafficAlertWriter', () => {
   it('raises one alert, adds the counts to its status, marks the clear; after a resolve the recurrence is episode 2', async () => {
     const h = harness();
     await h.step(0, 2, 3);
-    assert.deepEqual([...h.api.alerts.keys()], [episode(1)]);
+    assert.deepEqual([...h.alerts().keys()], [episode(1)]);
     assert.deepEqual(h.raised, [episode(1)]);
-    const a1 = h.api.alerts.get(episode(1));
+    const a1 = h.alerts().get(episode(1));
     assert.equal(a1?.spec.subject.uid, 'uid-web');
     assert.equal(a1?.metadata?.labels?.[TRAFFIC_LABELS.episode], '1');
     assert.deepEqual(
@@ -193,80 +152,78 @@ describe('traffic/writer TrafficAlertWriter', () => {
     await h.step(2, 1, 1);
     assert.deepEqual(
       [
-        h.api.alerts.get(episode(1))?.status?.traffic?.requests,
-        h.api.alerts.get(episode(1))?.status?.traffic?.matched,
+        h.alerts().get(episode(1))?.status?.traffic?.requests,
+        h.alerts().get(episode(1))?.status?.traffic?.matched,
       ],
       [7, 3],
     );
     for (let s = 3; s <= 14; s++) await h.step(s, 0);
-    assert.equal(h.api.alerts.get(episode(1))?.status?.traffic?.active, false);
-    assert.ok(h.api.alerts.get(episode(1))?.status?.traffic?.clearedAt);
-    h.api.resolve(episode(1));
-    const patches = h.api.patches;
+    assert.equal(h.alerts().get(episode(1))?.status?.traffic?.active, false);
+    assert.ok(h.alerts().get(episode(1))?.status?.traffic?.clearedAt);
+    resolve(h.api, episode(1));
+    h.api.clearActions();
     await h.step(20, 1);
-    assert.deepEqual([...h.api.alerts.keys()], [episode(1), episode(2)]);
-    assert.equal(h.api.alerts.get(episode(1))?.status?.traffic?.matched, 3, 'a resolved alert is left alone');
-    assert.equal(h.api.alerts.get(episode(2))?.status?.traffic?.matched, 1);
-    assert.ok(h.api.patches > patches);
+    assert.deepEqual([...h.alerts().keys()], [episode(1), episode(2)]);
+    assert.equal(h.alerts().get(episode(1))?.status?.traffic?.matched, 3, 'a resolved alert is left alone');
+    assert.equal(h.alerts().get(episode(2))?.status?.traffic?.matched, 1);
+    assert.deepEqual(h.api.writes(), [
+      `create ${ALERTS} ${episode(2)}`,
+      `patch ${ALERTS} ${episode(2)}/status`,
+    ]);
   });
 
   it('a recurrence while the alert is open updates it (firings 2), found by labels from a fresh writer', async () => {
     const h = harness();
     await h.step(0, 1);
     for (let s = 1; s <= 13; s++) await h.step(s, 0);
-    assert.equal(h.api.alerts.get(episode(1))?.status?.traffic?.active, false);
+    assert.equal(h.alerts().get(episode(1))?.status?.traffic?.active, false);
     // A restarted operator: a fresh writer and engine, the same API.
-    const fresh = harness();
-    for (const [k, v] of h.api.alerts) fresh.api.alerts.set(k, v);
-    fresh.api.rv = h.api.rv;
+    const fresh = harness(undefined, h.api);
+    h.api.clearActions();
     await fresh.step(30, 2);
-    assert.deepEqual([...fresh.api.alerts.keys()], [episode(1)]);
-    assert.equal(fresh.api.creates, 0);
+    assert.deepEqual([...fresh.alerts().keys()], [episode(1)]);
+    assert.deepEqual(h.api.verbs(['create']), [], 'nothing created');
     assert.deepEqual(
       [
-        fresh.api.alerts.get(episode(1))?.status?.traffic?.firings,
-        fresh.api.alerts.get(episode(1))?.status?.traffic?.matched,
+        fresh.alerts().get(episode(1))?.status?.traffic?.firings,
+        fresh.alerts().get(episode(1))?.status?.traffic?.matched,
       ],
       [2, 3],
     );
-    assert.equal(
-      fresh.api.alerts.get(episode(1))?.status?.traffic?.clearedAt,
-      undefined,
-      'clearedAt removed',
-    );
+    assert.equal(fresh.alerts().get(episode(1))?.status?.traffic?.clearedAt, undefined, 'clearedAt removed');
   });
 
   it('an episode someone else created (409) is the same alert', async () => {
     const h = harness();
-    // Another replica raised episode 1 between our list and our create: simulate by a create that answers 409.
-    const create = h.api.request.bind(h.api);
-    let first = true;
-    h.api.request = async <T>(method: string, path: string, opts?: RequestOptions): Promise<T> => {
-      if (method === 'POST' && first) {
-        first = false;
-        await create('POST', path, opts);
-        throw new ApiError('exists', { status: 409, reason: 'AlreadyExists' });
-      }
-      return create<T>(method, path, opts);
-    };
+    // Another replica raises episode 1 between our list and our create.
+    h.api.before({ verb: 'create', resource: ALERTS }, (a) => h.api.put(a.body as AuditAlert));
     await h.step(0, 1);
-    assert.deepEqual([...h.api.alerts.keys()], [episode(1)]);
+    assert.deepEqual([...h.alerts().keys()], [episode(1)]);
     assert.deepEqual(h.raised, [], 'not raised by this writer');
-    assert.equal(h.api.alerts.get(episode(1))?.status?.traffic?.matched, 1);
+    assert.equal(h.alerts().get(episode(1))?.status?.traffic?.matched, 1);
+    assert.deepEqual(h.api.writes(), [
+      `create ${ALERTS} ${episode(1)} -> 409`,
+      `patch ${ALERTS} ${episode(1)}/status`,
+    ]);
   });
 
   it('a failed status write is retried with the same counts (nothing lost, nothing doubled)', async () => {
     const h = harness();
-    h.api.failPatches = 2;
+    h.api.fail({ verb: 'patch', resource: ALERTS, subresource: 'status', status: 500, times: 2 });
     await h.step(0, 4, 1);
     assert.deepEqual(
       [
-        h.api.alerts.get(episode(1))?.status?.traffic?.requests,
-        h.api.alerts.get(episode(1))?.status?.traffic?.matched,
+        h.alerts().get(episode(1))?.status?.traffic?.requests,
+        h.alerts().get(episode(1))?.status?.traffic?.matched,
       ],
       [5, 4],
     );
-    assert.equal(h.api.patches, 1);
+    assert.deepEqual(h.api.writes(), [
+      `create ${ALERTS} ${episode(1)}`,
+      `patch ${ALERTS} ${episode(1)}/status -> 500`,
+      `patch ${ALERTS} ${episode(1)}/status -> 500`,
+      `patch ${ALERTS} ${episode(1)}/status`,
+    ]);
   });
 
   it('writes nothing while inactive, and catches up once active', async function () {
@@ -275,18 +232,22 @@ describe('traffic/writer TrafficAlertWriter', () => {
     h.setActive(false);
     const pending = h.step(0, 1);
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal(h.api.alerts.size, 0);
+    assert.deepEqual(h.api.writes(), []);
     h.setActive(true);
     await pending;
-    assert.deepEqual([...h.api.alerts.keys()], [episode(1)]);
+    assert.deepEqual([...h.alerts().keys()], [episode(1)]);
     await h.writer.stop();
   });
 
   it('names a missing Ingress from the log and notes it', async () => {
     const h = harness();
-    h.api.ingresses.clear();
+    h.api.remove({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { namespace: 'shop', name: 'web' },
+    });
     await h.step(0, 1);
-    const a = h.api.alerts.get(episode(1));
+    const a = h.alerts().get(episode(1));
     assert.deepEqual(a?.spec.subject, {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',

@@ -7,29 +7,17 @@ import {
 } from '../../../../src/alerts/ingress-backends.js';
 import type { AuditAlert } from '../../../../src/api/generated/audit-alert.js';
 import type { KubeObject } from '../../../../src/api/kube-object.js';
-import type { KubeClient } from '../../../../src/kube/client.js';
-import { ApiError } from '../../../../src/kube/errors.js';
+import { FakeCluster } from '../../support/fake-cluster.js';
 import { ingress, ingressRule } from './fixtures.js';
 
-/** A client whose GETs answer from `services` (namespace/name), or fail with `status`. */
-function stubClient(
-  services: Set<string>,
-  status?: number,
-): { client: KubeClient; paths: string[]; accepts: string[] } {
-  const paths: string[] = [];
-  const accepts: string[] = [];
-  const client = {
-    async request(method: string, path: string, opts?: { accept?: string }) {
-      assert.equal(method, 'GET');
-      paths.push(path);
-      accepts.push(opts?.accept ?? '');
-      if (status !== undefined) throw new ApiError(`GET ${path}: ${status}`, { status });
-      const m = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)$/.exec(path);
-      if (m && services.has(`${decodeURIComponent(m[1] ?? '')}/${decodeURIComponent(m[2] ?? '')}`)) return {};
-      throw new ApiError(`GET ${path}: 404 NotFound`, { status: 404, reason: 'NotFound' });
-    },
-  } as unknown as KubeClient;
-  return { client, paths, accepts };
+/** A cluster holding the Services `services` (namespace/name), and the reads it was asked for. */
+function clusterWith(services: string[]): { client: FakeCluster; reads: () => string[] } {
+  const client = new FakeCluster();
+  for (const s of services) {
+    const [namespace, name] = s.split('/');
+    client.put({ apiVersion: 'v1', kind: 'Service', metadata: { namespace, name } });
+  }
+  return { client, reads: () => client.verbs() };
 }
 
 const alertFor = (event: 'Created' | 'Updated' | 'Deleted') => ({ spec: { event } }) as unknown as AuditAlert;
@@ -60,7 +48,7 @@ describe('ingress backends', () => {
   });
 
   it('enricher: 404 is a risk, 200 is none; one metadata-only GET per distinct Service', async () => {
-    const { client, paths, accepts } = stubClient(new Set(['shop/web']));
+    const { client, reads } = clusterWith(['shop/web']);
     const e = createIngressBackendsEnricher(client);
     const out = await e.enrich({ alert: alertFor('Created'), subject: INGRESS, resource: RESOURCE });
     assert.deepEqual(
@@ -70,15 +58,13 @@ describe('ingress backends', () => {
     assert.match(out?.risks?.[0]?.message ?? '', /fallback/);
     assert.doesNotMatch(out?.risks?.[0]?.message ?? '', /service web/);
     assert.deepEqual(out?.notes, []);
-    assert.deepEqual(paths.sort(), [
-      '/api/v1/namespaces/shop/services/fallback',
-      '/api/v1/namespaces/shop/services/web',
-    ]);
-    assert.ok(accepts.every((a) => a.includes('PartialObjectMetadata')));
+    assert.deepEqual(reads().sort(), ['get services shop/fallback -> 404', 'get services shop/web']);
+    assert.ok(client.actions.every((a) => a.accept?.includes('as=PartialObjectMetadata')));
   });
 
   it('enricher: a forbidden lookup is a note, never a risk', async () => {
-    const { client } = stubClient(new Set(), 403);
+    const { client } = clusterWith(['shop/web', 'shop/fallback']);
+    client.fail({ verb: 'get', resource: 'services', status: 403, times: Number.POSITIVE_INFINITY });
     const out = await createIngressBackendsEnricher(client).enrich({
       alert: alertFor('Updated'),
       subject: INGRESS,
@@ -89,7 +75,7 @@ describe('ingress backends', () => {
   });
 
   it('enricher: other kinds, deletions and Ingresses without Services are not looked up', async () => {
-    const { client, paths } = stubClient(new Set());
+    const { client, reads } = clusterWith([]);
     const e = createIngressBackendsEnricher(client);
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'shop' } } as KubeObject;
     const resourceOnly = ingress({
@@ -111,11 +97,11 @@ describe('ingress backends', () => {
       await e.enrich({ alert: alertFor('Created'), subject: resourceOnly, resource: RESOURCE }),
       undefined,
     );
-    assert.deepEqual(paths, []);
+    assert.deepEqual(reads(), []);
   });
 
   it(`enricher: looks up at most ${MAX_BACKEND_LOOKUPS} Services`, async () => {
-    const { client, paths } = stubClient(new Set());
+    const { client, reads } = clusterWith([]);
     const many = ingress({
       rules: [
         {
@@ -134,7 +120,7 @@ describe('ingress backends', () => {
       subject: many,
       resource: RESOURCE,
     });
-    assert.equal(paths.length, MAX_BACKEND_LOOKUPS);
+    assert.equal(reads().length, MAX_BACKEND_LOOKUPS);
     assert.equal(out?.risks?.length, 1);
     assert.match(out?.notes?.[0] ?? '', /could not tell/);
   });
