@@ -6,7 +6,7 @@
  * (aggregation) and writer.ts (alerts).
  */
 import type { AlertingDeps } from '../alerts/deps.js';
-import type { Settings } from '../config/schema.js';
+import type { FeatureSettings, Settings } from '../config/schema.js';
 import { queueMetrics } from '../observability/metrics.js';
 import { matchingActions } from './detections.js';
 import type { ActionEvent } from './events.js';
@@ -26,7 +26,7 @@ export interface Actions {
 export const ACTION_QUIET_MS = 60 * 60_000;
 
 /** The action detections, or undefined when neither webhook listens (nothing could feed them). */
-export function createActions(settings: Settings, deps: ActionDeps): Actions | undefined {
+export function createActions(settings: FeatureSettings['actions'], deps: ActionDeps): Actions | undefined {
   if (settings.admissionBindAddress === 'off' && settings.auditBindAddress === 'off') return undefined;
   const log = deps.log.child({ component: 'actions' });
   const m = deps.metrics;

@@ -4,7 +4,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { flagName, SettingsError } from '../config/load.js';
-import type { Settings } from '../config/schema.js';
+import type { FeatureSettings } from '../config/schema.js';
+
+/** The settings this feature reads. */
+type AttributionSettings = FeatureSettings['attribution'];
+
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../runtime/clock.js';
 import { parseClientNames } from './client-identity.js';
@@ -30,10 +34,10 @@ export interface EndpointSpec {
   maxInFlightBytes: number;
   /** Flag names, for errors that tell the user what to set. */
   flags: { bind: string; ca: string; names: string; token: string };
-  bind(s: Settings): string;
-  clientCaFile(s: Settings): string;
-  clientNames(s: Settings): string;
-  tokenFile(s: Settings): string;
+  bind(s: AttributionSettings): string;
+  clientCaFile(s: AttributionSettings): string;
+  clientNames(s: AttributionSettings): string;
+  tokenFile(s: AttributionSettings): string;
   handler(c: EndpointContext): (body: unknown) => Reply;
 }
 
@@ -96,7 +100,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
 /** The TLS endpoint of a receiver; fails the start (SettingsError) when its client authentication is missing. */
 export async function endpointOf(
   spec: EndpointSpec,
-  s: Settings,
+  s: AttributionSettings,
   ctx: EndpointContext,
   m: Metrics,
 ): Promise<TlsEndpoint> {

@@ -6,7 +6,11 @@
  */
 import type { Enricher } from '../alerts/enrich.js';
 import { ENRICH_TIMEOUT_MS } from '../alerts/enrich.js';
-import type { Settings } from '../config/schema.js';
+import type { FeatureSettings } from '../config/schema.js';
+
+/** The settings this feature reads. */
+type AttributionSettings = FeatureSettings['attribution'];
+
 import type { KubeApi } from '../kube/api.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -51,8 +55,8 @@ interface CertSource {
 
 const CERT_SOURCES: ReadonlyArray<{
   id: string;
-  applies(s: Settings): boolean;
-  create(s: Settings, d: AttributionDeps): CertSource;
+  applies(s: AttributionSettings): boolean;
+  create(s: AttributionSettings, d: AttributionDeps): CertSource;
 }> = [
   {
     id: 'directory',
@@ -80,7 +84,10 @@ const CERT_SOURCES: ReadonlyArray<{
 const DISABLED: Attribution = { enrichers: [], changedBy: () => undefined, stop: async () => {} };
 
 /** Starts the enabled receivers (listening at once) and returns the enricher and lookups. */
-export async function startAttribution(settings: Settings, deps: AttributionDeps): Promise<Attribution> {
+export async function startAttribution(
+  settings: AttributionSettings,
+  deps: AttributionDeps,
+): Promise<Attribution> {
   const specs = ENDPOINTS.filter((e) => e.bind(settings) !== 'off');
   if (specs.length === 0) return DISABLED;
   const log = deps.log.child({ component: 'attribution' });
@@ -167,7 +174,7 @@ function keepCertificate(
   source: CertSource,
   endpoints: RunningEndpoint[],
   log: Logger,
-  s: Settings,
+  s: AttributionSettings,
 ): { stop(): Promise<void> } {
   let current = '';
   let failures = 0;

@@ -553,3 +553,35 @@ export interface Settings {
   attributionCacheSize: number;
   attributionTtlSeconds: number;
 }
+
+/** The settings whose names start with one of the prefixes, plus the named extras. */
+type SettingsOf<P extends string, Extra extends keyof Settings = never> = Pick<
+  Settings,
+  Extract<keyof Settings, `${P}${string}`> | Extra
+>;
+
+/**
+ * The settings each feature reads, by name (flags stay flat, as users write them): a feature is
+ * handed its slice, so what it can depend on is in its signature, not all 76 settings.
+ */
+export type FeatureSettings = {
+  /** Access-log ingestion (src/traffic). */
+  traffic: SettingsOf<'traffic', 'clusterName'>;
+  /** The attribution webhooks and their certificate (src/actors). */
+  attribution: SettingsOf<
+    'attribution' | 'admission' | 'audit',
+    'podNamespace' | 'workers' | 'backoffBaseMs' | 'backoffMaxMs'
+  >;
+  /** Action detections (src/actions): on when a webhook receiver is. */
+  actions: Pick<
+    Settings,
+    'admissionBindAddress' | 'auditBindAddress' | 'attributionCacheSize' | 'clusterName'
+  >;
+  /** The RBAC index and who-can (src/rbac). */
+  rbac: Pick<Settings, 'rbacIndex' | 'whoCanLimit'>;
+  /** Notification sinks (src/notify). */
+  notify: SettingsOf<
+    'notify' | 'alertmanager' | 'webhook' | 'slack' | 'policyReport' | 'kubeEvents',
+    'clusterName' | 'backoffBaseMs' | 'backoffMaxMs' | 'podName'
+  >;
+};

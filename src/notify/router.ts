@@ -1,7 +1,11 @@
 import { SEVERITIES, type Severity } from '../api/constants.js';
 import type { AlertHistoryEntry, AuditAlert } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
-import type { Settings } from '../config/schema.js';
+import type { FeatureSettings } from '../config/schema.js';
+
+/** The settings this feature reads. */
+type NotifySettings = FeatureSettings['notify'];
+
 import type { KubeApi } from '../kube/api.js';
 import type { ObservedType } from '../kube/list-watch.js';
 import type { Logger } from '../observability/logger.js';
@@ -66,7 +70,7 @@ export interface RecordedChange {
 
 /** What the notifier needs. */
 export interface NotifierDeps {
-  settings: Settings;
+  settings: NotifySettings;
   client: KubeApi;
   clock: Clock;
   log: Logger;

@@ -1,5 +1,9 @@
 import type { AuditAlert } from '../api/generated/audit-alert.js';
-import type { Settings } from '../config/schema.js';
+import type { FeatureSettings } from '../config/schema.js';
+
+/** The settings this feature reads. */
+type NotifySettings = FeatureSettings['notify'];
+
 import type { KubeApi } from '../kube/api.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../runtime/clock.js';
@@ -65,7 +69,7 @@ export interface Sink {
 
 /** What a sink is built from. */
 export interface SinkDeps {
-  settings: Settings;
+  settings: NotifySettings;
   client: KubeApi;
   clock: Clock;
   log: Logger;
@@ -80,8 +84,8 @@ export interface SinkDeps {
 /** A registry entry: how a sink is enabled and built (STYLE 5; the table is in sinks.ts). */
 export interface SinkEntry {
   id: SinkId;
-  enabled(settings: Settings): boolean;
+  enabled(settings: NotifySettings): boolean;
   /** Lowest severity the sink gets, from settings; Info when the sink has no such setting. */
-  minSeverity?(settings: Settings): AuditAlert['spec']['severity'];
+  minSeverity?(settings: NotifySettings): AuditAlert['spec']['severity'];
   create(deps: SinkDeps): Sink;
 }

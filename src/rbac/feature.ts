@@ -1,5 +1,5 @@
 import type { Enricher } from '../alerts/enrich.js';
-import type { Settings } from '../config/schema.js';
+import type { FeatureSettings, Settings } from '../config/schema.js';
 import type { KubeApi } from '../kube/api.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -33,7 +33,7 @@ const SYNC_WAIT_MS = 1000;
  * `rbacIndex` is off (then the operator needs no RBAC read access at all).
  */
 export function createRbacEnrichment(
-  settings: Pick<Settings, 'rbacIndex' | 'whoCanLimit'>,
+  settings: FeatureSettings['rbac'],
   deps: RbacEnrichmentDeps,
 ): RbacEnrichment {
   if (!settings.rbacIndex) return { enrichers: [], start: () => {}, stop: async () => {} };

@@ -3,7 +3,7 @@
  * trusted proxies parsed, the bounds gathered.
  */
 import { readFileSync } from 'node:fs';
-import type { Settings } from '../config/schema.js';
+import type { FeatureSettings, Settings } from '../config/schema.js';
 import { type Cidr, parseCidr } from '../detections/address.js';
 import type { EngineLimits } from './engine.js';
 
@@ -53,7 +53,7 @@ function readToken(file: string): string {
  * The traffic settings, or undefined when no input is configured (no endpoint, no file): then the
  * operator does not even watch detections for traffic. The token file is read here, once.
  */
-export function trafficConfig(s: Settings): TrafficConfig | undefined {
+export function trafficConfig(s: FeatureSettings['traffic']): TrafficConfig | undefined {
   const listenAddress = s.trafficListenAddress === 'off' ? undefined : s.trafficListenAddress;
   const logFiles = s.trafficLogFiles
     .split(',')

@@ -1,5 +1,5 @@
 import type { AlertingDeps } from '../alerts/deps.js';
-import type { Settings } from '../config/schema.js';
+import type { FeatureSettings, Settings } from '../config/schema.js';
 import type { DetectionView } from '../detections/store.js';
 import type { Logger } from '../observability/logger.js';
 import { queueMetrics } from '../observability/metrics.js';
@@ -254,7 +254,10 @@ export class TrafficIngestion {
 }
 
 /** The traffic component, or undefined when no input is configured (the table entry in main.ts). */
-export function createTrafficIngestion(settings: Settings, deps: TrafficDeps): TrafficIngestion | undefined {
+export function createTrafficIngestion(
+  settings: FeatureSettings['traffic'],
+  deps: TrafficDeps,
+): TrafficIngestion | undefined {
   const cfg = trafficConfig(settings);
   return cfg ? new TrafficIngestion(cfg, deps) : undefined;
 }
