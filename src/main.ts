@@ -65,10 +65,6 @@ export async function runOperator(
   const discovery = new Discovery(client);
   const recent = new RecentAlerts(settings.recentAlertsCacheSize);
   const watch = watchOptions(settings, backoff);
-  let store: DetectionStore | undefined;
-  const detection = (n: string) => store?.detection(n);
-  // Sinks by table (notify/sinks.ts): fed by the raiser (new alerts) and the lifecycle (its watch, changes).
-  const notifier = new Notifier(SINKS, { settings, client, clock: systemClock, log, metrics, detection });
   // Admission and audit webhook receivers (src/actors), on every replica: they listen before the
   // watches start, so requests made while the operator starts are attributed too.
   // Action detections (src/actions) are fed by those receivers; only the leader writes their alerts.
@@ -82,11 +78,14 @@ export async function runOperator(
   const creatorOf = attribution.creatorOf;
   // Every detection compiled once per generation, on every replica, for every pipeline (ADR 0022).
   // Exceptions by users and groups match the creator the admission webhook recorded.
-  store = new DetectionStore({
+  const store = new DetectionStore({
     ...{ log, clock: systemClock },
     actorOf: creatorOf && ((obj) => creatorOf(obj.metadata.uid ?? '')),
     actionActorOf: actionActor,
   });
+  const detection = (n: string) => store.detection(n);
+  // Sinks by table (notify/sinks.ts): fed by the raiser (new alerts) and the lifecycle (its watch, changes).
+  const notifier = new Notifier(SINKS, { settings, client, clock: systemClock, log, metrics, detection });
   const actions = createActions(settings, {
     ...{ client, clock: systemClock, log, metrics, backoff, detections: store },
     active: () => leading(),
