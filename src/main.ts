@@ -181,7 +181,9 @@ export async function runOperator(
     onRaised: (alert) => notifier.raised(alert),
   });
   await traffic?.start();
-  const probe = await startProbe(settings, metrics, client, () => (leadership.leading() ? ctl.ready : true));
+  // Ready: the webhook receivers (when on) have their certificate, and the leader's watches listed.
+  const ready = () => attribution.ready() && (leadership.leading() ? ctl.ready : true);
+  const probe = await startProbe(settings, metrics, client, ready);
   log.info('Operator started', { probePort: probe.port, workers: settings.workers });
   return {
     probePort: probe.port,

@@ -33,6 +33,12 @@ export interface Attribution {
   changedBy(alert: string, to: string, since?: Date): string | undefined;
   /** Who created the object with this uid, as the admission webhook saw it; undefined when off. */
   creatorOf?: (uid: string) => { username: string; groups: string[] } | undefined;
+  /**
+   * True once the receivers have had a serving certificate (from then on a failed renewal keeps
+   * the last one): before that every handshake fails, so the replica must not be Ready for the
+   * webhook Service yet.
+   */
+  ready(): boolean;
   stop(): Promise<void>;
 }
 
@@ -81,7 +87,12 @@ const CERT_SOURCES: ReadonlyArray<{
   },
 ];
 
-const DISABLED: Attribution = { enrichers: [], changedBy: () => undefined, stop: async () => {} };
+const DISABLED: Attribution = {
+  enrichers: [],
+  changedBy: () => undefined,
+  ready: () => true,
+  stop: async () => {},
+};
 
 /** Starts the enabled receivers (listening at once) and returns the enricher and lookups. */
 export async function startAttribution(
@@ -138,6 +149,7 @@ export async function startAttribution(
           return created && { username: created.user.username, groups: created.user.groups };
         }
       : undefined,
+    ready: () => certs.serving(),
     changedBy: (alert, to, since) => {
       const after = since?.getTime() ?? Number.NEGATIVE_INFINITY;
       return store
@@ -175,7 +187,7 @@ function keepCertificate(
   endpoints: RunningEndpoint[],
   log: Logger,
   s: AttributionSettings,
-): { stop(): Promise<void> } {
+): { serving(): boolean; stop(): Promise<void> } {
   let current = '';
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -202,6 +214,7 @@ function keepCertificate(
   };
   inFlight = tick();
   return {
+    serving: () => current !== '',
     stop: async () => {
       stopped = true;
       clearTimeout(timer);

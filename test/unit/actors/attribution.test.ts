@@ -156,6 +156,40 @@ describe('startAttribution', () => {
     });
   }
 
+  it('is not ready before its receivers have a certificate, and ready once they have', async () => {
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'tripline-actors-nocert-'));
+    try {
+      const s = loadSettings(
+        [
+          '--admission-bind-address',
+          `127.0.0.1:${await freePort()}`,
+          '--attribution-cert-dir',
+          empty,
+          '--admission-token-file',
+          path.join(dir, 'token'),
+          '--backoff-base-ms',
+          '1',
+          '--backoff-max-ms',
+          '10',
+        ],
+        {},
+      );
+      running = await startAttribution(s, deps());
+      // The directory has no certificate yet (cert-manager has not written it): every handshake would fail.
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(running.ready(), false);
+      await writeFile(path.join(empty, 'tls.crt'), await readFile(path.join(dir, 'tls.crt')));
+      await writeFile(path.join(empty, 'tls.key'), await readFile(path.join(dir, 'tls.key')));
+      await writeFile(path.join(empty, 'ca.crt'), await readFile(path.join(dir, 'ca.crt')));
+      for (let i = 0; i < 500 && !running.ready(); i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(running.ready(), true);
+    } finally {
+      await running?.stop();
+      running = undefined;
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
   it('attributes a create and a state change from reviews posted over TLS', async () => {
     const port = await freePort();
     const s = loadSettings(
