@@ -41,8 +41,11 @@ export interface Corpus {
 
 export const HIGH = new Set(['Critical', 'High']);
 
-/** `tripline analyze -f FILE -o json`, in-process, from the repository root `root`. */
-async function analyzeFile(root: string, file: string): Promise<Ran> {
+/** `tripline analyze ARGS` in-process from `cwd`, with `stdin` as its standard input: what it printed and its exit code. */
+export async function runCaptured(
+  args: string[],
+  opts: { cwd: string; stdin?: Iterable<string | Buffer>; version?: string },
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const io: AnalyzeIo = {
@@ -52,11 +55,20 @@ async function analyzeFile(root: string, file: string): Promise<Ran> {
     stderr: (t) => {
       stderr += t;
     },
-    readStdin: () => [],
+    readStdin: () => opts.stdin ?? [],
+    cwd: opts.cwd,
+    version: opts.version ?? '9.9.9',
+  };
+  const code = await runAnalyze(args, io);
+  return { code, stdout, stderr };
+}
+
+/** `tripline analyze -f FILE -o json`, in-process, from the repository root `root`. */
+async function analyzeFile(root: string, file: string): Promise<Ran> {
+  const { code, stdout, stderr } = await runCaptured(['-f', file, '-o', 'json'], {
     cwd: root,
     version: 'corpus',
-  };
-  const code = await runAnalyze(['-f', file, '-o', 'json'], io);
+  });
   const out = JSON.parse(stdout);
   return { code, objects: out.summary.objects, findings: out.findings, errors: out.errors, stderr };
 }

@@ -5,13 +5,13 @@ import { ALERT_REFUSED_REASON } from '../../../src/alerts/refused.js';
 import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import type { KubeObject } from '../../../src/api/kube-object.js';
-import { DEFAULT_PROFILE } from '../../../src/detections/change-profile.js';
 import type { CompiledDetection } from '../../../src/detections/compile.js';
 import type { FeedView, ObjectWork } from '../../../src/detections/feed.js';
 import type { Subscription } from '../../../src/detections/match.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
 import { WORKLOAD_RULES } from '../../../src/subjects/workload/risks.js';
+import { PODS, schemaRefusal, stubDetection } from '../support/core-fixtures.js';
 import { FakeCluster } from '../support/fake-cluster.js';
 
 const NOW = new Date('2026-03-01T00:00:00Z');
@@ -20,14 +20,7 @@ const ALERTS = 'auditalerts.tripline.dev';
 /** A cluster whose next `times` alert creates are refused by the schema (422 "Too long"). */
 function refusing(times: number): FakeCluster {
   const cluster = new FakeCluster();
-  cluster.fail({
-    verb: 'create',
-    resource: ALERTS,
-    status: 422,
-    reason: 'Invalid',
-    message: 'AuditAlert.tripline.dev "a" is invalid: spec.summary: Too long: may not be more than 5 bytes',
-    times,
-  });
+  cluster.fail(schemaRefusal(times));
   return cluster;
 }
 
@@ -35,27 +28,16 @@ function refusing(times: number): FakeCluster {
 const posts = (c: FakeCluster): AuditAlert[] =>
   c.actions.filter((a) => a.verb === 'create' && a.resource === ALERTS).map((a) => a.body as AuditAlert);
 
-const detection = (): CompiledDetection => ({
-  name: 'workload-created',
-  uid: 'd1',
-  generation: 1,
-  source: {
-    apiVersion: 'tripline.dev/v1alpha1',
-    kind: 'AuditDetection',
-    metadata: { name: 'workload-created', uid: 'd1', generation: 1 },
-    spec: { severity: 'Medium', category: 'Workload' },
-  } as unknown as AuditDetection,
-  resources: [],
-  events: new Set(['Created']),
-  skipControlled: true,
-  changes: DEFAULT_PROFILE,
-  usesNamespaceSelector: false,
-  warnings: [],
-  filter: () => true,
-  exception: () => undefined,
-  severity: () => 'Medium',
-  notes: () => [],
-});
+const detection = (): CompiledDetection =>
+  stubDetection({
+    source: {
+      apiVersion: 'tripline.dev/v1alpha1',
+      kind: 'AuditDetection',
+      metadata: { name: 'workload-created', uid: 'd1', generation: 1 },
+      spec: { severity: 'Medium', category: 'Workload' },
+    } as unknown as AuditDetection,
+    severity: () => 'Medium',
+  });
 
 const pod: KubeObject = {
   apiVersion: 'v1',
@@ -70,14 +52,7 @@ function fakeFeed() {
   const sub: Subscription = { detection: detection(), sinceMs: 0, watchedKinds: new Set(['/Pod']) };
   const feed = {
     key: 'v1/pods',
-    info: {
-      group: '',
-      version: 'v1',
-      resource: 'pods',
-      kind: 'Pod',
-      namespaced: true,
-      verbs: ['list', 'watch'],
-    },
+    info: PODS,
     subscriptions: () => [sub],
     release: (uid: string) => done.push(uid),
     noteSuppressed: () => {},

@@ -3,18 +3,12 @@ import { createAlert } from '../../../src/alerts/writer.js';
 import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
 import { classifyError } from '../../../src/kube/errors.js';
 import { capturingLogger } from '../support/capturing-logger.js';
+import { schemaRefusal } from '../support/core-fixtures.js';
 import { FakeCluster, type Fault } from '../support/fake-cluster.js';
 
 const ALERTS = 'auditalerts.tripline.dev';
 /** The API server refusing alert creates with the schema's "Too long" (422 Invalid). */
-const tooLong = (times: number): Fault => ({
-  verb: 'create',
-  resource: ALERTS,
-  status: 422,
-  reason: 'Invalid',
-  message: 'AuditAlert.tripline.dev "a" is invalid: spec.summary: Too long: may not be more than 5 bytes',
-  times,
-});
+const tooLong = (times: number): Fault => schemaRefusal(times);
 /** The API server refusing alert creates as too large (413). */
 const tooLarge = (times: number): Fault => ({
   verb: 'create',

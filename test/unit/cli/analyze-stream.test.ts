@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+import { runCaptured } from '../../../hack/docs/corpus.js';
 import { jsonChunks } from '../../../src/cli/analyze/chunks.js';
 import { parseSource } from '../../../src/cli/analyze/documents.js';
-import { type AnalyzeIo, runAnalyze } from '../../../src/cli/analyze/index.js';
 import { DocumentSplitter, MAX_DOCUMENT_CHARS, splitText } from '../../../src/cli/analyze/split.js';
 import { ROOT } from '../support/fixtures.js';
 
@@ -9,20 +9,7 @@ import { ROOT } from '../support/fixtures.js';
 async function analyzeChunks(
   chunks: Iterable<string | Buffer>,
 ): Promise<{ code: number; out: Json; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: AnalyzeIo = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: () => chunks,
-    cwd: ROOT,
-    version: '9.9.9',
-  };
-  const code = await runAnalyze(['-f', '-', '-o', 'json'], io);
+  const { code, stdout, stderr } = await runCaptured(['-f', '-', '-o', 'json'], { cwd: ROOT, stdin: chunks });
   return { code, out: JSON.parse(stdout), stderr };
 }
 

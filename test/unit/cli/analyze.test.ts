@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
+import { runCaptured } from '../../../hack/docs/corpus.js';
 import { SEVERITIES } from '../../../src/api/constants.js';
 import { parseAnalyzeArgs, UsageError } from '../../../src/cli/analyze/args.js';
 import { parseSource } from '../../../src/cli/analyze/documents.js';
-import { type AnalyzeIo, runAnalyze } from '../../../src/cli/analyze/index.js';
 import { buildReport, rolesIn, servicesIn } from '../../../src/cli/analyze/report.js';
 import { artifactUri } from '../../../src/cli/analyze/sarif.js';
 import { RULES } from '../../../src/subjects/risks/index.js';
@@ -16,21 +16,7 @@ interface Run {
 
 /** Runs `tripline analyze` in-process from the repository root, with `stdin` as standard input. */
 async function analyze(args: string[], stdin = ''): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: AnalyzeIo = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: () => [stdin],
-    cwd: ROOT,
-    version: '9.9.9',
-  };
-  const code = await runAnalyze(args, io);
-  return { code, stdout, stderr };
+  return await runCaptured(args, { cwd: ROOT, stdin: [stdin] });
 }
 
 const FIX = 'test/fixtures/analyze';

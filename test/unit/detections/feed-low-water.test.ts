@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/kube-object.js';
-import { DEFAULT_PROFILE } from '../../../src/detections/change-profile.js';
 import type { CompiledDetection } from '../../../src/detections/compile.js';
 import { ResourceFeed } from '../../../src/detections/feed.js';
 import { STREAM_SETTLE_MS } from '../../../src/kube/list-watch.js';
 import { silentLogger } from '../../../src/observability/logger.js';
+import { stubDetection } from '../support/core-fixtures.js';
 import { eventually } from '../support/eventually.js';
 import { FakeCluster } from '../support/fake-cluster.js';
 
@@ -35,22 +35,7 @@ const pod = (name: string, created: number): KubeObject => ({
   },
 });
 
-const detection: CompiledDetection = {
-  name: 'workload-created',
-  uid: 'd1',
-  generation: 1,
-  source: {} as CompiledDetection['source'],
-  resources: [],
-  events: new Set(['Created']),
-  skipControlled: false,
-  changes: DEFAULT_PROFILE,
-  usesNamespaceSelector: false,
-  warnings: [],
-  filter: () => true,
-  exception: () => undefined,
-  severity: () => 'Low',
-  notes: () => [],
-};
+const detection: CompiledDetection = stubDetection({ skipControlled: false });
 
 interface Rig {
   feed: ResourceFeed;

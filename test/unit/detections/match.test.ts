@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/kube-object.js';
-import { DEFAULT_PROFILE } from '../../../src/detections/change-profile.js';
 import type { CompiledDetection } from '../../../src/detections/compile.js';
 import {
   controlledByWatchedKind,
@@ -11,24 +10,9 @@ import {
   type WatchEvent,
   wantsCreatedAlert,
 } from '../../../src/detections/match.js';
+import { stubDetection } from '../support/core-fixtures.js';
 
-const detection = (over: Partial<CompiledDetection> = {}): CompiledDetection => ({
-  name: 'workload-created',
-  uid: 'd1',
-  generation: 1,
-  source: {} as CompiledDetection['source'],
-  resources: [],
-  events: new Set(['Created']),
-  skipControlled: true,
-  changes: DEFAULT_PROFILE,
-  usesNamespaceSelector: false,
-  warnings: [],
-  filter: () => true,
-  exception: () => undefined,
-  severity: () => 'Low',
-  notes: () => [],
-  ...over,
-});
+const detection = stubDetection;
 const sub = (over: Partial<CompiledDetection> = {}): Subscription => ({
   detection: detection(over),
   sinceMs: Date.parse('2026-01-01T00:00:00Z'),

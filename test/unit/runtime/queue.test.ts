@@ -97,23 +97,6 @@ describe('WorkQueue', () => {
     assert.equal(calls, 3);
   });
 
-  it('drops a key after a TerminalError', async () => {
-    let calls = 0;
-    const terminal: string[] = [];
-    const q = new WorkQueue<string>(
-      { name: 't', concurrency: 1, backoff, events: { terminal: (k) => terminal.push(k) } },
-      async () => {
-        calls++;
-        throw new TerminalError('no');
-      },
-      silentLogger(),
-    );
-    q.add('k', 'x');
-    await q.idle();
-    assert.equal(calls, 1);
-    assert.deepEqual(terminal, ['k']);
-  });
-
   it('processes different keys concurrently up to the limit', async () => {
     let inFlight = 0;
     let maxInFlight = 0;
@@ -146,6 +129,7 @@ describe('WorkQueue error classes', () => {
       }),
     });
   const cases = [
+    { name: 'drops a key after a TerminalError', err: () => new TerminalError('no'), calls: 1, terminal: 1 },
     { name: 'a wrapped 422 is terminal: counted, not retried', err: api422, calls: 1, terminal: 1 },
     {
       name: 'a 404 on GET is done: not retried, not counted',

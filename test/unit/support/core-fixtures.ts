@@ -1,5 +1,6 @@
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import type { KubeObject } from '../../../src/api/kube-object.js';
+import { DEFAULT_PROFILE } from '../../../src/detections/change-profile.js';
 import {
   type ActorLookup,
   type CompiledDetection,
@@ -67,3 +68,35 @@ export function pod(
     spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
   } as KubeObject;
 }
+
+/**
+ * A compiled detection without a spec behind it, for tests of what consumes one (matching, feeds,
+ * the raiser): `workload-created`, Created only, everything matches, nothing is excepted.
+ */
+export const stubDetection = (over: Partial<CompiledDetection> = {}): CompiledDetection => ({
+  name: 'workload-created',
+  uid: 'd1',
+  generation: 1,
+  source: {} as CompiledDetection['source'],
+  resources: [],
+  events: new Set(['Created']),
+  skipControlled: true,
+  changes: DEFAULT_PROFILE,
+  usesNamespaceSelector: false,
+  warnings: [],
+  filter: () => true,
+  exception: () => undefined,
+  severity: () => 'Low',
+  notes: () => [],
+  ...over,
+});
+
+/** The API server refusing the next `times` alert creates with the schema's "Too long" (422 Invalid). */
+export const schemaRefusal = (times: number) => ({
+  verb: 'create' as const,
+  resource: 'auditalerts.tripline.dev',
+  status: 422,
+  reason: 'Invalid',
+  message: 'AuditAlert.tripline.dev "a" is invalid: spec.summary: Too long: may not be more than 5 bytes',
+  times,
+});
