@@ -3,7 +3,14 @@ import { SEVERITIES, type Severity } from '../../api/constants.js';
 import { groupOf } from '../../api/kube-object.js';
 import { type LooseRule, looseRules } from '../../subjects/binding/view.js';
 import { asRecord, asString, type Json } from '../../subjects/read.js';
-import { type AlertRisk, analyseRisks, hasRiskRules, type RoleRulesOf } from '../../subjects/risks/index.js';
+import {
+  type AlertRisk,
+  analyseRisks,
+  hasRiskRules,
+  type RoleRulesOf,
+  type RuleFailure,
+  ruleFailureNote,
+} from '../../subjects/risks/index.js';
 import { removedApi } from './api-versions.js';
 import type { DocumentError, InputObject, Location, NotAnObject } from './documents.js';
 
@@ -242,7 +249,8 @@ export class ReportBuilder {
       }
     }
     // Without serviceExists, an Ingress yields every risk but the backend check, made at the end.
-    this.keep(object, loc, analyseRisks(obj, { roleRules: this.roles.rulesOf }));
+    const failed: RuleFailure[] = [];
+    this.keep(object, loc, analyseRisks(obj, { roleRules: this.roles.rulesOf }, failed), failed);
     if (object.kind === 'Ingress')
       this.ingresses.push({ object, location: loc, obj: compactIngress(obj, object) });
   }
@@ -259,11 +267,13 @@ export class ReportBuilder {
 
   /** Judges what waited for the whole input, and returns the report, findings sorted. */
   finish(): Report {
-    for (const b of this.bindings)
-      this.keep(b.object, b.location, analyseRisks(b.obj, { roleRules: this.roles.rulesOf }));
+    for (const b of this.bindings) {
+      const failed: RuleFailure[] = [];
+      this.keep(b.object, b.location, analyseRisks(b.obj, { roleRules: this.roles.rulesOf }, failed), failed);
+    }
     for (const i of this.ingresses) {
-      const { risks, unknown } = checkBackends(i.obj, this.services.exists);
-      this.keep(i.object, i.location, risks);
+      const { risks, unknown, failed } = checkBackends(i.obj, this.services.exists);
+      this.keep(i.object, i.location, risks, failed);
       if (unknown.length === 0) continue;
       const one = unknown.length === 1;
       this.report.notes.push({
@@ -278,7 +288,9 @@ export class ReportBuilder {
     return this.report;
   }
 
-  private keep(object: ObjectRef, location: Location, risks: AlertRisk[]): void {
+  /** The object's risks as findings; a rule that threw is a note (fail open: the other rules still count). */
+  private keep(object: ObjectRef, location: Location, risks: AlertRisk[], failed: RuleFailure[] = []): void {
+    for (const f of failed) this.report.notes.push({ object, location, message: ruleFailureNote(f) });
     for (const r of risks) {
       const risk: AlertRisk = {
         id: this.strings.get(r.id),

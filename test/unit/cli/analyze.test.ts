@@ -6,6 +6,7 @@ import { parseSource } from '../../../src/cli/analyze/documents.js';
 import { buildReport, rolesIn, servicesIn } from '../../../src/cli/analyze/report.js';
 import { artifactUri } from '../../../src/cli/analyze/sarif.js';
 import { RULES } from '../../../src/subjects/risks/index.js';
+import { WORKLOAD_RULES } from '../../../src/subjects/workload/risks.js';
 import { ROOT } from '../support/fixtures.js';
 
 interface Run {
@@ -271,6 +272,32 @@ describe('tripline analyze: runs', () => {
       ]),
       [['namespace.pss-enforce-missing', 'stdin', 1]],
     );
+  });
+
+  it('notes a risk rule whose check throws and still reports the other rules (fail open)', async () => {
+    const rule = WORKLOAD_RULES.find((r) => r.id === 'workload.host-pid');
+    assert.ok(rule);
+    const check = rule.check;
+    (rule as { check: typeof check }).check = () => {
+      throw new Error('boom');
+    };
+    try {
+      const pod =
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  hostNetwork: true\n  containers: [{name: c, image: x}]\n';
+      const r = await analyze(['-f', '-', '-o', 'json'], pod);
+      const out = JSON.parse(r.stdout);
+      const ids = out.findings.map((f: { id: string }) => f.id);
+      assert.ok(ids.includes('workload.host-network'), ids.join(', '));
+      assert.ok(!ids.includes('workload.host-pid'));
+      assert.ok(
+        out.notes.some((n: { message: string }) =>
+          n.message.includes('risk rule workload.host-pid could not be evaluated (boom)'),
+        ),
+        JSON.stringify(out.notes),
+      );
+    } finally {
+      (rule as { check: typeof check }).check = check;
+    }
   });
 
   it('writes JSON with counts, findings, kinds not analysed, warnings and notes', async () => {
