@@ -82,6 +82,8 @@ export class DetectionController {
    * it; kept here, not in the watch-fed store, and used only for the same uid and generation.
    */
   readonly #written = new Map<string, AuditDetection>();
+  /** The status write in progress per detection, so writes of one detection never overlap. */
+  readonly #statusWrites = new Map<string, Promise<void>>();
   #flush: Periodic | undefined;
   #unsubscribe: (() => void) | undefined;
   #started = false;
@@ -161,22 +163,45 @@ export class DetectionController {
    */
   async flushWatermarks(): Promise<void> {
     for (const name of this.#store.names()) {
-      const watched = this.#store.detection(name);
-      const d = watched && this.#latest(watched);
-      if (!d || this.#states.get(name) !== 'ready') continue;
-      const delta = this.#suppressed.pending(name);
-      const byException = this.#suppressed.pendingByException(name);
-      const patch = {
-        ...flushPatch(d.status, this.#feeds.lowWater(d), delta),
-        ...this.#extras(d, (d.status?.conditions ?? []) as Condition[], byException),
-      };
-      if (Object.keys(patch).length === 0) continue;
-      try {
-        this.#written.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
-        this.#suppressed.settle(name, delta, byException);
-      } catch (err: unknown) {
-        this.#log.warn('Detection status not persisted', { detection: name, ...patch, err });
-      }
+      await this.#serialized(name, async () => {
+        const watched = this.#store.detection(name);
+        const d = watched && this.#latest(watched);
+        if (!d || this.#states.get(name) !== 'ready') return;
+        const delta = this.#suppressed.pending(name);
+        const byException = this.#suppressed.pendingByException(name);
+        const patch = {
+          ...flushPatch(d.status, this.#feeds.lowWater(d), delta),
+          ...this.#extras(d, (d.status?.conditions ?? []) as Condition[], byException),
+        };
+        if (Object.keys(patch).length === 0) return;
+        try {
+          this.#written.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
+          this.#suppressed.settle(name, delta, byException);
+        } catch (err: unknown) {
+          this.#log.warn('Detection status not persisted', { detection: name, ...patch, err });
+        }
+      });
+    }
+  }
+
+  /**
+   * Runs one status computation and write of a detection after the previous one ended: a flush and
+   * a reconcile computing from the same status and landing in the other order would write back
+   * counters the other had just raised, and answers arriving out of order would leave an older
+   * status as the newest this controller knows.
+   */
+  async #serialized<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#statusWrites.get(name) ?? Promise.resolve();
+    const run = previous.then(fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#statusWrites.set(name, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.#statusWrites.get(name) === tail) this.#statusWrites.delete(name);
     }
   }
 
@@ -205,7 +230,7 @@ export class DetectionController {
     if (state.kind !== 'ready') this.#startWatermarks.delete(name);
     void this.#namespaces.release(this.#feeds.usesNamespaceSelector());
     this.#setState(name, state.kind);
-    await this.#writeStatus(this.#latest(entry.source), state);
+    await this.#writeStatus(entry.source, state);
     return retry ? { requeueAfterMs: 30_000 } : undefined;
   }
 
@@ -270,24 +295,31 @@ export class DetectionController {
     return w && same ? { ...d, status: w.status } : d;
   }
 
-  async #writeStatus(d: AuditDetection, state: DetectionState): Promise<void> {
-    const name = d.metadata?.name as string;
-    const generation = d.metadata?.generation ?? 0;
-    const prev = (d.status?.conditions ?? []) as Condition[];
-    const base = conditionsFor(state, generation, prev, this.#deps.clock.now());
-    const extras = state.kind === 'ready' ? this.#extras(d, base) : {};
-    const conditions = (extras.conditions as Condition[] | undefined) ?? base;
-    const activeSince = state.kind === 'ready' ? state.activeSince : undefined;
-    const next = { ...extras, observedGeneration: generation, conditions, activeSince };
-    if (statusUnchanged(d.status, next) && Object.keys(extras).length === 0) return;
-    if (state.kind === 'stalled')
-      this.#log.warn('Detection stalled', { detection: name, message: state.message });
-    const patch = { ...next, activeSince: activeSince ?? null, ...(activeSince ? {} : { watermark: null }) };
-    try {
-      this.#written.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
-    } catch (err: unknown) {
-      if (isNotFound(err)) return; // deleted meanwhile; the DELETED event reconciles it
-      throw new Error(`updating status of AuditDetection ${name}`, { cause: err });
-    }
+  async #writeStatus(watched: AuditDetection, state: DetectionState): Promise<void> {
+    const name = watched.metadata?.name as string;
+    await this.#serialized(name, async () => {
+      const d = this.#latest(watched);
+      const generation = d.metadata?.generation ?? 0;
+      const prev = (d.status?.conditions ?? []) as Condition[];
+      const base = conditionsFor(state, generation, prev, this.#deps.clock.now());
+      const extras = state.kind === 'ready' ? this.#extras(d, base) : {};
+      const conditions = (extras.conditions as Condition[] | undefined) ?? base;
+      const activeSince = state.kind === 'ready' ? state.activeSince : undefined;
+      const next = { ...extras, observedGeneration: generation, conditions, activeSince };
+      if (statusUnchanged(d.status, next) && Object.keys(extras).length === 0) return;
+      if (state.kind === 'stalled')
+        this.#log.warn('Detection stalled', { detection: name, message: state.message });
+      const patch = {
+        ...next,
+        activeSince: activeSince ?? null,
+        ...(activeSince ? {} : { watermark: null }),
+      };
+      try {
+        this.#written.set(name, await patchDetectionStatus(this.#deps.client, name, patch));
+      } catch (err: unknown) {
+        if (isNotFound(err)) return; // deleted meanwhile; the DELETED event reconciles it
+        throw new Error(`updating status of AuditDetection ${name}`, { cause: err });
+      }
+    });
   }
 }

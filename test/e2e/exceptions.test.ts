@@ -79,7 +79,13 @@ describe('exceptions: owner, reason, expiry and per-exception counters', functio
       async () => ((await getDetection(c, det)).status?.exceptions?.[0]?.matches ?? 0) >= 1,
       30_000,
       'status.exceptions[0].matches >= 1',
-    );
+    ).catch(async (err) => {
+      process.stderr.write(op.logs().split('\n').slice(-80).join('\n'));
+      process.stderr.write(`\nSUPPRESSED ${await op.metric('tripline_suppressed_total')}\n`);
+      process.stderr.write(`\nALERTS ${JSON.stringify(await alertsOf(suppressed, det))}\n`);
+      process.stderr.write(`\nSTATUS ${JSON.stringify((await getDetection(c, det)).status)}\n`);
+      throw err;
+    });
     const d = await getDetection(c, det);
     const [ci, canary, unused] = d.status?.exceptions ?? [];
     assert.equal(ci?.name, 'ci-bot');
