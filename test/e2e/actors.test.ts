@@ -430,7 +430,21 @@ describe('actors: who did it (admission and audit webhooks)', function () {
       await waitForAlerts(c, byTenant, 60_000);
       await op?.waitIdle();
       assert.deepEqual(await ofDetection(byTenant), [], 'tenant-dev is excepted');
-      assert.ok((await op?.metric('tripline_suppressed_total', { detection: det })) === 1);
+      // Exactly one suppression: waited for (never more than one may appear), and on a timeout the
+      // count and the operator's log say what happened.
+      let counted: number | undefined;
+      await waitFor(
+        async () => (counted = await op?.metric('tripline_suppressed_total', { detection: det })) === 1,
+        30_000,
+        'one suppression counted',
+      ).catch((err: unknown) => {
+        throw new Error(
+          `suppressions counted for ${det}: ${counted}\n${op?.logs().split('\n').slice(-60).join('\n')}`,
+          {
+            cause: err,
+          },
+        );
+      });
     } finally {
       await kubectlOk(cp, ['delete', 'auditdetection', det]);
     }
