@@ -6,7 +6,7 @@
  * (aggregation) and writer.ts (alerts).
  */
 import type { AlertingDeps } from '../alerts/deps.js';
-import type { FeatureSettings, Settings } from '../config/schema.js';
+import type { FeatureSettings } from '../config/schema.js';
 import { queueMetrics } from '../observability/metrics.js';
 import { matchingActions } from './detections.js';
 import type { ActionEvent } from './events.js';

@@ -1,5 +1,5 @@
 import type { Enricher } from '../alerts/enrich.js';
-import type { FeatureSettings, Settings } from '../config/schema.js';
+import type { FeatureSettings } from '../config/schema.js';
 import type { KubeApi } from '../kube/api.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';

@@ -3,7 +3,7 @@
  * trusted proxies parsed, the bounds gathered.
  */
 import { readFileSync } from 'node:fs';
-import type { FeatureSettings, Settings } from '../config/schema.js';
+import type { FeatureSettings } from '../config/schema.js';
 import { type Cidr, parseCidr } from '../detections/address.js';
 import type { EngineLimits } from './engine.js';
 

@@ -1,5 +1,5 @@
 import type { AlertingDeps } from '../alerts/deps.js';
-import type { FeatureSettings, Settings } from '../config/schema.js';
+import type { FeatureSettings } from '../config/schema.js';
 import type { DetectionView } from '../detections/store.js';
 import type { Logger } from '../observability/logger.js';
 import { queueMetrics } from '../observability/metrics.js';

@@ -434,7 +434,10 @@ describe('actors: who did it (admission and audit webhooks)', function () {
       // count and the operator's log say what happened.
       let counted: number | undefined;
       await waitFor(
-        async () => (counted = await op?.metric('tripline_suppressed_total', { detection: det })) === 1,
+        async () => {
+          counted = await op?.metric('tripline_suppressed_total', { detection: det });
+          return counted === 1;
+        },
         30_000,
         'one suppression counted',
       ).catch((err: unknown) => {
