@@ -214,5 +214,3 @@ function secretRead(ev: Rec | undefined): ActionEvent | undefined {
 
 /** `Pod/ns/name`: what an episode is about. */
 export const targetKey = (t: ActionTarget): string => `${t.kind}/${t.namespace}/${t.name}`;
-
-export { ACTION_EVENTS, type ActionType, isActionEvent } from '../api/constants.js';

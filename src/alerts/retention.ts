@@ -1,11 +1,12 @@
 import { ALERTS_PATH } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { AuditDetection } from '../api/generated/audit-detection.js';
+import { parseDuration } from '../api/time.js';
 import type { KubeApi } from '../kube/api.js';
 import { isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../runtime/clock.js';
-import { parseDuration, resolvedAt } from './transitions.js';
+import { resolvedAt } from './transitions.js';
 
 /** Resolved alerts are kept this long when their detection says nothing (DESIGN §2.1: 30 days). */
 export const DEFAULT_RESOLVED_TTL_MS = 720 * 3_600_000;

@@ -104,5 +104,3 @@ export function resolvedAt(alert: AuditAlert): Date | undefined {
   const at = new Date(alert.status.resolvedAt);
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
-
-export { parseDuration } from '../api/time.js';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { expiresAt } from '../../../src/alerts/retention.js';
-import { parseDuration, reconcileStatus } from '../../../src/alerts/transitions.js';
+import { reconcileStatus } from '../../../src/alerts/transitions.js';
 import type { AuditAlert } from '../../../src/api/generated/audit-alert.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
+import { parseDuration } from '../../../src/api/time.js';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const alert = (status: AuditAlert['status'], kind = 'Deployment', generation = 1): AuditAlert =>
