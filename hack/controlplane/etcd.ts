@@ -67,6 +67,18 @@ export async function compactEtcd(url: string, revision?: number): Promise<numbe
   return target;
 }
 
+/**
+ * The size in bytes of the value stored under `key` (as kube-apiserver wrote it: protobuf for
+ * built-in kinds, JSON for custom resources), or undefined when the key does not exist.
+ */
+export async function etcdValueBytes(url: string, key: string): Promise<number | undefined> {
+  const body = (await gateway(url, '/v3/kv/range', { key: Buffer.from(key).toString('base64') })) as {
+    kvs?: { value?: string }[];
+  };
+  const value = body.kvs?.[0]?.value;
+  return value === undefined ? undefined : Buffer.from(value, 'base64').length;
+}
+
 async function gateway(url: string, api: string, payload: object): Promise<unknown> {
   let res: Awaited<ReturnType<typeof request>>;
   try {

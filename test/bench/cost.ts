@@ -1,32 +1,47 @@
 /**
- * Cost: what one create costs the API server, for a Pod and for an AuditAlert as the operator
- * writes it, measured on the same control plane in the same run. On 2 cores the API server is the
- * bottleneck of the latency and burst scenarios, so this is the figure that explains them.
+ * Cost: what one create costs the API server and etcd, for the object an alert is about and for the
+ * AuditAlert as the operator raises it, then for that alert with each of its parts removed in turn
+ * (the ablation of issue 19), all on the same control plane in the same run. On 2 cores the API
+ * server is the bottleneck of the latency and burst scenarios, so this is the figure that explains
+ * them, and the ablation says which part of the alert to reshape.
  *
- * The operator raises one real alert (a Pod's) and is then stopped, so nothing else writes while
- * the same number of objects of each variant is created with a few requests in flight:
- * - `Pod`: the bulk Pod of the other scenarios;
- * - `ConfigMap`: the alert's spec as one string, the same bytes with no structure;
- * - `AuditAlert`: the alert exactly as raised (its spec, labels and a new name);
- * - `AuditAlert, required fields only`: without evidence, risks, whoCan, steps and notes.
- * The CPU of kube-apiserver and etcd comes from /proc over each variant's creates.
+ * The operator raises one real alert (for a Deployment as `kubectl apply` creates it) and is then
+ * stopped, so nothing else writes while each variant is created `count` times with a few requests in
+ * flight. The CPU of kube-apiserver and etcd comes from /proc over each variant's creates. Schema
+ * features (CEL rules, defaults, formats) are ablated with copies of the AuditAlert CRD in groups of
+ * their own (`<variant>.bench.tripline.dev`), installed when the scenario starts, so the copies are
+ * identical to the shipped CRD but for what each one removes. managedFields cannot be ablated on a
+ * create (`managedFields: [{}]` only drops earlier managers; the create's own entry is always
+ * recorded), so their size in the stored alert is reported instead.
+ *
+ * The variants are measured in rounds, each round creating `count / ROUNDS` of every variant in turn,
+ * so that the API server's garbage collection and any drift of the machine spread over all variants
+ * instead of landing on whichever ran at the wrong moment.
+ *
+ * Also measured: the bytes etcd stores for each variant's first object and for the raised alert
+ * itself, and the API server's live heap before and after 2,000 alerts as raised are created and
+ * kept (its watch cache keeps every object decoded): with etcd's bytes, what retained alerts cost.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import YAML from 'yaml';
+import { repoRoot } from '../../hack/controlplane/binaries.js';
+import { etcdValueBytes } from '../../hack/controlplane/etcd.js';
 import type { ControlPlane } from '../../hack/controlplane/index.js';
 import { alertName } from '../../src/alerts/name.js';
-import { API_VERSION } from '../../src/api/constants.js';
+import { ALERTS_PATH, API_VERSION, GROUP, VERSION } from '../../src/api/constants.js';
 import type { AuditAlert } from '../../src/api/generated/audit-alert.js';
 import type { KubeObject } from '../../src/api/kube-object.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import { benchClient } from './cluster.js';
 import { controlPlanePids, cpuMeter } from './cpu.js';
 import { closedLoop } from './load.js';
-import { KINDS } from './objects.js';
 import { progress } from './progress.js';
+import { appliedDeployment, CONTROLLER_MANAGER, controlledPod, KUBECTL_APPLY } from './realistic.js';
 import type { CostResult, CostVariant } from './results.js';
 import { ratio, round } from './stats.js';
-import { ALERTS_PATH } from './watcher.js';
 
 /** What the cost scenario runs against. */
 export interface CostEnv {
@@ -43,43 +58,111 @@ const IN_FLIGHT = 16;
 const WARMUP = 50;
 const NAMESPACE = 'default';
 const SAMPLE_WAIT_MS = 60_000;
+/** After the CRD copies are established the API server republishes OpenAPI for a while. */
+const CRD_SETTLE_MS = 10_000;
+/** Rounds over all variants (see the module comment). */
+const ROUNDS = 5;
 
 type Client = ReturnType<typeof benchClient>;
+type Spec = AuditAlert['spec'];
+
+/** A copy of the AuditAlert CRD without some schema features, in a group of its own. */
+interface CrdCopy {
+  /** First label of the group: `<id>.bench.tripline.dev`. */
+  id: string;
+  strip: readonly string[];
+  /** Replace the spec's schema with `x-kubernetes-preserve-unknown-fields` (no structure at all). */
+  schemaless?: boolean;
+  /** Drop the selectable fields (field selectors on spec fields). */
+  noSelectable?: boolean;
+}
+
+const CRD_COPIES: readonly CrdCopy[] = [
+  { id: 'nocel', strip: ['x-kubernetes-validations'] },
+  { id: 'nodefault', strip: ['default'] },
+  { id: 'noformat', strip: ['format'] },
+  { id: 'noselect', strip: [], noSelectable: true },
+  { id: 'plain', strip: ['x-kubernetes-validations', 'default', 'format'], noSelectable: true },
+  { id: 'schemaless', strip: [], schemaless: true, noSelectable: true },
+];
+
+const copyGroup = (c: CrdCopy): string => `${c.id}.bench.${GROUP}`;
+const copyPath = (c: CrdCopy): string => `/apis/${copyGroup(c)}/${VERSION}/auditalerts`;
 
 interface Variant {
+  /** Stable id, used by the report and the ADR's table. */
+  id: string;
   name: string;
   collection: string;
   body(i: number): object;
+  /** The etcd key of the object `body(0)` creates. */
+  etcdKey: string;
+  /** Query parameters of the create (the field manager of the object's real creator). */
+  query?: Record<string, string>;
 }
 
 /** Runs the cost scenario and returns its figures. */
 export async function runCost(env: CostEnv): Promise<CostResult> {
   const client = benchClient(env.cp, IN_FLIGHT, 'cost');
   try {
+    await installCrdCopies(client);
     const sample = await raisedAlert(client);
     await env.stopOperator();
-    const variants = variantsOf(sample.spec, sample.metadata?.labels ?? {});
+    const sampleBytes = await etcdValueBytes(
+      env.cp.etcdUrl,
+      `/registry/${GROUP}/auditalerts/${sample.metadata?.name}`,
+    );
+    const variants = variantsOf(sample);
+    const perRound = Math.max(1, Math.round(env.count / ROUNDS));
+    const totals = new Map<string, Totals>();
+    for (const v of variants) await warmUp(client, v);
+    for (let round = 0; round < ROUNDS; round++) {
+      progress(
+        `cost: round ${round + 1} of ${ROUNDS}, ${perRound} creates of each of ${variants.length} variants`,
+      );
+      for (const v of variants) {
+        addTotals(totals, v.id, await measure(env, client, v, round * perRound, perRound));
+        await deleteRound(client, v);
+      }
+      progress(`cost: round ${round + 1} done; kube-apiserver live heap ${await apiserverHeapMb(env.cp)} MB`);
+    }
     const measured: CostVariant[] = [];
-    for (const v of variants) measured.push(await measure(env, client, v));
-    const pod = measured[0] as CostVariant;
-    const alert = measured[2] as CostVariant;
+    for (const v of variants) measured.push(await summarize(env, v, totals.get(v.id) as Totals));
+    const memory = await keptAlertsMemory(env.cp, client, variants.find((v) => v.id === 'alert') as Variant);
+    const by = (id: string) => measured.find((m) => m.id === id) as CostVariant;
+    const alert = by('alert');
     return {
-      count: env.count,
+      count: perRound * ROUNDS,
+      rounds: ROUNDS,
       inFlight: IN_FLIGHT,
       variants: measured,
-      alertVsPod: round(ratio(alert.apiserverMs, pod.apiserverMs), 2),
+      alertVsPod: round(ratio(alert.apiserverMs, by('pod').apiserverMs), 2),
+      alertVsRealistic: round(ratio(alert.apiserverMs, by('deployment').apiserverMs), 2),
+      realistic: 'deployment',
+      sample: {
+        detection: sample.spec.detection.name,
+        subjectKind: sample.spec.subject.kind,
+        requestBytes: JSON.stringify(sample.spec).length,
+        storedBytes: sampleBytes ?? 0,
+        managedFieldsBytes: JSON.stringify(sample.metadata?.managedFields ?? []).length,
+        parts: partSizes(sample.spec),
+        alert: sample,
+      },
+      apiserverMemory: memory,
     };
   } finally {
     client.close();
   }
 }
 
-/** A Pod raises its workload-created alert; that alert, as stored, is the sample. */
+/** A Deployment as `kubectl apply` creates it raises its workload-created alert; that alert, as stored, is the sample. */
 async function raisedAlert(client: Client): Promise<AuditAlert> {
-  const pod = await client.request<KubeObject>('POST', KINDS.Pod.collection(NAMESPACE), {
-    body: KINDS.Pod.body(`cost-sample-${Date.now()}`),
+  const name = `cost-sample-${Date.now()}`;
+  const dep = await client.request<KubeObject>('POST', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`, {
+    body: appliedDeployment(name, NAMESPACE),
+    query: { fieldManager: KUBECTL_APPLY },
   });
-  const path = `${ALERTS_PATH}/${alertName(KINDS.Pod.detection, pod.metadata.uid as string)}`;
+  const path = `${ALERTS_PATH}/${alertName('workload-created', dep.metadata.uid as string)}`;
   const deadline = performance.now() + SAMPLE_WAIT_MS;
   while (performance.now() < deadline) {
     try {
@@ -89,60 +172,269 @@ async function raisedAlert(client: Client): Promise<AuditAlert> {
     }
     await sleep(100);
   }
-  throw new Error(`cost: no alert for the sample Pod within ${SAMPLE_WAIT_MS / 1000} s (${path})`);
+  throw new Error(`cost: no alert for the sample Deployment within ${SAMPLE_WAIT_MS / 1000} s (${path})`);
 }
 
-function variantsOf(spec: AuditAlert['spec'], labels: Record<string, string>): Variant[] {
-  const alert = (name: string, s: object) => ({
-    apiVersion: API_VERSION,
+/** The parts of the spec the ablation removes, each with what it removes. */
+const PARTS: readonly { id: string; name: string; keys: readonly (keyof Spec)[] }[] = [
+  { id: 'steps', name: 'without steps (investigation, resolution)', keys: ['investigation', 'resolution'] },
+  { id: 'evidence', name: 'without evidence', keys: ['evidence'] },
+  { id: 'risks', name: 'without risks', keys: ['risks'] },
+  { id: 'whoCan', name: 'without whoCan', keys: ['whoCan'] },
+  { id: 'actor', name: 'without actor', keys: ['actor'] },
+  { id: 'notes', name: 'without notes', keys: ['notes'] },
+];
+
+/** Bytes of each part of the sample's spec as JSON, the ones the ablation removes and the rest. */
+function partSizes(spec: Spec): Record<string, number> {
+  const out: Record<string, number> = {};
+  const rest: Record<string, unknown> = { ...spec };
+  for (const p of PARTS) {
+    out[p.id] = p.keys.reduce((n, k) => n + (spec[k] === undefined ? 0 : JSON.stringify(spec[k]).length), 0);
+    for (const k of p.keys) delete rest[k];
+  }
+  out.rest = JSON.stringify(rest).length;
+  return out;
+}
+
+function variantsOf(sample: AuditAlert): Variant[] {
+  const spec = sample.spec;
+  const labels = sample.metadata?.labels ?? {};
+  const alertBody = (apiVersion: string, name: string, s: object) => ({
+    apiVersion,
     kind: 'AuditAlert',
     metadata: { name, labels },
     spec: s,
   });
+  const alert = (id: string, name: string, s: object): Variant => ({
+    id,
+    name: `AuditAlert ${name}`,
+    collection: ALERTS_PATH,
+    body: (i) => alertBody(API_VERSION, `cost-${id.toLowerCase()}-${i}`, s),
+    etcdKey: `/registry/${GROUP}/auditalerts/cost-${id.toLowerCase()}-0`,
+  });
+  const without = (keys: readonly (keyof Spec)[]) =>
+    Object.fromEntries(Object.entries(spec).filter(([k]) => !keys.includes(k as keyof Spec)));
   const { detection, severity, category, event, summary, subject, detectedAt } = spec;
   const required = { detection, severity, category, event, summary, subject, detectedAt };
-  const text = JSON.stringify(spec);
+  const copies = CRD_COPIES.map(
+    (c): Variant => ({
+      id: `crd-${c.id}`,
+      name: `AuditAlert as raised, CRD ${copyLabel(c)}`,
+      collection: copyPath(c),
+      body: (i) => alertBody(`${copyGroup(c)}/${VERSION}`, `cost-${c.id}-${i}`, spec),
+      etcdKey: `/registry/${copyGroup(c)}/auditalerts/cost-${c.id}-0`,
+    }),
+  );
   return [
     {
-      name: 'Pod',
-      collection: KINDS.Pod.collection(NAMESPACE),
-      body: (i) => KINDS.Pod.body(`cost-pod-${i}`),
+      id: 'deployment',
+      name: 'Deployment as kubectl apply creates it',
+      collection: `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`,
+      body: (i) => appliedDeployment(`cost-deploy-${i}`, NAMESPACE),
+      etcdKey: `/registry/deployments/${NAMESPACE}/cost-deploy-0`,
+      query: { fieldManager: KUBECTL_APPLY },
     },
     {
+      id: 'pod-controlled',
+      name: 'Pod as its ReplicaSet makes it',
+      collection: `/api/v1/namespaces/${NAMESPACE}/pods`,
+      body: (i) => controlledPod(`cost-rspod-${i}`, NAMESPACE),
+      etcdKey: `/registry/pods/${NAMESPACE}/cost-rspod-0`,
+      query: { fieldManager: CONTROLLER_MANAGER },
+    },
+    {
+      id: 'pod',
+      name: 'Pod, minimal (the other scenarios’)',
+      collection: `/api/v1/namespaces/${NAMESPACE}/pods`,
+      body: (i) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `cost-pod-${i}` },
+        spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] },
+      }),
+      etcdKey: `/registry/pods/${NAMESPACE}/cost-pod-0`,
+    },
+    {
+      id: 'configmap',
       name: 'ConfigMap (the alert spec as one string)',
       collection: `/api/v1/namespaces/${NAMESPACE}/configmaps`,
       body: (i) => ({
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: `cost-cm-${i}` },
-        data: { spec: text },
+        data: { spec: JSON.stringify(spec) },
       }),
+      etcdKey: `/registry/configmaps/${NAMESPACE}/cost-cm-0`,
     },
-    { name: 'AuditAlert as raised', collection: ALERTS_PATH, body: (i) => alert(`cost-alert-${i}`, spec) },
-    {
-      name: 'AuditAlert, required fields only',
-      collection: ALERTS_PATH,
-      body: (i) => alert(`cost-minimal-${i}`, required),
-    },
+    alert('alert', 'as raised', spec),
+    ...PARTS.filter((p) => p.keys.some((k) => spec[k] !== undefined)).map((p) =>
+      alert(`no-${p.id}`, p.name, without(p.keys)),
+    ),
+    ...copies,
+    alert('required', 'required fields only', required),
   ];
 }
 
-async function measure(env: CostEnv, client: Client, v: Variant): Promise<CostVariant> {
-  const create = (i: number) =>
-    client.request('POST', v.collection, { body: v.body(i) }).then(() => undefined);
-  await closedLoop(WARMUP, IN_FLIGHT, (i) => create(env.count + i));
+const copyLabel = (c: CrdCopy): string => {
+  if (c.schemaless) return 'with no schema for spec (preserve-unknown-fields) and no selectable fields';
+  const parts = c.strip.map((s) => (s === 'x-kubernetes-validations' ? 'CEL rules' : `${s}s`));
+  if (c.noSelectable) parts.push('selectable fields');
+  return `without ${parts.join(', ')}`;
+};
+
+/** Installs the CRD copies of {@link CRD_COPIES} and waits until each is Established. */
+async function installCrdCopies(client: Client): Promise<void> {
+  const crd = YAML.parse(readFileSync(path.join(repoRoot(), 'crds', `${GROUP}_auditalerts.yaml`), 'utf8'));
+  for (const c of CRD_COPIES) {
+    const copy = structuredClone(crd);
+    copy.metadata = { name: `auditalerts.${copyGroup(c)}` };
+    copy.spec.group = copyGroup(c);
+    for (const v of copy.spec.versions) {
+      const schema = v.schema.openAPIV3Schema;
+      if (c.schemaless)
+        schema.properties.spec = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+      stripKeywords(schema, c.strip);
+      if (c.noSelectable) delete v.selectableFields;
+    }
+    await client.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: copy });
+  }
+  for (const c of CRD_COPIES) await waitEstablished(client, `auditalerts.${copyGroup(c)}`);
+  progress(`cost: ${CRD_COPIES.length} CRD copies established; letting the API server settle`);
+  await sleep(CRD_SETTLE_MS);
+}
+
+/**
+ * Removes schema keywords from a structural schema and every schema below it. Only schema nodes are
+ * touched: a property that happens to be named like a keyword (`default`, `format`) is kept.
+ */
+export function stripKeywords(schema: Record<string, unknown>, keywords: readonly string[]): void {
+  for (const k of keywords) delete schema[k];
+  const props = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  for (const child of Object.values(props ?? {})) stripKeywords(child, keywords);
+  for (const k of ['items', 'additionalProperties', 'not']) {
+    const child = schema[k];
+    if (child && typeof child === 'object') stripKeywords(child as Record<string, unknown>, keywords);
+  }
+  for (const k of ['allOf', 'anyOf', 'oneOf']) {
+    for (const child of (schema[k] as Record<string, unknown>[] | undefined) ?? [])
+      stripKeywords(child, keywords);
+  }
+}
+
+async function waitEstablished(client: Client, name: string): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  while (performance.now() < deadline) {
+    const crd = await client.request<{ status?: { conditions?: { type: string; status: string }[] } }>(
+      'GET',
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+    );
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    await sleep(200);
+  }
+  throw new Error(`cost: CRD ${name} not Established within 30 s`);
+}
+
+/**
+ * kube-apiserver's Go heap in use, in MB, from its own metrics: what the objects it keeps (the watch
+ * cache decodes every stored object) cost it, less noisy than its RSS.
+ */
+async function apiserverHeapMb(cp: ControlPlane): Promise<number> {
+  // A heap profile with gc=1 makes the Go runtime collect first: what is left in use is live.
+  await cp.kubectl(['get', '--raw', '/debug/pprof/heap?gc=1']);
+  const res = await cp.kubectl(['get', '--raw', '/metrics']);
+  const m = /^go_memstats_heap_alloc_bytes ([0-9.e+]+)$/m.exec(res.stdout);
+  return m ? round(Number(m[1]) / 2 ** 20, 1) : 0;
+}
+
+/** Alerts kept to measure what the API server's heap holds per alert. */
+const KEPT_ALERTS = 2000;
+
+/** The API server's live heap before and after {@link KEPT_ALERTS} alerts as raised are created and kept. */
+async function keptAlertsMemory(
+  cp: ControlPlane,
+  client: Client,
+  alert: Variant,
+): Promise<CostResult['apiserverMemory']> {
+  const before = await apiserverHeapMb(cp);
+  const create = createOf(client, alert);
+  await closedLoop(KEPT_ALERTS, IN_FLIGHT, (i) => create(2_000_000 + i));
+  const after = await apiserverHeapMb(cp);
+  await deleteRound(client, alert);
+  return { alerts: KEPT_ALERTS, heapBeforeMb: before, heapAfterMb: after };
+}
+
+interface Totals {
+  creates: number;
+  apiserverSeconds: number;
+  etcdSeconds: number;
+  wallMs: number;
+}
+
+function addTotals(all: Map<string, Totals>, id: string, t: Totals): void {
+  const sum = all.get(id) ?? { creates: 0, apiserverSeconds: 0, etcdSeconds: 0, wallMs: 0 };
+  all.set(id, {
+    creates: sum.creates + t.creates,
+    apiserverSeconds: sum.apiserverSeconds + t.apiserverSeconds,
+    etcdSeconds: sum.etcdSeconds + t.etcdSeconds,
+    wallMs: sum.wallMs + t.wallMs,
+  });
+}
+
+/** On every measured object but the variant's first: each round's objects are deleted after it. */
+const COST_LABEL = 'bench.tripline.dev/cost';
+
+const labelled = (body: object, id: string): object => {
+  const b = body as { metadata: { labels?: Record<string, string> } };
+  return { ...b, metadata: { ...b.metadata, labels: { ...b.metadata.labels, [COST_LABEL]: id } } };
+};
+
+const createOf = (client: Client, v: Variant) => (i: number) =>
+  client
+    .request('POST', v.collection, { body: i === 0 ? v.body(0) : labelled(v.body(i), v.id), query: v.query })
+    .then(() => undefined);
+
+/**
+ * Deletes what a round of the variant created, so the API server's heap (its watch cache holds every
+ * object) stays the same size from round to round: otherwise each garbage collection costs more than
+ * the one before and lands, whole, on whichever variant runs at that moment.
+ */
+async function deleteRound(client: Client, v: Variant): Promise<void> {
+  await client.request('DELETE', v.collection, { query: { labelSelector: `${COST_LABEL}=${v.id}` } });
+}
+
+/** Creates the variant's first object alone (so its stored size is the variant's), then a few unmeasured ones. */
+async function warmUp(client: Client, v: Variant): Promise<void> {
+  const create = createOf(client, v);
+  await create(0);
+  await closedLoop(WARMUP, IN_FLIGHT, (i) => create(1_000_000 + i));
+}
+
+/** One round of one variant: `n` creates numbered from `from + 1`, with the CPU they cost. */
+async function measure(env: CostEnv, client: Client, v: Variant, from: number, n: number): Promise<Totals> {
+  const create = createOf(client, v);
   const cpu = cpuMeter(controlPlanePids(env.cp.dir));
   const t0 = performance.now();
-  await closedLoop(env.count, IN_FLIGHT, create);
+  await closedLoop(n, IN_FLIGHT, (i) => create(from + i + 1));
   const wallMs = performance.now() - t0;
   const usage = cpu();
-  const per = (role: string) => round(((usage.seconds[role] ?? 0) * 1000) / env.count, 2);
-  const result = {
+  return {
+    creates: n,
+    apiserverSeconds: usage.seconds.apiserver ?? 0,
+    etcdSeconds: usage.seconds.etcd ?? 0,
+    wallMs,
+  };
+}
+
+async function summarize(env: CostEnv, v: Variant, t: Totals): Promise<CostVariant> {
+  const result: CostVariant = {
+    id: v.id,
     name: v.name,
     bytes: JSON.stringify(v.body(0)).length,
-    apiserverMs: per('apiserver'),
-    etcdMs: per('etcd'),
-    wallMs: round(wallMs / env.count, 2),
+    storedBytes: (await etcdValueBytes(env.cp.etcdUrl, v.etcdKey)) ?? 0,
+    apiserverMs: round((t.apiserverSeconds * 1000) / t.creates, 2),
+    etcdMs: round((t.etcdSeconds * 1000) / t.creates, 2),
+    wallMs: round(t.wallMs / t.creates, 2),
   };
   progress(`cost: ${JSON.stringify(result)}`);
   return result;

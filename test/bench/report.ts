@@ -143,18 +143,48 @@ function burstRows(b: BurstResult): Row[] {
 }
 
 function costRows(c: CostResult): Row[] {
-  const pod = c.variants[0];
-  return c.variants.map(
-    (v, i): Row => [
+  const ref = c.variants.find((v) => v.id === c.realistic);
+  const alert = c.variants.find((v) => v.id === 'alert');
+  const rows = c.variants.map((v, i): Row => {
+    const vs = v.id.startsWith('no-') || v.id.startsWith('crd-') || v.id === 'required' ? alert : ref;
+    return [
       'cost',
       `API-server CPU per create (ms): ${v.name}`,
       `${v.apiserverMs} (etcd ${v.etcdMs})`,
-      i === 0 ? `${c.count} creates, ${c.inFlight} in flight` : `${v.bytes} bytes; Pod ${pod?.apiserverMs}`,
-      i === 0 || !pod ? '' : x(round(ratio(v.apiserverMs, pod.apiserverMs), 2)),
+      `${i === 0 ? `${c.count} creates in ${c.rounds} rounds, ${c.inFlight} in flight; ` : ''}${v.bytes} bytes sent, ${v.storedBytes} stored`,
+      !vs || vs === v
+        ? ''
+        : `${x(round(ratio(v.apiserverMs, vs.apiserverMs), 2))} ${vs === alert ? 'alert' : 'realistic'}`,
       '',
       '',
-    ],
-  );
+    ];
+  });
+  const s = c.sample;
+  rows.push([
+    'cost',
+    'the raised alert: stored bytes',
+    String(s.storedBytes),
+    `${s.detection} on a ${s.subjectKind}; managedFields ${s.managedFieldsBytes}; spec JSON by part: ${Object.entries(
+      s.parts,
+    )
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+    '',
+    '',
+    '',
+  ]);
+  const m = c.apiserverMemory;
+  if (m)
+    rows.push([
+      'cost',
+      'kube-apiserver heap per 1,000 alerts kept (MB)',
+      String(round(((m.heapAfterMb - m.heapBeforeMb) * 1000) / m.alerts, 1)),
+      `live heap ${m.heapBeforeMb} → ${m.heapAfterMb} MB with ${m.alerts} more alerts kept (watch cache)`,
+      '',
+      '',
+      '',
+    ]);
+  return rows;
 }
 
 function scaleRows(sc: ScaleResult): Row[] {

@@ -82,9 +82,13 @@ export interface BurstResult {
 
 /** One kind of object created many times, and what each create cost the control plane. */
 export interface CostVariant {
+  /** Stable id: `deployment`, `pod-controlled`, `pod`, `configmap`, `alert`, `no-<part>`, `crd-<copy>`, `required`. */
+  id: string;
   name: string;
   /** Size of the JSON body sent. */
   bytes: number;
+  /** Size of the value etcd stores for the variant's first object (protobuf for built-in kinds, JSON for custom resources). */
+  storedBytes: number;
   /** CPU milliseconds of kube-apiserver and of etcd per create. */
   apiserverMs: number;
   etcdMs: number;
@@ -92,14 +96,37 @@ export interface CostVariant {
   wallMs: number;
 }
 
-/** API-server CPU per create: a Pod, the same bytes as a flat ConfigMap, an AuditAlert as raised, a minimal one. */
+/**
+ * API-server CPU per create: the realistic objects an alert is about, the alert as raised, and the
+ * alert with each part or schema feature removed in turn (the ablation).
+ */
 export interface CostResult {
+  /** Measured creates per variant, over all rounds. */
   count: number;
+  /** Rounds over all variants (each creates count / rounds of every variant in turn). */
+  rounds: number;
   inFlight: number;
-  /** In order: Pod, ConfigMap, AuditAlert as raised, AuditAlert with required fields only. */
   variants: CostVariant[];
-  /** API-server CPU of an AuditAlert as raised over that of a Pod. */
+  /** API-server CPU of an AuditAlert as raised over that of a minimal Pod. */
   alertVsPod: number;
+  /** API-server CPU of an AuditAlert as raised over that of the realistic object it is about. */
+  alertVsRealistic: number;
+  /** The id of the realistic variant `alertVsRealistic` divides by. */
+  realistic: string;
+  /** The alert the operator raised, as stored: its size and the JSON bytes of each part of its spec. */
+  sample: {
+    detection: string;
+    subjectKind: string;
+    requestBytes: number;
+    storedBytes: number;
+    /** JSON bytes of its managedFields (the create's own entry; it cannot be left out). */
+    managedFieldsBytes: number;
+    parts: Record<string, number>;
+    /** The alert itself, as stored. */
+    alert: unknown;
+  };
+  /** kube-apiserver live Go heap (after a forced collection) before and after `alerts` AuditAlerts as raised were created and kept. */
+  apiserverMemory: { alerts: number; heapBeforeMb: number; heapAfterMb: number };
 }
 
 /** A cluster full of pre-existing objects: start-up time and memory against a plain informer. */
