@@ -110,6 +110,9 @@ function stringLabels(obj: KubeObject): Record<string, string> {
   return out;
 }
 
+/** Steps rendered without the detection's explanations (ADR 27). */
+const COMPACT = { details: false } as const;
+
 /**
  * The AuditAlert for one subject and event, as the operator creates it: deterministic name, the
  * labels of DESIGN §2.1 (never the subject's), no ownerReferences (deleting the subject must not
@@ -153,8 +156,10 @@ export function buildAlert(input: BuildAlertInput): AuditAlert {
     notes: fitNotes(notes),
     risks: analysis.risks,
     whoCan: [],
-    investigation: renderSteps(detection.spec.investigation ?? [], values).map(fitStep),
-    resolution: renderSteps(detection.spec.resolution ?? [], values).map(fitStep),
+    // Title and command only: the explanation of each step is the detection's, the same for every
+    // alert it raises, and `kubectl tripline show` prints it from there (ADR 27).
+    investigation: renderSteps(detection.spec.investigation ?? [], values, COMPACT).map(fitStep),
+    resolution: renderSteps(detection.spec.resolution ?? [], values, COMPACT).map(fitStep),
     detectedAt: input.detectedAt.toISOString(),
   };
   if (input.changeKey !== undefined) spec.changeKey = truncateUtf8(input.changeKey, 256);

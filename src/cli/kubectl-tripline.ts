@@ -4,11 +4,13 @@
  * on PATH). Every triage command is one merge patch of the status subresource, the same body as the
  * raw `kubectl patch` the README documents first; the API server validates it.
  */
-import { ALERTS_PATH } from '../api/constants.js';
+import { ALERTS_PATH, DETECTIONS_PATH } from '../api/constants.js';
 import type { AuditAlert } from '../api/generated/audit-alert.js';
+import type { AuditDetection } from '../api/generated/audit-detection.js';
 import { pluginKubeconfig } from '../config/plugin-env.js';
 import { loadClusterAccess } from '../kube/access.js';
 import { KubeClient } from '../kube/client.js';
+import { ApiError } from '../kube/errors.js';
 import { exitWith } from './exit.js';
 import {
   type ClusterInvocation,
@@ -81,11 +83,27 @@ async function execute(inv: ClusterInvocation, client: KubeClient, io: Io): Prom
       return await list(client, inv.filters, inv.output, io);
     case 'show': {
       const alert = await client.request<AuditAlert>('GET', alertPath(inv.name));
-      io.out(renderAlert(alert, Date.now()));
+      io.out(renderAlert(alert, Date.now(), await detectionOf(client, alert)));
       return;
     }
     default:
       return await patch(client, inv, io);
+  }
+}
+
+/**
+ * The detection that raised `alert`, for the explanations of its steps; undefined when it cannot be
+ * read (deleted, or the user may read alerts but not detections): the alert is shown all the same.
+ */
+async function detectionOf(client: KubeClient, alert: AuditAlert): Promise<AuditDetection | undefined> {
+  try {
+    return await client.request<AuditDetection>(
+      'GET',
+      `${DETECTIONS_PATH}/${encodeURIComponent(alert.spec.detection.name)}`,
+    );
+  } catch (err: unknown) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return undefined;
+    throw err;
   }
 }
 

@@ -149,13 +149,19 @@ function insideQuotes(command: string, at: number): boolean {
  * renders `get pods x`). A command whose value starts with `-` is withheld, with a line in `detail`
  * saying why: kubectl would read it as a flag (a ClusterRole may be named `--all`), and quoting
  * cannot prevent that. Templates are validated beforehand, so an unknown variable is left as is.
- * `nsFlag` defaults to {@link namespaceFlag} of `namespace`.
+ * `nsFlag` defaults to {@link namespaceFlag} of `namespace`. With `details: false` the templates'
+ * `detail` texts are left out (object alerts carry title and command only, ADR 27); a withheld
+ * command's reason is still given, as it is about this alert.
  */
-export function renderSteps(steps: readonly Step[], given: TemplateValues): Step[] {
+export function renderSteps(
+  steps: readonly Step[],
+  given: TemplateValues,
+  opts: { details?: boolean } = {},
+): Step[] {
   const values: TemplateValues = { nsFlag: namespaceFlag(given.namespace), ...given };
   return steps.map((step) => {
     const out: Step = { title: fill(step.title, values, false) };
-    if (step.detail !== undefined) out.detail = fill(step.detail, values, false);
+    if (step.detail !== undefined && opts.details !== false) out.detail = fill(step.detail, values, false);
     if (step.command === undefined) return out;
     const flagLike = flagLikeValue(step.command, values);
     if (flagLike === undefined) {

@@ -158,6 +158,9 @@ export interface WhoCanEntry {
 }
 export interface AlertStep {
   title: string;
+  /**
+   * What is particular to this alert about the step (e.g. why its command was withheld). Object alerts leave out the detection's explanation of the step, which is the same for every alert: kubectl tripline show prints it from the detection.
+   */
   detail?: string;
   command?: string;
 }

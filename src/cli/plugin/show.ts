@@ -1,6 +1,8 @@
 import YAML from 'yaml';
 import { LABELS } from '../../api/constants.js';
 import type { AlertStep, AuditAlert, AuditAlertStatus } from '../../api/generated/audit-alert.js';
+import type { AuditDetection } from '../../api/generated/audit-detection.js';
+import { explainSteps } from './step-details.js';
 import { alignColumns, humanDuration } from './table.js';
 import { terminalSafe } from './terminal.js';
 
@@ -12,8 +14,10 @@ type Field = [label: string, value: string | number | undefined];
  * in it passes through {@link terminalSafe} first: notes, annotations and names come from people
  * Tripline watches, and a raw escape sequence could rewrite what the responder's terminal shows.
  */
-export function renderAlert(raw: AuditAlert, now: number): string {
-  const a = terminalSafe(raw);
+export function renderAlert(raw: AuditAlert, now: number, detection?: AuditDetection): string {
+  const { investigation, resolution, note } = explainSteps(raw, detection);
+  const a = terminalSafe({ ...raw, spec: { ...raw.spec, investigation, resolution } });
+  const stepsNote = note === undefined ? undefined : terminalSafe(note);
   const sections = [
     overview(a, now),
     section('Subject', fields(subjectFields(a))),
@@ -23,6 +27,7 @@ export function renderAlert(raw: AuditAlert, now: number): string {
     section('Who can do the same', whoCan(a)),
     section('Investigation', steps(a.spec.investigation)),
     section('Resolution', steps(a.spec.resolution)),
+    stepsNote ? `  (${stepsNote})` : '',
     section('Notes', (a.spec.notes ?? []).map((n) => `  - ${n}`).join('\n')),
     section('Status', status(a.status)),
     section('History', history(a.status)),

@@ -120,6 +120,19 @@ describe('buildAlert', () => {
         assert.ok(commands.includes(`kubectl patch auditalert ${alert.metadata.name} --subresource=status`));
       });
 
+      it("leaves the detection's explanations out of the steps: title and command only (ADR 27)", () => {
+        const templates = [
+          ...(detection(c.detection).spec.investigation ?? []),
+          ...(detection(c.detection).spec.resolution ?? []),
+        ];
+        assert.ok(
+          templates.some((t) => t.detail),
+          'the detection explains some steps',
+        );
+        for (const s of steps)
+          assert.equal(s.detail, undefined, `step ${JSON.stringify(s.title)} has a detail`);
+      });
+
       it('copies the subject reference, actor and detection', () => {
         assert.equal(alert.spec.subject.uid, subject.metadata.uid);
         assert.equal(alert.spec.subject.name, subject.metadata.name);
