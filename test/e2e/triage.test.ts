@@ -485,6 +485,27 @@ describe('triage: the README workflow, refused patches, the kubectl plugin and t
       ])
         assert.ok(shown.includes(want), `show prints ${want}:\n${shown}`);
       assert.match(shown, /^ {2}1\. .+\n(.*\n)*? {5}\$ kubectl /m, 'numbered steps with their commands');
+      // The alert stores each step's title and command; show prints the explanation from the detection.
+      assert.ok(
+        [...(a.spec.investigation ?? []), ...(a.spec.resolution ?? [])].every(
+          (st) => st.detail === undefined,
+        ),
+        'the stored steps carry no explanation',
+      );
+      const det = JSON.parse(
+        await kubectlOk(cp, ['get', 'auditdetection', 'ingress-created', '-o', 'json']),
+      ) as {
+        spec: { investigation?: { detail?: string }[] };
+      };
+      const explained = (det.spec.investigation ?? []).filter((st) => st.detail && !st.detail.includes('{{'));
+      assert.ok(explained.length > 0, 'ingress-created explains some steps without variables');
+      for (const st of explained) {
+        const words = (st.detail as string).split(/\s+/).slice(0, 6).join(' ');
+        assert.ok(
+          shown.replace(/\s+/g, ' ').includes(words),
+          `show explains the step with ${JSON.stringify(words)}:\n${shown}`,
+        );
+      }
       assert.match(shown, /Status:\n {2}State: +Open/);
     });
 
