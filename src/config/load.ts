@@ -141,7 +141,8 @@ function flatten(file: Record<string, unknown>, path: string): Record<string, un
 /** `--help` text for `tripline run`, generated from the schema so it cannot drift. */
 export function settingsHelp(): string {
   const lines = [
-    '  --config FILE                      YAML/JSON file with any of the settings below (env: TRIPLINE_CONFIG)',
+    '  --config FILE                      YAML/JSON file with any of the settings below (env: TRIPLINE_CONFIG),',
+    '                                     flat or nested by feature (traffic: {maxIngresses: 100}; docs/configuration.md)',
   ];
   for (const [k, p] of Object.entries(SETTINGS_SCHEMA.properties)) {
     const prop = p as { description: string; default: unknown };
