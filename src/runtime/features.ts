@@ -91,7 +91,9 @@ export async function startFeatures<S, C>(
       await stopAll(running, log).catch((stopErr: unknown) => {
         log.error('Features failed to stop after a start failure', { err: stopErr });
       });
-      throw new Error(`feature ${f.id} failed to start`, { cause: err });
+      // The cause's message in the first line too: it is what the user acts on (a flag, a file).
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`feature ${f.id} failed to start: ${why}`, { cause: err });
     }
     log.debug('Feature started', { feature: f.id, runs: f.runs });
   }

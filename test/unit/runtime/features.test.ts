@@ -101,7 +101,7 @@ describe('features table loop', () => {
         () => assert.fail('start-up should fail'),
         (e: unknown) => e as Error,
       );
-      assert.match(err.message, /feature c failed to start/);
+      assert.match(err.message, /^feature c failed to start: c /);
       assert.ok(err.cause instanceof Error);
       assert.match((err.cause as Error).message, /^c /);
       const after = log.slice(log.indexOf(failure === 'failCreate' ? 'create c' : 'start c') + 1);
