@@ -24,6 +24,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['alerts'],
   ['rbac', 'actors'],
   ['actions', 'traffic', 'notify'],
+  ['features'],
   ['main.ts'],
   ['cli'],
 ];

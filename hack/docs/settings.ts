@@ -1,6 +1,12 @@
 /** The settings table of docs/configuration.md, from the one schema every setting is read against. */
 import { envName, flagName } from '../../src/config/load.js';
-import { SETTINGS_SCHEMA } from '../../src/config/schema.js';
+import {
+  groupOf,
+  nestedKey,
+  SETTING_GROUPS,
+  SETTINGS_SCHEMA,
+  type SettingGroup,
+} from '../../src/config/schema.js';
 import { table } from './markdown.js';
 
 interface Prop {
@@ -28,18 +34,34 @@ function values(p: Prop): string {
 
 const shown = (v: unknown): string => (v === '' ? '`""`' : `\`${String(v)}\``);
 
-/** One row per setting: flag, environment variable, config-file key, values, default, meaning. */
+/** The groups in the order shown: core first, then each feature. */
+const GROUPS: readonly { id: SettingGroup; title: string }[] = [
+  { id: 'core', title: 'Core (top level, or under `core:`)' },
+  ...Object.entries(SETTING_GROUPS).map(([id, g]) => ({ id: id as SettingGroup, title: g.title })),
+];
+
+/**
+ * One table per group of settings (core, then each feature), one row per setting: flag,
+ * environment variable, key in the config file's nested form, values, default, meaning.
+ */
 export function settingsTable(): string {
-  const rows = Object.entries(SETTINGS_SCHEMA.properties).map(([key, raw]) => {
-    const p = raw as Prop;
-    return [
-      `\`${flagName(key)}\``,
-      `\`${envName(key)}\``,
-      `\`${key}\``,
-      values(p),
-      shown(p.default),
-      p.description,
-    ];
-  });
-  return table(['flag', 'env', 'config file key', 'values', 'default', 'meaning'], rows);
+  const props = Object.entries(SETTINGS_SCHEMA.properties);
+  return GROUPS.map(({ id, title }) => {
+    const rows = props
+      .filter(([key]) => groupOf(key) === id)
+      .map(([key, raw]) => {
+        const p = raw as Prop;
+        const { group, key: nested } = nestedKey(key);
+        return [
+          `\`${flagName(key)}\``,
+          `\`${envName(key)}\``,
+          group === 'core' ? `\`${key}\`` : `\`${group}.${nested}\``,
+          values(p),
+          shown(p.default),
+          p.description,
+        ];
+      });
+    const header = ['flag', 'env', 'config file key', 'values', 'default', 'meaning'];
+    return `### ${title}\n\n${table(header, rows)}`;
+  }).join('\n\n');
 }

@@ -27,7 +27,7 @@ export const ACTION_QUIET_MS = 60 * 60_000;
 
 /** The action detections, or undefined when neither webhook listens (nothing could feed them). */
 export function createActions(settings: FeatureSettings['actions'], deps: ActionDeps): Actions | undefined {
-  if (settings.admissionBindAddress === 'off' && settings.auditBindAddress === 'off') return undefined;
+  if (!actionsEnabled(settings)) return undefined;
   const log = deps.log.child({ component: 'actions' });
   const m = deps.metrics;
   const writer = new ActionAlertWriter(
@@ -55,4 +55,11 @@ export function createActions(settings: FeatureSettings['actions'], deps: Action
       await writer.stop();
     },
   };
+}
+
+/** Action detections are on when a webhook receiver listens (nothing else could feed them). */
+export function actionsEnabled(
+  s: Pick<FeatureSettings['actions'], 'admissionBindAddress' | 'auditBindAddress'>,
+): boolean {
+  return s.admissionBindAddress !== 'off' || s.auditBindAddress !== 'off';
 }

@@ -100,7 +100,7 @@ export async function startAttribution(
   deps: AttributionDeps,
 ): Promise<Attribution> {
   const specs = ENDPOINTS.filter((e) => e.bind(settings) !== 'off');
-  if (specs.length === 0) return DISABLED;
+  if (!attributionEnabled(settings)) return DISABLED;
   const log = deps.log.child({ component: 'attribution' });
   const store = new AttributionStore(
     { maxEntries: settings.attributionCacheSize, ttlMs: settings.attributionTtlSeconds * 1000 },
@@ -221,4 +221,9 @@ function keepCertificate(
       await inFlight;
     },
   };
+}
+
+/** Attribution is on when one of its receivers (admission, audit) listens. */
+export function attributionEnabled(settings: AttributionSettings): boolean {
+  return ENDPOINTS.some((e) => e.bind(settings) !== 'off');
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { Ajv } from 'ajv';
 import YAML from 'yaml';
 import { poolTooSmall } from './pool.js';
-import { SETTINGS_SCHEMA, type Settings } from './schema.js';
+import { nestedKey, SETTINGS_SCHEMA, type SettingGroup, type Settings } from './schema.js';
 
 type Props = typeof SETTINGS_SCHEMA.properties;
 type Key = keyof Props;
@@ -50,7 +50,11 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   if (!validate(merged)) {
     const msg = (validate.errors ?? [])
-      .map((e) => `${e.instancePath.slice(1) || 'settings'}: ${e.message}`)
+      .map((e) =>
+        e.keyword === 'additionalProperties'
+          ? `${String(e.params.additionalProperty)}: not a setting`
+          : `${e.instancePath.slice(1) || 'settings'}: ${e.message}`,
+      )
       .join('; ');
     throw new SettingsError(`invalid settings: ${msg}`);
   }
@@ -76,18 +80,69 @@ const CROSS_CHECKS: ReadonlyArray<[(s: Settings) => boolean, string]> = [
 
 function readFile(path: string | undefined): Record<string, unknown> {
   if (!path) return {};
+  let parsed: unknown;
   try {
-    const parsed: unknown = YAML.parse(readFileSync(path, 'utf8'));
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+    parsed = YAML.parse(readFileSync(path, 'utf8'));
   } catch (err: unknown) {
     throw new SettingsError(`cannot read config file ${path}`, { cause: err });
   }
+  return parsed && typeof parsed === 'object' ? flatten(parsed as Record<string, unknown>, path) : {};
+}
+
+/** Each group's settings by their nested key: `traffic` → `maxIngresses` → `trafficMaxIngresses`. */
+const NESTED: ReadonlyMap<string, ReadonlyMap<string, string>> = (() => {
+  const m = new Map<SettingGroup, Map<string, string>>();
+  for (const name of Object.keys(SETTINGS_SCHEMA.properties)) {
+    const { group, key } = nestedKey(name);
+    const names = m.get(group) ?? new Map<string, string>();
+    if (names.has(key))
+      throw new Error(`settings ${names.get(key)} and ${name} nest as the same ${group}.${key}`);
+    names.set(key, name);
+    m.set(group, names);
+  }
+  return m;
+})();
+
+/**
+ * The config file's settings by their flat names. The file may nest them by feature
+ * (`traffic: { maxIngresses: 100 }`, core ones under `core:` or at the top level) or give them
+ * flat (`trafficMaxIngresses: 100`), or both; a setting given twice, or a nested key that is not a
+ * setting of its group, is refused. Unknown flat keys are refused by the schema.
+ */
+function flatten(file: Record<string, unknown>, path: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const spelled = new Map<string, string>();
+  const set = (name: string, value: unknown, as: string): void => {
+    const before = spelled.get(name);
+    if (before !== undefined)
+      throw new SettingsError(`config file ${path}: ${name} is given twice (${before} and ${as})`);
+    spelled.set(name, as);
+    out[name] = value;
+  };
+  for (const [k, v] of Object.entries(file)) {
+    const names = NESTED.get(k);
+    if (!names) {
+      set(k, v, k);
+      continue;
+    }
+    const known = [...names.keys()].join(', ');
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+      throw new SettingsError(`config file ${path}: ${k} must be a map of its settings (${known})`);
+    for (const [nk, nv] of Object.entries(v)) {
+      const name = names.get(nk);
+      if (name === undefined)
+        throw new SettingsError(`config file ${path}: ${k}.${nk} is not a setting; ${k} takes ${known}`);
+      set(name, nv, `${k}.${nk}`);
+    }
+  }
+  return out;
 }
 
 /** `--help` text for `tripline run`, generated from the schema so it cannot drift. */
 export function settingsHelp(): string {
   const lines = [
-    '  --config FILE                      YAML/JSON file with any of the settings below (env: TRIPLINE_CONFIG)',
+    '  --config FILE                      YAML/JSON file with any of the settings below (env: TRIPLINE_CONFIG),',
+    '                                     flat or nested by feature (traffic: {maxIngresses: 100}; docs/configuration.md)',
   ];
   for (const [k, p] of Object.entries(SETTINGS_SCHEMA.properties)) {
     const prop = p as { description: string; default: unknown };

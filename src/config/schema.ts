@@ -554,34 +554,103 @@ export interface Settings {
   attributionTtlSeconds: number;
 }
 
-/** The settings whose names start with one of the prefixes, plus the named extras. */
-type SettingsOf<P extends string, Extra extends keyof Settings = never> = Pick<
-  Settings,
-  Extract<keyof Settings, `${P}${string}`> | Extra
->;
+/** A setting's name. */
+export type SettingName = keyof Settings;
 
 /**
- * The settings each feature reads, by name (flags stay flat, as users write them): a feature is
- * handed its slice, so what it can depend on is in its signature, not all 76 settings.
+ * The settings of each feature, by the prefixes of their names; every other setting is core. The
+ * groups of the config file's nested form (`traffic: { maxIngresses: … }`) and of the table in
+ * docs/configuration.md. Flags and `TRIPLINE_*` names stay flat: one name per setting everywhere.
  */
-export type FeatureSettings = {
-  /** Access-log ingestion (src/traffic). */
-  traffic: SettingsOf<'traffic', 'clusterName'>;
-  /** The attribution webhooks and their certificate (src/actors). */
-  attribution: SettingsOf<
-    'attribution' | 'admission' | 'audit',
-    'podNamespace' | 'workers' | 'backoffBaseMs' | 'backoffMaxMs'
-  >;
-  /** Action detections (src/actions): on when a webhook receiver is. */
-  actions: Pick<
-    Settings,
-    'admissionBindAddress' | 'auditBindAddress' | 'attributionCacheSize' | 'clusterName'
-  >;
-  /** The RBAC index and who-can (src/rbac). */
-  rbac: Pick<Settings, 'rbacIndex' | 'whoCanLimit'>;
-  /** Notification sinks (src/notify). */
-  notify: SettingsOf<
-    'notify' | 'alertmanager' | 'webhook' | 'slack' | 'policyReport' | 'kubeEvents',
-    'clusterName' | 'backoffBaseMs' | 'backoffMaxMs' | 'podName'
-  >;
-};
+export const SETTING_GROUPS = {
+  attribution: {
+    title: 'Attribution (src/actors, docs/attribution.md)',
+    prefixes: ['attribution', 'admission', 'audit'],
+  },
+  rbac: { title: 'RBAC enrichment (src/rbac, docs/risks.md)', prefixes: ['rbac', 'whoCan'] },
+  notify: {
+    title: 'Notifications (src/notify, docs/notifications.md)',
+    prefixes: ['notify', 'alertmanager', 'webhook', 'slack', 'policyReport', 'kubeEvents'],
+  },
+  traffic: { title: 'Traffic anomalies (src/traffic, docs/traffic.md)', prefixes: ['traffic'] },
+} as const;
+
+/** A group of settings: `core` or a feature's. */
+export type SettingGroup = 'core' | keyof typeof SETTING_GROUPS;
+
+type PrefixesOf<G extends keyof typeof SETTING_GROUPS> = (typeof SETTING_GROUPS)[G]['prefixes'][number];
+/** The names of a group's settings. */
+type NamesOf<G extends keyof typeof SETTING_GROUPS> = Extract<SettingName, `${PrefixesOf<G>}${string}`>;
+/** The names of the core settings (no feature's prefix). */
+type CoreName = Exclude<SettingName, NamesOf<keyof typeof SETTING_GROUPS>>;
+
+/** The group a setting belongs to (the first whose prefix its name starts with; else core). */
+export function groupOf(name: string): SettingGroup {
+  for (const [group, g] of Object.entries(SETTING_GROUPS) as [
+    keyof typeof SETTING_GROUPS,
+    { prefixes: readonly string[] },
+  ][])
+    if (g.prefixes.some((p) => name.startsWith(p))) return group;
+  return 'core';
+}
+
+/**
+ * Where a setting sits in the config file's nested form: under its group, its name without the
+ * group's name (`trafficMaxIngresses` → `traffic.maxIngresses`, `rbacIndex` → `rbac.index`,
+ * `alertmanagerUrls` → `notify.alertmanagerUrls`); core settings under `core:` or at the top level.
+ */
+export function nestedKey(name: string): { group: SettingGroup; key: string } {
+  const group = groupOf(name);
+  const rest = name.slice(group.length);
+  const stripped = name.startsWith(group) && /^[A-Z]/.test(rest);
+  return { group, key: stripped ? rest.charAt(0).toLowerCase() + rest.slice(1) : name };
+}
+
+/**
+ * What each feature is handed (`ctx.settings.<feature>` in src/features): its group's settings,
+ * under the same names as the flags, plus the named core settings it reads. Action detections
+ * read the receivers' settings (they are on when a receiver is).
+ */
+export const FEATURE_SLICES = {
+  traffic: { groups: ['traffic'], core: ['clusterName'] },
+  attribution: {
+    groups: ['attribution'],
+    core: ['podNamespace', 'workers', 'backoffBaseMs', 'backoffMaxMs'],
+  },
+  actions: { groups: ['attribution'], core: ['clusterName'] },
+  rbac: { groups: ['rbac'], core: [] },
+  notify: { groups: ['notify'], core: ['clusterName', 'backoffBaseMs', 'backoffMaxMs', 'podName'] },
+} as const satisfies Record<
+  string,
+  { groups: readonly (keyof typeof SETTING_GROUPS)[]; core: readonly CoreName[] }
+>;
+
+type SliceOf<F extends keyof typeof FEATURE_SLICES> = Pick<
+  Settings,
+  NamesOf<(typeof FEATURE_SLICES)[F]['groups'][number]> | (typeof FEATURE_SLICES)[F]['core'][number]
+>;
+
+/** The settings each feature reads: a feature is handed its slice, so what it may read is in its signature. */
+export type FeatureSettings = { [F in keyof typeof FEATURE_SLICES]: SliceOf<F> };
+
+/** The settings nested by feature, as the features table hands them out: the core ones, and each feature's slice. */
+export type SettingsByFeature = FeatureSettings & { core: Pick<Settings, CoreName> };
+
+/** Nests flat settings by feature; each slice holds only its own settings (copies, so a feature cannot see another's). */
+export function settingsByFeature(s: Settings): SettingsByFeature {
+  const pick = <K extends SettingName>(names: readonly K[]): Pick<Settings, K> =>
+    Object.fromEntries(names.map((n) => [n, s[n]])) as Pick<Settings, K>;
+  const all = Object.keys(s) as SettingName[];
+  const slice = (f: keyof typeof FEATURE_SLICES) => {
+    const { groups, core } = FEATURE_SLICES[f];
+    return pick([...all.filter((n) => (groups as readonly string[]).includes(groupOf(n))), ...core]);
+  };
+  return {
+    core: pick(all.filter((n) => groupOf(n) === 'core') as CoreName[]),
+    traffic: slice('traffic') as FeatureSettings['traffic'],
+    attribution: slice('attribution') as FeatureSettings['attribution'],
+    actions: slice('actions') as FeatureSettings['actions'],
+    rbac: slice('rbac') as FeatureSettings['rbac'],
+    notify: slice('notify') as FeatureSettings['notify'],
+  };
+}

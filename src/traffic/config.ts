@@ -54,12 +54,9 @@ function readToken(file: string): string {
  * operator does not even watch detections for traffic. The token file is read here, once.
  */
 export function trafficConfig(s: FeatureSettings['traffic']): TrafficConfig | undefined {
+  if (!trafficEnabled(s)) return undefined;
   const listenAddress = s.trafficListenAddress === 'off' ? undefined : s.trafficListenAddress;
-  const logFiles = s.trafficLogFiles
-    .split(',')
-    .map((f) => f.trim())
-    .filter(Boolean);
-  if (!listenAddress && logFiles.length === 0) return undefined;
+  const logFiles = logFilesOf(s);
   // Fail closed: an endpoint anyone who reaches the port could feed would let them forge traffic.
   if (listenAddress && !s.trafficTokenFile)
     throw new Error(
@@ -84,3 +81,16 @@ export function trafficConfig(s: FeatureSettings['traffic']): TrafficConfig | un
     },
   };
 }
+
+/** Whether traffic ingestion has an input: the endpoint, or a log file to follow. */
+export function trafficEnabled(
+  s: Pick<FeatureSettings['traffic'], 'trafficListenAddress' | 'trafficLogFiles'>,
+): boolean {
+  return s.trafficListenAddress !== 'off' || logFilesOf(s).length > 0;
+}
+
+const logFilesOf = (s: Pick<FeatureSettings['traffic'], 'trafficLogFiles'>): string[] =>
+  s.trafficLogFiles
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
