@@ -1,37 +1,17 @@
 import type { AuditAlert } from '../api/generated/audit-alert.js';
+import { type Caps, type Cuts, cap } from '../subjects/bound.js';
 import { printable, truncateUtf8 } from '../subjects/read.js';
 
 /** How hard to trim: each level is tried when the API server refused the previous one as too large. */
 export type TrimLevel = 1 | 2 | 3;
 
 /** Per level: the longest string (bytes) and the most items of a list or entries of a map kept. */
-const CAPS: Record<1 | 2, { bytes: number; items: number }> = {
+const CAPS: Record<1 | 2, Caps> = {
   1: { bytes: 1024, items: 50 },
   2: { bytes: 256, items: 10 },
 };
 /** The CRD's `maxItems` on `spec.notes`. */
 const MAX_NOTES = 64;
-
-interface Cuts {
-  strings: number;
-  lists: number;
-}
-
-function cap(value: unknown, limits: { bytes: number; items: number }, cuts: Cuts): unknown {
-  if (typeof value === 'string') {
-    const cut = truncateUtf8(value, limits.bytes);
-    if (cut !== value) cuts.strings++;
-    return cut;
-  }
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) {
-    if (value.length > limits.items) cuts.lists++;
-    return value.slice(0, limits.items).map((v) => cap(v, limits, cuts));
-  }
-  const entries = Object.entries(value);
-  if (entries.length > limits.items) cuts.lists++;
-  return Object.fromEntries(entries.slice(0, limits.items).map(([k, v]) => [k, cap(v, limits, cuts)]));
-}
 
 function describe(level: TrimLevel, cuts: Cuts): string {
   const head = `evidence trimmed (level ${level}) because the API server refused the alert as too large`;

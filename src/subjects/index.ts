@@ -1,4 +1,5 @@
 import { groupOf } from '../api/kube-object.js';
+import { boundEvidence } from './bound.js';
 import { analyseGeneric, readMetadata } from './generic.js';
 import { byGroupKind, SUBJECT_KINDS } from './kinds.js';
 import { asRecord, asString, type Json, Notes, printable, truncateUtf8 } from './read.js';
@@ -11,7 +12,12 @@ export type { KindAnalyser, KindAnalysis, SubjectAnalysis } from './types.js';
 /** Subject analysers by `group/Kind` (core group empty: `/Pod`), from the subject kinds table. */
 const ANALYSERS = byGroupKind((k) => k.analyse);
 /** The analyser of objects that carry a pod spec, whatever their kind. */
-const BY_SHAPE = SUBJECT_KINDS.find((k) => k.byShape)?.analyse;
+const BY_SHAPE_ROW = SUBJECT_KINDS.find((k) => k.byShape);
+const BY_SHAPE = BY_SHAPE_ROW?.analyse;
+/** Evidence budgets by `group/Kind`, from the subject kinds table. */
+const EVIDENCE_BYTES = byGroupKind((k) => k.evidenceBytes);
+/** The evidence budget of a kind without a row, or whose row sets none (ADR 27). */
+export const DEFAULT_EVIDENCE_BYTES = 2048;
 
 /** Longest summary line (the CRD's limit). */
 const MAX_SUMMARY_BYTES = 1024;
@@ -30,6 +36,15 @@ function analyserOf(obj: Json, group: string, kind: string): KindAnalyser {
   const own = ANALYSERS.get(`${group}/${kind}`);
   if (own) return own;
   return (podSpecPath(obj) ? BY_SHAPE : undefined) ?? analyseGeneric;
+}
+
+/** The most bytes of evidence (JSON) an alert about this object carries. */
+function evidenceBytesOf(obj: Json, group: string, kind: string): number {
+  const own = EVIDENCE_BYTES.get(`${group}/${kind}`);
+  if (own !== undefined) return own;
+  if (!ANALYSERS.has(`${group}/${kind}`) && podSpecPath(obj) && BY_SHAPE_ROW?.evidenceBytes !== undefined)
+    return BY_SHAPE_ROW.evidenceBytes;
+  return DEFAULT_EVIDENCE_BYTES;
 }
 
 /** Whether a group and kind has an analyser of its own. */
@@ -97,7 +112,15 @@ export function analyseSubject(obj: unknown): SubjectAnalysis {
     notes.add('apiVersion or kind is missing');
   const metadata = readMetadata(o, notes);
   const part = runAnalyser(o, notes);
-  const evidence = sanitize({ ...part.evidence, metadata }, notes) as Record<string, unknown>;
+  const kind = asString(o.kind) ?? '';
+  const budget = evidenceBytesOf(o, groupOf(asString(o.apiVersion) ?? ''), kind);
+  const bounded = boundEvidence(
+    sanitize({ ...part.evidence, metadata }, notes) as Record<string, unknown>,
+    budget,
+    kind,
+  );
+  if (bounded.note) notes.add(bounded.note);
+  const evidence = bounded.evidence;
   const ruleFailures: RuleFailure[] = [];
   const risks = analyseRisks(o, {}, ruleFailures);
   for (const f of ruleFailures) notes.add(ruleFailureNote(f));

@@ -52,4 +52,9 @@ export interface SubjectKind {
   rules?: readonly RuleInfo[];
   /** Also the analyser of any other kind whose objects carry a pod spec (found by shape). */
   byShape?: boolean;
+  /**
+   * The most bytes of evidence (as JSON) an alert about this kind carries: enough for a typical
+   * object whole; a larger one is capped, with a note (ADR 27). 2048 when absent.
+   */
+  evidenceBytes?: number;
 }

@@ -8,6 +8,7 @@ import { readBindingView } from './view.js';
 /** ClusterRoleBindings and RoleBindings, judged by the rules of the role they grant when known. */
 export const BINDING: SubjectKind = {
   id: 'binding',
+  evidenceBytes: 2048,
   kinds: ['rbac.authorization.k8s.io/ClusterRoleBinding', 'rbac.authorization.k8s.io/RoleBinding'],
   analyse: analyseBinding,
   risks: (obj, ctx, failed) => {

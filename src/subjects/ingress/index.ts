@@ -6,6 +6,7 @@ import { INGRESS_RULES, readIngress } from './risks.js';
 /** Ingresses, in the current and the removed `extensions` shape. */
 export const INGRESS: SubjectKind = {
   id: 'ingress',
+  evidenceBytes: 3072,
   kinds: ['networking.k8s.io/Ingress', 'extensions/Ingress'],
   analyse: analyseIngress,
   risks: (obj, ctx, failed) =>

@@ -7,6 +7,7 @@ import { ROLE_RULES, readRole } from './risks.js';
 /** ClusterRoles and Roles. */
 export const ROLE: SubjectKind = {
   id: 'role',
+  evidenceBytes: 3072,
   kinds: ['rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/Role'],
   analyse: analyseClusterRole,
   risks: (obj, _ctx, failed) => {

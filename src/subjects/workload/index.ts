@@ -12,6 +12,7 @@ const APPLIES_TO =
 /** Every kind that carries a pod (template); any other kind whose objects carry a pod spec too. */
 export const WORKLOAD: SubjectKind = {
   id: 'workload',
+  evidenceBytes: 3072,
   kinds: [
     '/Pod',
     'apps/Deployment',

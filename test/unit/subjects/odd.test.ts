@@ -121,3 +121,49 @@ describe('odd input never throws and says what it could not read', () => {
     assert.deepEqual(got.evidence.spec, { fields: {}, nestedFields: ['next'] });
   });
 });
+
+describe('evidence bounded per kind (ADR 27)', () => {
+  const pod = (containers: number) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'n', uid: 'u' },
+    spec: {
+      containers: Array.from({ length: containers }, (_, i) => ({
+        name: `container-${i}`,
+        image: `registry.example.com/team/image-${i}:1.0.${i}`,
+        ports: [{ containerPort: 8000 + i, name: `p${i}` }],
+      })),
+    },
+  });
+  const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
+
+  it('keeps a typical workload whole, without a note', () => {
+    const got = analyseSubject(pod(2));
+    assert.ok(bytes(got.evidence) < 3072);
+    assert.ok(!got.notes.some((n) => n.startsWith('evidence bounded')), got.notes.join('\n'));
+  });
+
+  for (const n of [30, 99]) {
+    it(`caps a workload of ${n} containers to its kind's 3072 bytes and says so`, () => {
+      const got = analyseSubject(pod(n));
+      assert.ok(bytes(got.evidence) <= 3072, `${bytes(got.evidence)} bytes`);
+      assert.ok(
+        got.notes.some((x) => /^evidence bounded to 3072 bytes for a Pod: /.test(x)),
+        got.notes.join('\n'),
+      );
+    });
+  }
+
+  it('caps a kind without a row of its own to the default 2048 bytes', () => {
+    const data = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [`example.com/key-${i}`, 'v'.repeat(60)]),
+    );
+    const got = analyseSubject({
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w', labels: data },
+    });
+    assert.ok(bytes(got.evidence) <= 2048, `${bytes(got.evidence)} bytes`);
+    assert.ok(got.notes.some((x) => x.startsWith('evidence bounded to 2048 bytes for a Widget')));
+  });
+});
