@@ -19,6 +19,7 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY crds ./crds
 USER 65532:65532
-# V8 flags: src/runtime/node-flags.ts says why (a test keeps them equal).
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "dist/src/cli/tripline.js"]
+# V8 flags: src/runtime/node-flags.ts says why; the heap cap is half the Deployment's memory limit
+# (ADR 0028; a test keeps the Dockerfile, node-flags.ts and the Deployment in agreement).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "--max-old-space-size=128", "dist/src/cli/tripline.js"]
 CMD ["run"]

@@ -14,7 +14,13 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './controlplane/binaries.js';
-import { benchResultsTable, benchRunsTable } from './docs/bench.js';
+import {
+  benchCopierTable,
+  benchHeadline,
+  benchResultsTable,
+  benchRunsTable,
+  benchTargetsTable,
+} from './docs/bench.js';
 import { recallTable, runCorpus } from './docs/corpus.js';
 import { riskRuleTables, serviceAccountRiskTable } from './docs/risks.js';
 import { settingsTable } from './docs/settings.js';
@@ -27,6 +33,9 @@ const BLOCKS: Readonly<Record<string, (root: string) => string | Promise<string>
   'corpus-recall': async (root) => recallTable(await runCorpus(root)),
   'bench-runs': (root) => benchRunsTable(root),
   'bench-results': (root) => benchResultsTable(root),
+  'bench-copier': (root) => benchCopierTable(root),
+  'bench-targets': (root) => benchTargetsTable(root),
+  'bench-headline': (root) => benchHeadline(root),
 };
 
 const BLOCK = /(<!-- BEGIN GENERATED: ([a-z0-9-]+) -->\n)([\s\S]*?)(<!-- END GENERATED -->)/g;

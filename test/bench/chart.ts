@@ -8,6 +8,8 @@ import { quantile } from './stats.js';
 export interface ChartInput {
   /** Ascending samples in ms. */
   floorMs: number[];
+  /** The legend of `floorMs` when it is another reference than the object's own watch event. */
+  floorLabel?: string;
   latencyMs: number[];
   title: string;
   /** Lines under the title (load, date, commit, machine). */
@@ -119,10 +121,11 @@ function legend(input: ChartInput): string[] {
     const x0 = M.left;
     const y0 = H - 40 + i * 20;
     const v = input[s.key];
+    const label = s.key === 'floorMs' ? (input.floorLabel ?? s.label) : s.label;
     const stats = `p50 ${fmt(quantile(v, 0.5))} · p95 ${fmt(quantile(v, 0.95))} · p99 ${fmt(quantile(v, 0.99))} ms`;
     return [
       `<line x1="${x0}" y1="${y0 - 4}" x2="${x0 + 24}" y2="${y0 - 4}" stroke="${s.color}" stroke-width="3"/>`,
-      `<text x="${x0 + 30}" y="${y0}">${esc(s.label)} (${stats})</text>`,
+      `<text x="${x0 + 30}" y="${y0}">${esc(label)} (${stats})</text>`,
     ];
   });
 }

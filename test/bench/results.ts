@@ -3,6 +3,7 @@
  * measured against in the same run and the DESIGN §9 target. Times in ms or s as the names say.
  */
 
+import type { ContainerSettings } from '../../hack/container.js';
 import type { AnalyzeResult } from './analyze.js';
 import type { AlertCounts } from './counts.js';
 import type { CpuUsage } from './cpu.js';
@@ -11,15 +12,31 @@ import type { BenchOptions } from './options.js';
 import type { Summary } from './stats.js';
 import type { TrafficResult } from './traffic.js';
 
-/** DESIGN §9 targets. */
+/** DESIGN §9 targets (issue 19); targets.ts evaluates a run against them. */
 export const TARGETS = {
-  /** Alert latency p99 at most this multiple of the floor's p99. */
-  latencyP99Ratio: 2,
-  /** All alerts exist within this multiple of the creation time. */
-  burstRatio: 1.1,
+  /** API-server CPU per alert at most this multiple of creating the realistic object it is about. */
+  alertCpuVsRealistic: 1.5,
+  /** Alert latency p99 at 100 creates/s at most this multiple of the reference copier's p99. */
+  latencyP99VsCopier: 1.5,
+  /** Every alert of a burst of 10,000 exists within this multiple of the copier's drain time. */
+  burstVsCopier: 1.25,
+  /** Missed and duplicate alerts, in every scenario. */
+  missedAlerts: 0,
+  duplicateAlerts: 0,
   /** Peak RSS of the operator with 100,000 pre-existing objects. */
-  scaleRssMB: 150,
+  scaleRssMB: 120,
+  /** Its time to ready at most this multiple of a client-node informer's on the same objects. */
+  scaleReadyVsInformer: 1.0,
+  /** Peak RSS of the operator in the burst, run with the shipped container's Node flags. */
+  burstRssMB: 160,
+  /** Bytes etcd stores for a typical alert (4 KB). */
+  storedBytesPerAlert: 4096,
 } as const;
+
+/** The same scenario's figures with the reference copier as the subject (copier.ts). */
+export type CopierLatency = Omit<LatencyResult, 'series' | 'copier' | 'vsCopier'>;
+/** The burst with the reference copier as the subject; `operator` holds the copier's own counters. */
+export type CopierBurst = Omit<BurstResult, 'copier' | 'vsCopier'>;
 
 /** Latency at a fixed rate of creates: alert latency against the object's own watch event. */
 export interface LatencyResult {
@@ -53,6 +70,10 @@ export interface LatencyResult {
   samples: { floorMs: number[]; latencyMs: number[] };
   /** Per measured object in send order: [sent (ms after the first), floor ms, latency ms]; null when unseen. */
   series: Array<[number, number | null, number | null]>;
+  /** The same load with the reference copier instead of Tripline, earlier on the same control plane. */
+  copier?: CopierLatency;
+  /** Tripline's percentiles (create ack → result seen) over the copier's. */
+  vsCopier?: { p50: number; p95: number; p99: number };
 }
 
 /** Many creates as fast as the API server takes them, and how long the alerts lag behind. */
@@ -78,6 +99,10 @@ export interface BurstResult {
   /** CPU seconds of each process from the first create until the operator went idle. */
   cpu: CpuUsage;
   watchProblems: string[];
+  /** The same burst with the reference copier instead of Tripline, earlier on the same control plane. */
+  copier?: CopierBurst;
+  /** Tripline's drain time (first create → last result seen) over the copier's. */
+  vsCopier?: number;
 }
 
 /** One kind of object created many times, and what each create cost the control plane. */
@@ -129,6 +154,12 @@ export interface CostResult {
   apiserverMemory: { alerts: number; heapBeforeMb: number; heapAfterMb: number };
 }
 
+/** What etcd stores for alerts. */
+export interface StoredResult {
+  /** Bytes etcd stores for the typical alert of the cost scenario (the DESIGN §9 target). */
+  bytesPerAlert: number;
+}
+
 /** A cluster full of pre-existing objects: start-up time and memory against a plain informer. */
 export interface ScaleResult {
   objects: number;
@@ -162,10 +193,13 @@ export interface BenchResults extends RunContext {
   latency?: LatencyResult;
   burst?: BurstResult;
   cost?: CostResult;
+  stored?: StoredResult;
   scale?: ScaleResult;
   traffic?: TrafficResult;
   analyze?: AnalyzeResult;
   targets: typeof TARGETS;
+  /** The shipped container's Node settings the operator ran with. */
+  container?: ContainerSettings;
   /** Set when the run failed; the figures measured before the failure are kept. */
   error?: string;
 }

@@ -1,17 +1,21 @@
 /**
  * `make bench`: measures Tripline against the local control plane (DESIGN §9) and prints a table,
  * writing the same figures as JSON plus an SVG latency chart next to it. Latency and burst share one
- * control plane and operator; scale gets a fresh control plane (the first one is stopped first, to
- * leave it the CPU). Benchmarks report, they do not assert: the exit code is non-zero only when the
- * run itself fails (a crash, an operator that died), never because a target was missed.
+ * control plane: they run first against the reference copier (copier.ts; the operator not running,
+ * the detections not applied yet, so nothing created then is ever alerted), then against Tripline
+ * (the copier stopped). Scale gets a fresh control plane (the first one is stopped first, to leave
+ * it the CPU). Benchmarks report, they do not assert: the exit code is non-zero only when the run
+ * itself fails (a crash, an operator that died), never because a target was missed.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { containerSettings } from '../../hack/container.js';
 import { repoRoot } from '../../hack/controlplane/binaries.js';
 import type { ControlPlane } from '../../hack/controlplane/index.js';
 import type { OperatorProcess } from '../../hack/operator-process.js';
+import { OPERATOR_NODE_FLAGS } from '../../src/runtime/node-flags.js';
 import { runAnalyzeBench } from './analyze.js';
 import { runBurst } from './burst.js';
 import { latencyChart } from './chart.js';
@@ -26,22 +30,77 @@ import {
   TIMESTAMP_GAP_MS,
   waitDetectionsReady,
 } from './cluster.js';
+import {
+  burstBesideCopier,
+  COPIER_NAMESPACE,
+  type CopierProcess,
+  latencyBesideCopier,
+  startCopier,
+} from './copier.js';
 import { runCost } from './cost.js';
 import { runLatency } from './latency.js';
 import { runContext } from './machine.js';
+import { KINDS, watchPaths } from './objects.js';
 import { type BenchOptions, parseOptions, UsageError } from './options.js';
 import { progress } from './progress.js';
 import { formatReport } from './report.js';
-import { type BenchResults, TARGETS } from './results.js';
+import type { BenchResults, BurstResult, LatencyResult } from './results.js';
+import { TARGETS } from './results.js';
 import { runScale } from './scale.js';
+import type { Subject } from './subject.js';
 import { runTraffic } from './traffic.js';
 
 /** What is running now, so an error or Ctrl-C can stop it. */
-const live: { cp?: ControlPlane; op?: OperatorProcess } = {};
+const live: { cp?: ControlPlane; op?: OperatorProcess; copier?: CopierProcess } = {};
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
-/** Latency, burst and cost, on one control plane with one operator. */
+/** What the copier phase measured, to set beside Tripline's. */
+interface CopierFigures {
+  latency?: LatencyResult;
+  burst?: { result: BurstResult; counters: Awaited<ReturnType<CopierProcess['stop']>> };
+}
+
+/**
+ * The copier phase: latency and burst with the reference copier as the subject, before the
+ * detections exist (objects created now predate them, so the operator started later never alerts
+ * them). A fresh copier per scenario, so its counters and peak RSS are the scenario's own.
+ */
+async function runCopierPhase(
+  cp: ControlPlane,
+  opts: BenchOptions,
+  latencyNs: string[],
+  burstNs: string[],
+): Promise<CopierFigures> {
+  const out: CopierFigures = {};
+  const paths = watchPaths(Object.values(KINDS));
+  const start = async (): Promise<Subject> => {
+    live.copier = await startCopier(cp, paths);
+    return { name: 'copier', copier: live.copier };
+  };
+  const stop = async (subject: Subject, scenario: string) => {
+    assertRunning(subject, scenario);
+    const counters = await (live.copier as CopierProcess).stop();
+    live.copier = undefined;
+    progress(`copier: ${JSON.stringify(counters)}`);
+    return counters;
+  };
+  if (latencyNs.length) {
+    const subject = await start();
+    const env = { cp, subject, prefix: 'copy-lat', namespaces: latencyNs, count: opts.latencyCount };
+    out.latency = await runLatency({ ...env, warmup: opts.latencyWarmup, rate: opts.rate });
+    await stop(subject, 'latency');
+  }
+  if (burstNs.length) {
+    const subject = await start();
+    const env = { cp, subject, prefix: 'copy-burst', namespaces: burstNs, count: opts.burst };
+    const result = await runBurst({ ...env, concurrency: opts.burstConcurrency });
+    out.burst = { result, counters: await stop(subject, 'burst') };
+  }
+  return out;
+}
+
+/** Latency, burst and cost, on one control plane: the copier phase, then one operator. */
 async function runLiveScenarios(opts: BenchOptions, results: BenchResults): Promise<void> {
   const cp = await startCluster('cluster A');
   live.cp = cp;
@@ -49,9 +108,16 @@ async function runLiveScenarios(opts: BenchOptions, results: BenchResults): Prom
     await installCrds(cp);
     const latencyNs = opts.only.includes('latency') ? names('lat', 5) : [];
     const burstNs = opts.only.includes('burst') ? names('burst', opts.burstNamespaces) : [];
+    const copierNs = latencyNs.length || burstNs.length ? [COPIER_NAMESPACE] : [];
     const client = benchClient(cp, 16, 'setup');
-    await createNamespaces(client, [...latencyNs, ...burstNs]).finally(() => client.close());
-    // The namespaces predate the detections, so they raise nothing and count for nothing.
+    await createNamespaces(client, [...latencyNs, ...burstNs, ...copierNs]).finally(() => client.close());
+    let copier: CopierFigures = {};
+    if (copierNs.length) {
+      progress(`cluster A: letting the control plane settle for ${opts.settleMs / 1000} s before the copier`);
+      await sleep(opts.settleMs);
+      copier = await runCopierPhase(cp, opts, latencyNs, burstNs);
+    }
+    // The namespaces and the copier phase's objects predate the detections, so they raise nothing.
     await sleep(TIMESTAMP_GAP_MS);
     await applyDetections(cp);
     progress('cluster A: starting the operator');
@@ -62,14 +128,18 @@ async function runLiveScenarios(opts: BenchOptions, results: BenchResults): Prom
     progress(`cluster A: operator ready; letting the control plane settle for ${opts.settleMs / 1000} s`);
     await sleep(opts.settleMs);
     const op = live.op;
+    const subject: Subject = { name: 'tripline', op };
     if (latencyNs.length) {
-      const env = { cp, op, namespaces: latencyNs, count: opts.latencyCount, warmup: opts.latencyWarmup };
-      results.latency = await runLatency({ ...env, rate: opts.rate });
+      const env = { cp, subject, prefix: 'lat', namespaces: latencyNs, count: opts.latencyCount };
+      const tripline = await runLatency({ ...env, warmup: opts.latencyWarmup, rate: opts.rate });
+      results.latency = copier.latency ? latencyBesideCopier(tripline, copier.latency) : tripline;
       assertAlive(op, 'latency');
     }
     if (burstNs.length) {
-      const env = { cp, op, namespaces: burstNs, count: opts.burst, concurrency: opts.burstConcurrency };
-      results.burst = await runBurst(env);
+      const env = { cp, subject, prefix: 'burst', namespaces: burstNs, count: opts.burst };
+      const tripline = await runBurst({ ...env, concurrency: opts.burstConcurrency });
+      const c = copier.burst;
+      results.burst = c ? burstBesideCopier(tripline, c.result, c.counters) : tripline;
       assertAlive(op, 'burst');
     }
     if (opts.only.includes('cost')) {
@@ -79,13 +149,21 @@ async function runLiveScenarios(opts: BenchOptions, results: BenchResults): Prom
         await stopOperator(op);
       };
       results.cost = await runCost({ cp, stopOperator: stop, count: opts.costCount });
+      results.stored = { bytesPerAlert: results.cost.sample.storedBytes };
     }
   } finally {
+    await live.copier?.stop().catch(() => undefined);
+    live.copier = undefined;
     await stopOperator(live.op);
     live.op = undefined;
     await cp.stop();
     live.cp = undefined;
   }
+}
+
+function assertRunning(s: Subject, scenario: string): void {
+  if (s.name === 'copier' && !s.copier.running()) throw new Error(`the copier died during ${scenario}`);
+  if (s.name === 'tripline') assertAlive(s.op, scenario);
 }
 
 function assertAlive(op: OperatorProcess, scenario: string): void {
@@ -121,14 +199,20 @@ async function writeOutputs(out: string, results: BenchResults): Promise<void> {
   if (!l) return;
   const svg = path.join(path.dirname(out), `${path.basename(out, path.extname(out))}.svg`);
   const m = results.machine;
+  const c = l.copier;
   await writeFile(
     svg,
     latencyChart({
-      floorMs: l.samples.floorMs,
+      floorMs: c ? c.samples.latencyMs : l.samples.floorMs,
+      floorLabel: c ? 'reference copier: its record’s watch event' : undefined,
       latencyMs: l.samples.latencyMs,
-      title: 'Tripline: create acknowledged → AuditAlert seen by a watcher, against the floor',
+      title: c
+        ? 'Tripline: create acknowledged → AuditAlert seen by a watcher, against the reference copier'
+        : 'Tripline: create acknowledged → AuditAlert seen by a watcher, against the floor',
       subtitle: [
-        `${l.measured} creates of mixed kinds at ${l.ratePerSecond}/s · p99 ${l.latencyMs.p99} ms vs floor ${l.floorMs.p99} ms = ${l.p99Ratio}× (target ≤ ${TARGETS.latencyP99Ratio}×)`,
+        c
+          ? `${l.measured} creates of mixed kinds at ${l.ratePerSecond}/s · p99 ${l.latencyMs.p99} ms vs copier ${c.latencyMs.p99} ms = ${l.vsCopier?.p99}× (target ≤ ${TARGETS.latencyP99VsCopier}×)`
+          : `${l.measured} creates of mixed kinds at ${l.ratePerSecond}/s · p99 ${l.latencyMs.p99} ms vs floor ${l.floorMs.p99} ms = ${l.p99Ratio}×`,
         `${results.date.slice(0, 10)} · commit ${results.commit.slice(0, 10)} · ${m.cpuModel}, ${m.cores} cores · Node ${m.nodeVersion}`,
       ],
     }),
@@ -142,6 +226,7 @@ function installSignalHandlers(): void {
     process.once(signal, () => {
       progress(`${signal}: stopping the operator and control plane`);
       live.op?.proc.kill('SIGKILL');
+      live.copier?.proc.kill('SIGKILL');
       process.exit(130);
     });
   }
@@ -161,11 +246,18 @@ async function main(argv: string[]): Promise<number> {
   }
   installSignalHandlers();
   const t0 = performance.now();
+  const container = containerSettings(repoRoot());
+  // The operator runs with OPERATOR_NODE_FLAGS (hack/operator-process.ts): the image's, or the figures lie.
+  if (container.nodeFlags.join(' ') !== OPERATOR_NODE_FLAGS.join(' '))
+    throw new Error(
+      `the Dockerfile ENTRYPOINT's Node flags (${container.nodeFlags.join(' ')}) differ from src/runtime/node-flags.ts (${OPERATOR_NODE_FLAGS.join(' ')})`,
+    );
   const results: BenchResults = {
     ...runContext(repoRoot()),
     options: opts,
     durationSeconds: 0,
     targets: TARGETS,
+    container,
   };
   progress(`benchmark: ${opts.only.join(', ')}${opts.quick ? ' (quick)' : ''}; results go to ${opts.out}`);
   let failure: unknown;

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { alertName } from '../../src/alerts/name.js';
 import type { KubeObject } from '../../src/api/kube-object.js';
 import { ACCEPT_METADATA, type KubeClient } from '../../src/kube/client.js';
+import { recordName } from './copier.js';
 
 /** Where AuditAlerts are listed and watched. */
 export const ALERTS_PATH = '/apis/tripline.dev/v1alpha1/auditalerts';
@@ -42,19 +43,31 @@ export class BenchWatcher {
   readonly objectSeen = new Map<string, number>();
   /** performance.now() when each alert's ADDED event was parsed, by alert name. */
   readonly #alertSeen = new Map<string, number>();
+  /** performance.now() when each copier record's ADDED event was parsed, by record name. */
+  readonly #recordSeen = new Map<string, number>();
   /** Alert names by `detection/uid`, computed once (a sha256 each). */
   readonly #names = new Map<string, string>();
   /** Problems seen by the watches (stream errors, ERROR events); reported, not fatal. */
   readonly problems: string[] = [];
   readonly #client: KubeClient;
   readonly #paths: string[];
+  readonly #recordsPath: string | undefined;
   readonly #abort = new AbortController();
   readonly #loops: Promise<void>[] = [];
 
-  /** Watches `objectPaths` (cluster-wide collections) and, with `alerts`, AuditAlerts too. */
-  constructor(client: KubeClient, objectPaths: string[], alerts: boolean) {
+  /**
+   * Watches `objectPaths` (cluster-wide collections), with `alerts` AuditAlerts too, and with
+   * `recordsPath` the reference copier's records (copier.ts).
+   */
+  constructor(client: KubeClient, objectPaths: string[], alerts: boolean, recordsPath?: string) {
     this.#client = client;
-    this.#paths = alerts ? [...objectPaths, ALERTS_PATH] : objectPaths;
+    this.#recordsPath = recordsPath;
+    this.#paths = [...objectPaths, ...(alerts ? [ALERTS_PATH] : []), ...(recordsPath ? [recordsPath] : [])];
+  }
+
+  /** When the copier's record of the object `uid` was seen; undefined: not yet. */
+  recordSeen(uid: string): number | undefined {
+    return this.#recordSeen.get(recordName(uid));
   }
 
   /** When the alert of `detection` about the object `uid` was seen (its deterministic name); undefined: not yet. */
@@ -90,7 +103,8 @@ export class BenchWatcher {
       rv: list.metadata.resourceVersion,
       connected: new Promise((r) => (connected = r)),
     };
-    const onEvent = path === ALERTS_PATH ? this.#onAlert : this.#onObject;
+    const onEvent =
+      path === ALERTS_PATH ? this.#onAlert : path === this.#recordsPath ? this.#onRecord : this.#onObject;
     this.#loops.push(this.#loop(stream, onEvent, connected));
     return stream;
   }
@@ -152,5 +166,10 @@ export class BenchWatcher {
   readonly #onAlert = (ev: WatchEvent, at: number): void => {
     const name = ev.object.metadata.name;
     if (name && !this.#alertSeen.has(name)) this.#alertSeen.set(name, at);
+  };
+
+  readonly #onRecord = (ev: WatchEvent, at: number): void => {
+    const name = ev.object.metadata.name;
+    if (name && !this.#recordSeen.has(name)) this.#recordSeen.set(name, at);
   };
 }

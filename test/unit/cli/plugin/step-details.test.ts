@@ -48,7 +48,10 @@ describe('kubectl-tripline show: step explanations from the detection', () => {
           assert.equal(got.length, templates.length);
           got.forEach((step, i) => {
             const template = templates[i];
-            if (template?.detail === undefined) return assert.equal(step.detail, undefined);
+            if (template?.detail === undefined) {
+              assert.equal(step.detail, undefined);
+              return;
+            }
             assert.ok(step.detail, `step ${i + 1} ${JSON.stringify(step.title)} has no explanation`);
             assert.doesNotMatch(step.detail, /\{\{/);
           });
