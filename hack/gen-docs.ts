@@ -15,6 +15,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './controlplane/binaries.js';
 import {
+  benchAblationTable,
   benchCopierTable,
   benchHeadline,
   benchResultsTable,
@@ -36,6 +37,7 @@ const BLOCKS: Readonly<Record<string, (root: string) => string | Promise<string>
   'bench-copier': (root) => benchCopierTable(root),
   'bench-targets': (root) => benchTargetsTable(root),
   'bench-headline': (root) => benchHeadline(root),
+  'bench-ablation': (root) => benchAblationTable(root),
 };
 
 const BLOCK = /(<!-- BEGIN GENERATED: ([a-z0-9-]+) -->\n)([\s\S]*?)(<!-- END GENERATED -->)/g;

@@ -75,6 +75,8 @@ interface CrdCopy {
   schemaless?: boolean;
   /** Drop the selectable fields (field selectors on spec fields). */
   noSelectable?: boolean;
+  /** Spec lists whose items keep no schema (`x-kubernetes-preserve-unknown-fields`): nothing per item to prune or validate. */
+  looseItems?: readonly string[];
 }
 
 const CRD_COPIES: readonly CrdCopy[] = [
@@ -83,6 +85,7 @@ const CRD_COPIES: readonly CrdCopy[] = [
   { id: 'noformat', strip: ['format'] },
   { id: 'noselect', strip: [], noSelectable: true },
   { id: 'plain', strip: ['x-kubernetes-validations', 'default', 'format'], noSelectable: true },
+  { id: 'looselists', strip: [], looseItems: ['investigation', 'resolution', 'risks', 'whoCan'] },
   { id: 'schemaless', strip: [], schemaless: true, noSelectable: true },
 ];
 
@@ -278,6 +281,7 @@ function variantsOf(sample: AuditAlert): Variant[] {
 
 const copyLabel = (c: CrdCopy): string => {
   if (c.schemaless) return 'with no schema for spec (preserve-unknown-fields) and no selectable fields';
+  if (c.looseItems) return `with no schema for the items of ${c.looseItems.join(', ')}`;
   const parts = c.strip.map((s) => (s === 'x-kubernetes-validations' ? 'CEL rules' : `${s}s`));
   if (c.noSelectable) parts.push('selectable fields');
   return `without ${parts.join(', ')}`;
