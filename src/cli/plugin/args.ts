@@ -100,8 +100,7 @@ export const COMMANDS = {
   },
   'who-can': {
     usage: 'who-can NAME [-o table|json]',
-    summary:
-      "Everyone RBAC allows to do what the alert's actor did, there, read now with your credentials (the alert lists the first few)",
+    summary: "Everyone RBAC allows to do what the alert's actor did there (an alert lists the first few)",
     positionals: ['NAME'],
     options: { output: { type: 'string', short: 'o' } },
     build: ([name], v) => ({ command: 'who-can', name: alertName(name), output: outputFormat(v) }),
