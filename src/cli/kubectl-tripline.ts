@@ -11,11 +11,13 @@ import { pluginKubeconfig } from '../config/plugin-env.js';
 import { loadClusterAccess } from '../kube/access.js';
 import { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
+import { Discovery } from '../kube/resources.js';
 import { exitWith } from './exit.js';
 import {
   type ClusterInvocation,
   type Invocation,
   type ListFilters,
+  type OutputFormat,
   type PatchInvocation,
   parseInvocation,
   UsageError,
@@ -25,6 +27,7 @@ import { helpText, USAGE_HINT } from './plugin/help.js';
 import { alertPath, MERGE_PATCH, patchedMessage, statusPatch } from './plugin/patches.js';
 import { renderAlert } from './plugin/show.js';
 import { alertTable, fieldSelector } from './plugin/table.js';
+import { alertQuestion, fullAnswer, readRbac, whoCanJson, whoCanTable } from './plugin/who-can.js';
 
 const VERSION = '0.1.0';
 /** Field manager of the plugin's writes, visible in the alert's managedFields. */
@@ -86,6 +89,8 @@ async function execute(inv: ClusterInvocation, client: KubeClient, io: Io): Prom
       io.out(renderAlert(alert, Date.now(), await detectionOf(client, alert)));
       return;
     }
+    case 'who-can':
+      return await whoCanCommand(client, inv.name, inv.output, io);
     default:
       return await patch(client, inv, io);
   }
@@ -107,12 +112,7 @@ async function detectionOf(client: KubeClient, alert: AuditAlert): Promise<Audit
   }
 }
 
-async function list(
-  client: KubeClient,
-  filters: ListFilters,
-  output: 'table' | 'json',
-  io: Io,
-): Promise<void> {
+async function list(client: KubeClient, filters: ListFilters, output: OutputFormat, io: Io): Promise<void> {
   const items = await listAlerts(client, filters);
   if (output === 'json') {
     io.out(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2)}\n`);
@@ -137,6 +137,17 @@ async function listAlerts(client: KubeClient, filters: ListFilters): Promise<Aud
     cont = page.metadata?.continue || undefined;
   } while (cont);
   return items;
+}
+
+/**
+ * The alert's who-can question answered in full from the RBAC objects the user may list: the
+ * same index code as the operator's, without its cap.
+ */
+async function whoCanCommand(client: KubeClient, name: string, output: OutputFormat, io: Io): Promise<void> {
+  const alert = await client.request<AuditAlert>('GET', alertPath(name));
+  const q = await alertQuestion(alert, new Discovery(client));
+  const answer = fullAnswer(await readRbac(client), q);
+  io.out(output === 'json' ? whoCanJson(name, q, answer) : whoCanTable(name, q, answer));
 }
 
 async function patch(client: KubeClient, inv: PatchInvocation, io: Io): Promise<void> {

@@ -127,9 +127,9 @@ export const SETTINGS_SCHEMA = {
       type: 'integer',
       minimum: 0,
       maximum: 256,
-      default: 20,
+      default: 5,
       description:
-        'Most whoCan entries in one alert (most specific first); the total is always in evidence.whoCanSummary.',
+        'Most whoCan entries in one alert (most specific first: grants in the namespace, then people and teams). Five covers who usually answers; every entry is an object the API server decodes, validates and keeps in its watch cache for every alert, so the rest is counted in evidence.whoCanSummary and printed in full by kubectl tripline who-can ALERT.',
     },
     // Notification sinks (src/notify/, README "Notifications"). Secrets come from files, never from values.
     kubeEvents: {

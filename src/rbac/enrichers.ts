@@ -3,11 +3,11 @@ import type { WhoCanEntry } from '../api/generated/audit-alert.js';
 import type { KubeObject } from '../api/kube-object.js';
 import type { KubeApi } from '../kube/api.js';
 import { isForbidden, isNotFound } from '../kube/errors.js';
-import { qualifiedResource } from '../kube/resources.js';
 import { truncateUtf8 } from '../subjects/read.js';
 import { WORKLOAD_KINDS } from '../subjects/workload/analyse.js';
 import { bindingEnricher } from './binding-enricher.js';
 import { describeBinding } from './describe.js';
+import { morePointer, questionFor, whoCanSummary } from './question.js';
 import type { RbacView } from './rbac-index.js';
 import { analyseServiceAccount, type ServiceAccountRef, tokenMount } from './service-account.js';
 import { SUPERUSER_GROUP, type WhoCanQuestion, whoCan } from './who-can.js';
@@ -17,7 +17,7 @@ export interface RbacEnricherDeps {
   index: RbacView;
   /** Reads ServiceAccounts (their `automountServiceAccountToken`). */
   client: KubeApi;
-  /** Longest whoCan list in an alert. */
+  /** Longest whoCan list in an alert; the rest is counted and one `kubectl tripline who-can` away. */
   whoCanLimit: number;
   /** How long after the index's start an alert waits for its first sync (later ones never wait). */
   syncWaitMs: number;
@@ -29,37 +29,9 @@ const LIMITS = { name: 512, via: 1024 } as const;
 /** The note when the index has not listed everything yet: no answer rather than a wrong one. */
 export const NOT_SYNCED_NOTE = 'rbac index not synced yet; RBAC facts left out';
 
-/** Verbs that do "the same thing" as the alert's event. */
-const EVENT_VERBS: Readonly<Record<string, readonly string[]>> = {
-  Created: ['create'],
-  Updated: ['update', 'patch'],
-  Deleted: ['delete'],
-};
-
-/**
- * Verbs that reach the same result another way, by resource: `bind` lets one grant a role one
- * does not hold, `escalate` lets one write a role with permissions one does not hold.
- */
-const EQUIVALENT_VERBS: Readonly<Record<string, readonly string[]>> = {
-  'rbac.authorization.k8s.io/clusterroles': ['bind', 'escalate'],
-  'rbac.authorization.k8s.io/roles': ['bind', 'escalate'],
-};
-
 /** The who-can question of an alert, or undefined for events no verb describes (traffic). */
 export function questionOf(input: EnrichInput): WhoCanQuestion | undefined {
-  const base = EVENT_VERBS[input.alert.spec.event];
-  if (!base) return undefined;
-  const { group, resource } = input.resource;
-  const extra = input.alert.spec.event === 'Deleted' ? [] : (EQUIVALENT_VERBS[`${group}/${resource}`] ?? []);
-  const q: WhoCanQuestion = { verbs: [...base, ...extra], group, resource };
-  const ns = input.subject.metadata.namespace;
-  if (ns) q.namespace = ns;
-  return q;
-}
-
-function questionText(q: WhoCanQuestion): string {
-  const where = q.namespace ? `in namespace ${q.namespace}` : 'cluster-wide';
-  return `${q.verbs.join('/')} ${qualifiedResource({ ...q, version: '' })} ${where}`;
+  return questionFor(input.alert.spec.event, input.resource, input.subject.metadata.namespace);
 }
 
 /**
@@ -89,13 +61,14 @@ export function whoCanEnricher(deps: RbacEnricherDeps): Enricher {
       const notes = [
         `who-can: members of group ${SUPERUSER_GROUP} can do this too; they bypass RBAC, so they are not listed`,
       ];
-      if (answer.total > entries.length)
-        notes.push(`who-can: ${entries.length} of ${answer.total} grants listed, most specific first`);
+      const omitted = answer.total - entries.length;
+      if (omitted > 0)
+        notes.push(
+          `who-can: ${entries.length} of ${answer.total} grants listed, most specific first; ${morePointer(input.alert.metadata.name ?? 'NAME', omitted)}`,
+        );
       return {
         whoCan: entries,
-        evidence: {
-          whoCanSummary: { question: questionText(q), total: answer.total, listed: entries.length },
-        },
+        evidence: { whoCanSummary: whoCanSummary(q, answer.total, entries.length) },
         notes,
       };
     },

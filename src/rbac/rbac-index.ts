@@ -10,8 +10,8 @@ import { collectionPath, type GroupVersionResource, gvrKey } from '../kube/resou
 import type { Logger } from '../observability/logger.js';
 import { type RbacCounts, type RbacKind, RbacState } from './state.js';
 
-/** The watched RBAC resources. */
-const RESOURCES: ReadonlyArray<{ kind: RbacKind; gvr: GroupVersionResource }> = (
+/** The RBAC resources the index watches (and `kubectl tripline who-can` lists), by kind. */
+export const RBAC_RESOURCES: ReadonlyArray<{ kind: RbacKind; gvr: GroupVersionResource }> = (
   [
     ['Role', 'roles'],
     ['ClusterRole', 'clusterroles'],
@@ -58,7 +58,7 @@ export class RbacIndex implements RbacView {
 
   constructor(client: KubeApi, opts: RbacIndexOptions, log: Logger) {
     this.#opts = opts;
-    this.#watches = RESOURCES.map(({ kind, gvr }) => {
+    this.#watches = RBAC_RESOURCES.map(({ kind, gvr }) => {
       const listed = new Set<string>();
       return new ResilientWatch(
         client,

@@ -158,6 +158,7 @@ const PLUGIN_DOC = {
   listHigh: 'kubectl tripline list --state Open --severity High',
   listJson: 'kubectl tripline list --detection ingress-created --namespace NAMESPACE -o json',
   show: 'kubectl tripline show NAME',
+  whoCan: 'kubectl tripline who-can NAME',
   ack: 'kubectl tripline ack NAME --note "looking into it"',
   assign: 'kubectl tripline assign NAME alice',
   resolve: 'kubectl tripline resolve NAME --reason Expected --note "owned by the shop team"',
@@ -594,6 +595,151 @@ describe('triage: the README workflow, refused patches, the kubectl plugin and t
         assert.match(r.stdout + r.stderr, k.out);
       });
     }
+
+    describe('who-can: an alert with more grants than it lists', () => {
+      const wns = `whocan-${id}`;
+      /** Seven users allowed to create Ingresses in wns: more than the default --who-can-limit of 5. */
+      const team = Array.from({ length: 7 }, (_, i) => `web-${i + 1}-${id}`);
+      const reader = `alert-reader-${id}`;
+      let name: string;
+      let total: number;
+      const held = (kind: string) => op.metric('tripline_rbac_index_objects', { kind });
+
+      before(async () => {
+        const [roles, bindings] = [await held('Role'), await held('RoleBinding')];
+        await createNamespace(c, wns);
+        await kubectlOk(cp, [
+          'create',
+          'role',
+          'ingress-creator',
+          '-n',
+          wns,
+          '--verb=create',
+          '--resource=ingresses.networking.k8s.io',
+        ]);
+        await kubectlOk(cp, [
+          'create',
+          'rolebinding',
+          'web-team',
+          '-n',
+          wns,
+          '--role=ingress-creator',
+          ...team.map((u) => `--user=${u}`),
+        ]);
+        await waitFor(
+          async () => (await held('Role')) > roles && (await held('RoleBinding')) > bindings,
+          30_000,
+          "the operator's RBAC index to hold the new Role and RoleBinding",
+        );
+        name = await alertOf(await createIngress(c, wns, `web-${id}`), 'ingress-created');
+        const summary = (await getAlert(name)).spec.evidence?.whoCanSummary as { total?: number } | undefined;
+        assert.ok(typeof summary?.total === 'number', 'evidence.whoCanSummary.total');
+        total = summary.total;
+      });
+
+      after(async () => {
+        await cp?.kubectl(['delete', 'clusterrolebinding,clusterrole', reader, '--ignore-not-found']);
+      });
+
+      it('the alert lists five, counts all, and show points to the command for the rest', async () => {
+        const a = await getAlert(name);
+        assert.equal(a.spec.whoCan?.length, 5, 'the default --who-can-limit');
+        assert.ok(total >= team.length, `total ${total} counts at least the ${team.length} team members`);
+        assert.deepEqual(a.spec.evidence?.whoCanSummary, {
+          question: `create ingresses.networking.k8s.io in namespace ${wns}`,
+          verbs: ['create'],
+          group: 'networking.k8s.io',
+          resource: 'ingresses',
+          namespace: wns,
+          total,
+          listed: 5,
+        });
+        const pointer = `${total - 5} more: kubectl tripline who-can ${name}`;
+        assert.ok(
+          a.spec.notes?.includes(`who-can: 5 of ${total} grants listed, most specific first; ${pointer}`),
+          JSON.stringify(a.spec.notes),
+        );
+        const shown = await readme.ok(PLUGIN_DOC.show, adminEnv(), { NAME: name });
+        assert.ok(shown.includes(`\n  5 of ${total} listed; ${pointer}\n`), shown);
+      });
+
+      it("kubectl tripline who-can prints every grant, the alert's five first", async () => {
+        const out = await readme.ok(PLUGIN_DOC.whoCan, adminEnv(), { NAME: name });
+        const [title = '', table = ''] = out.split('\n\n');
+        assert.match(
+          title,
+          new RegExp(
+            `^Who can create ingresses.networking.k8s.io in namespace ${wns} \\(alert ${name}\\), by RBAC as it is now: ${total} grants;`,
+          ),
+        );
+        const printed = rows(table);
+        assert.equal(printed.length, total, out);
+        for (const user of team)
+          assert.ok(
+            printed.some(
+              (r) =>
+                r.join('|') === `User|${user}||create|RoleBinding ${wns}/web-team → Role ingress-creator`,
+            ),
+            `${user} is printed:\n${out}`,
+          );
+        const listed = (await getAlert(name)).spec.whoCan ?? [];
+        assert.deepEqual(
+          printed.slice(0, 5).map((r) => [r[0], r[1], r[4]]),
+          listed.map((w) => [w.kind, w.name, w.via]),
+          'the same order as the operator',
+        );
+
+        const json = await plugin(['who-can', name, '-o', 'json']);
+        assert.equal(json.code, 0, json.stderr);
+        const doc = JSON.parse(json.stdout) as { total: number; whoCan: unknown[] };
+        assert.equal(doc.total, total);
+        assert.equal(doc.whoCan.length, total);
+        assert.deepEqual(doc.whoCan.slice(0, 5), listed);
+      });
+
+      it('names the RBAC list it may not read, and an alert that does not exist', async () => {
+        const user = await cp.addUser(reader, []);
+        await kubectlOk(cp, [
+          'create',
+          'clusterrole',
+          reader,
+          '--verb=get',
+          '--resource=auditalerts.tripline.dev',
+          '--verb=list',
+          '--resource=roles.rbac.authorization.k8s.io,clusterroles.rbac.authorization.k8s.io',
+        ]);
+        await kubectlOk(cp, [
+          'create',
+          'clusterrolebinding',
+          reader,
+          `--clusterrole=${reader}`,
+          `--user=${reader}`,
+        ]);
+        let last: Run = { code: -1, stdout: '', stderr: '' };
+        await waitFor(
+          async () => {
+            last = await plugin(['who-can', name], user.kubeconfigPath);
+            return last.stderr.includes('rolebindings');
+          },
+          30_000,
+          'the reader to be allowed the alert and the first lists',
+        );
+        assert.equal(last.code, 1, last.stdout);
+        assert.match(
+          last.stderr,
+          new RegExp(
+            `^Error from server \\(Forbidden\\): rolebindings.rbac.authorization.k8s.io is forbidden: User "${reader}" cannot list resource "rolebindings" in API group "rbac.authorization.k8s.io" at the cluster scope\n` +
+              'who-can lists Roles, ClusterRoles, RoleBindings and ClusterRoleBindings of the whole cluster with your credentials; the list of rolebindings.rbac.authorization.k8s.io was refused: it needs list on rolebindings.rbac.authorization.k8s.io cluster-wide\n$',
+          ),
+        );
+        const missing = await plugin(['who-can', 'no-such-alert']);
+        assert.equal(missing.code, 1);
+        assert.equal(
+          missing.stderr,
+          'Error from server (NotFound): auditalerts.tripline.dev "no-such-alert" not found\n',
+        );
+      });
+    });
 
     it('exits 1 with the reason when the cluster refuses or cannot be read', async () => {
       const nobody = await cp.addUser(`nobody-${id}`, []);

@@ -21,7 +21,7 @@ export type AlertState = (typeof ALERT_STATES)[number];
 export type Reason = (typeof RESOLUTION_REASONS)[number];
 /** One of the remediation actions. */
 export type Action = (typeof REMEDIATION_ACTIONS)[number];
-/** Output format of `list`. */
+/** Output format of `list` and `who-can`. */
 export type OutputFormat = 'table' | 'json';
 
 /** Filters of `list`, each a server-side field selector. */
@@ -51,6 +51,7 @@ export type PatchInvocation = Common &
 export type ClusterInvocation =
   | (Common & { command: 'list'; filters: ListFilters; output: OutputFormat })
   | (Common & { command: 'show'; name: string })
+  | (Common & { command: 'who-can'; name: string; output: OutputFormat })
   | PatchInvocation;
 
 /** What the user asked for, parsed and validated. */
@@ -96,6 +97,13 @@ export const COMMANDS = {
     positionals: ['NAME'],
     options: {},
     build: ([name], _v) => ({ command: 'show', name: alertName(name) }),
+  },
+  'who-can': {
+    usage: 'who-can NAME [-o table|json]',
+    summary: "Everyone RBAC allows to do what the alert's actor did there (an alert lists the first few)",
+    positionals: ['NAME'],
+    options: { output: { type: 'string', short: 'o' } },
+    build: ([name], v) => ({ command: 'who-can', name: alertName(name), output: outputFormat(v) }),
   },
   ack: {
     usage: 'ack NAME [--note TEXT]',

@@ -11,8 +11,17 @@ export function serverMessage(err: ApiError): string {
   return at < 0 ? err.message : err.message.slice(at + marker.length).trim();
 }
 
+/** A failure the plugin explains in its own words: printed as is, exit code 1. */
+export class PluginError extends Error {
+  constructor(message: string, opts?: { cause?: unknown }) {
+    super(message, opts);
+    this.name = 'PluginError';
+  }
+}
+
 /** One line for the user, shaped like kubectl's: `Error from server (Invalid): …`. */
 export function describeError(err: unknown): string {
+  if (err instanceof PluginError) return err.message;
   if (err instanceof ApiError && err.status > 0) {
     return `Error from server (${err.reason || err.status}): ${serverMessage(err)}`;
   }

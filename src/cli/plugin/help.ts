@@ -10,6 +10,18 @@ const EXAMPLES: Partial<Record<CommandName, PatchInvocation>> = {
   remediate: { command: 'remediate', name: 'NAME', action: 'DeleteSubject' },
 };
 
+/** What a command's help says beyond its summary. */
+const DETAILS: Partial<Record<CommandName, string>> = {
+  'who-can': `An alert's spec.whoCan lists only the first few grants (--who-can-limit) and counts the
+rest in evidence.whoCanSummary. This command asks the alert's question again (the verbs, resource
+and namespace the summary keeps) and prints every User, Group and ServiceAccount allowed, with the
+binding and role that grant it, most specific first, as the operator orders them. It lists Roles,
+ClusterRoles, RoleBindings and ClusterRoleBindings of the whole cluster with your credentials (list
+on the four, cluster-wide; the ClusterRole view does not grant it), so the answer is RBAC as it is
+now, not as it was when the alert was raised. Members of group system:masters bypass RBAC and are
+never listed. -o json prints the question, the count and the grants in the shape of spec.whoCan.`,
+};
+
 const COMMON = `Flags of every command:
   --kubeconfig FILE   kubeconfig to use (default: the first file in $KUBECONFIG, else ~/.kube/config)
   -h, --help          help for one command, e.g. kubectl tripline resolve --help`;
@@ -45,11 +57,12 @@ function commandHelp(name: CommandName): string {
   const c = COMMANDS[name];
   const example = EXAMPLES[name];
   const same = example ? `\nSame as:\n  ${kubectlEquivalent(example)}\n` : '';
+  const details = DETAILS[name] ? `\n${DETAILS[name]}\n` : '';
   return `Usage:
   kubectl tripline ${c.usage} [--kubeconfig FILE]
 
 ${c.summary}.
-${same}`;
+${details}${same}`;
 }
 
 /** The short hint printed under a usage error. */

@@ -2,6 +2,7 @@ import YAML from 'yaml';
 import { LABELS } from '../../api/constants.js';
 import type { AlertStep, AuditAlert, AuditAlertStatus } from '../../api/generated/audit-alert.js';
 import type { AuditDetection } from '../../api/generated/audit-detection.js';
+import { morePointer } from '../../rbac/question.js';
 import { explainSteps } from './step-details.js';
 import { alignColumns, humanDuration } from './table.js';
 import { terminalSafe } from './terminal.js';
@@ -90,13 +91,25 @@ function risks(a: AuditAlert): string {
     .join('\n');
 }
 
+/**
+ * The grants the alert lists, then how many there are in all and the command that prints the rest
+ * (from `evidence.whoCanSummary`, whose total counts every grant the operator found).
+ */
 function whoCan(a: AuditAlert): string {
-  const rows = (a.spec.whoCan ?? []).map((w) => [
+  const listed = a.spec.whoCan ?? [];
+  const rows = listed.map((w) => [
     w.kind,
     w.namespace ? `${w.namespace}/${w.name}` : w.name,
     w.via ? `via ${w.via}` : '',
   ]);
-  return rows.length > 0 ? indent(alignColumns(rows)) : '';
+  const lines = rows.length > 0 ? [indent(alignColumns(rows))] : [];
+  const summary = a.spec.evidence?.whoCanSummary as { total?: unknown } | undefined;
+  const total = typeof summary?.total === 'number' ? summary.total : undefined;
+  if (total !== undefined && total > listed.length)
+    lines.push(
+      `  ${listed.length} of ${total} listed; ${morePointer(a.metadata.name ?? 'NAME', total - listed.length)}`,
+    );
+  return lines.join('\n');
 }
 
 /** Numbered steps: the title, the detail wrapped, and the command to run on a `$` line. */

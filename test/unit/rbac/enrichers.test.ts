@@ -159,17 +159,30 @@ describe('rbac enrichers', () => {
       assert.equal((e?.evidence?.whoCanSummary as { total: number } | undefined)?.total, 0);
     });
 
-    it('caps the list, with the total in evidence and a note', async () => {
+    it('caps the list, with the total and the question in parts in evidence', async () => {
       const e = await whoCanEnricher(deps({ whoCanLimit: 1 })).enrich(input(ingress('team-a'), INGRESSES));
       assert.equal(e?.whoCan?.length, 1);
       assert.deepEqual(e?.evidence?.whoCanSummary, {
         question: 'create ingresses.networking.k8s.io in namespace team-a',
+        verbs: ['create'],
+        group: 'networking.k8s.io',
+        resource: 'ingresses',
+        namespace: 'team-a',
         total: 1,
         listed: 1,
       });
+      assert.ok(!e?.notes?.some((n) => n.includes('more:')), 'nothing left out, no pointer');
+    });
+
+    it('says how many it left out and which command prints them', async () => {
       const more = await whoCanEnricher(deps({ whoCanLimit: 0 })).enrich(input(ingress('team-a'), INGRESSES));
       assert.deepEqual(more?.whoCan, []);
-      assert.ok(more?.notes?.includes('who-can: 0 of 1 grants listed, most specific first'));
+      assert.ok(
+        more?.notes?.includes(
+          'who-can: 0 of 1 grants listed, most specific first; 1 more: kubectl tripline who-can x-0123456789',
+        ),
+        JSON.stringify(more?.notes),
+      );
     });
 
     it('answers nothing but a note until the index has synced', async () => {

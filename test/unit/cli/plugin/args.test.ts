@@ -35,6 +35,14 @@ describe('kubectl-tripline arguments', () => {
     { argv: ['show', 'a-1'], want: { command: 'show', name: 'a-1' } },
     { argv: ['show', 'auditalert.tripline.dev/a-1'], want: { command: 'show', name: 'a-1' } },
     { argv: ['show', 'aal/a-1'], want: { command: 'show', name: 'a-1' } },
+    { argv: ['who-can', 'a-1'], want: { command: 'who-can', name: 'a-1', output: 'table' } },
+    { argv: ['who-can', 'aal/a-1', '-o', 'JSON'], want: { command: 'who-can', name: 'a-1', output: 'json' } },
+    {
+      argv: ['who-can', '--output=table', 'a-1', '--kubeconfig', '/tmp/kc'],
+      want: { command: 'who-can', name: 'a-1', output: 'table', kubeconfig: '/tmp/kc' },
+    },
+    { argv: ['who-can', '-h'], want: { command: 'help', topic: 'who-can' } },
+    { argv: ['help', 'who-can'], want: { command: 'help', topic: 'who-can' } },
     { argv: ['ack', 'a-1'], want: { command: 'ack', name: 'a-1' } },
     { argv: ['ack', 'a-1', '--note', 'on it'], want: { command: 'ack', name: 'a-1', note: 'on it' } },
     { argv: ['ack', '--note', '', 'a-1'], want: { command: 'ack', name: 'a-1', note: '' } },
@@ -67,7 +75,7 @@ describe('kubectl-tripline arguments', () => {
   }
 
   const bad: { argv: string[]; msg: RegExp }[] = [
-    { argv: [], msg: /no command given; commands: list, show, ack/ },
+    { argv: [], msg: /no command given; commands: list, show, who-can, ack/ },
     { argv: ['close', 'a-1'], msg: /unknown command "close"/ },
     { argv: ['help', 'close'], msg: /unknown command "close"/ },
     { argv: ['show'], msg: /"show" takes NAME: kubectl tripline show NAME/ },
@@ -87,6 +95,11 @@ describe('kubectl-tripline arguments', () => {
     { argv: ['list', '--state', 'Closed'], msg: /--state must be one of Open, Acknowledged, Resolved/ },
     { argv: ['list', '--severity', 'Urgent'], msg: /--severity must be one of Critical/ },
     { argv: ['list', '-o', 'yaml'], msg: /--output must be one of table, json/ },
+    { argv: ['who-can'], msg: /"who-can" takes NAME: kubectl tripline who-can NAME \[-o table\|json\]/ },
+    { argv: ['who-can', 'a-1', 'b-2'], msg: /"who-can" takes NAME/ },
+    { argv: ['who-can', 'a-1', '-o', 'yaml'], msg: /--output must be one of table, json; got "yaml"/ },
+    { argv: ['who-can', 'a-1', '--verb', 'get'], msg: /unknown flag "--verb" for "who-can"/ },
+    { argv: ['who-can', 'a/b'], msg: /not a valid alert name/ },
     { argv: ['show', '..'], msg: /not a valid alert name/ },
     { argv: ['show', 'Upper'], msg: /not a valid alert name/ },
     { argv: ['show', 'a/b'], msg: /not a valid alert name/ },

@@ -100,6 +100,64 @@ describe('kubectl-tripline show', () => {
     assert.ok(!text.includes('Cluster:'), 'no Cluster line without the label');
   });
 
+  describe('who can do the same', () => {
+    const whoCan = [
+      {
+        kind: 'User' as const,
+        name: 'tenant-dev',
+        via: 'RoleBinding shop/dev-edit → ClusterRole edit',
+        verbs: ['create'],
+      },
+      {
+        kind: 'ServiceAccount' as const,
+        namespace: 'ci',
+        name: 'deployer',
+        via: 'RoleBinding shop/ci → Role c',
+        verbs: ['create'],
+      },
+    ];
+    const withWhoCan = (total: number | undefined, listed = whoCan) =>
+      renderAlert(
+        {
+          ...ALERT,
+          spec: {
+            ...ALERT.spec,
+            whoCan: listed,
+            evidence:
+              total === undefined ? {} : { whoCanSummary: { question: 'q', total, listed: listed.length } },
+          },
+        },
+        0,
+      );
+
+    it('lists the grants, then the count and the command that prints the rest', () => {
+      const want = [
+        'Who can do the same:',
+        '  User             tenant-dev    via RoleBinding shop/dev-edit → ClusterRole edit',
+        '  ServiceAccount   ci/deployer   via RoleBinding shop/ci → Role c',
+        '  2 of 9 listed; 7 more: kubectl tripline who-can ingress-created-0123456789',
+        '',
+        'Investigation:',
+      ].join('\n');
+      const out = withWhoCan(9);
+      assert.ok(out.includes(want), out);
+    });
+
+    it('points to the command even when the alert lists none (--who-can-limit 0)', () => {
+      assert.match(
+        withWhoCan(3, []),
+        /^Who can do the same:\n {2}0 of 3 listed; 3 more: kubectl tripline who-can ingress-created-0123456789$/m,
+      );
+    });
+
+    it('adds no pointer when every grant is listed, or when the alert has no count', () => {
+      for (const out of [withWhoCan(2), withWhoCan(undefined)]) {
+        assert.match(out, /^Who can do the same:\n( {2}.*via.*\n){2}\n/m);
+        assert.ok(!out.includes('kubectl tripline who-can'), out);
+      }
+    });
+  });
+
   it('leaves out what the alert does not have', () => {
     const bare = renderAlert(
       { ...ALERT, spec: { ...ALERT.spec, risks: [], actor: undefined }, status: undefined },
