@@ -15,8 +15,10 @@
  * recorded), so their size in the stored alert is reported instead.
  *
  * The variants are measured in rounds, each round creating `count / ROUNDS` of every variant in turn,
- * so that the API server's garbage collection and any drift of the machine spread over all variants
- * instead of landing on whichever ran at the wrong moment.
+ * and a variant's figure is the median of its rounds. One garbage collection of the API server's
+ * heap (hundreds of MB: its watch cache keeps recent events, deleted objects included) costs about
+ * as much CPU as a whole round of one variant, and lands on whichever variant runs at that moment;
+ * the median leaves those rounds out, for every variant alike (their mean is recorded too).
  *
  * Also measured: the bytes etcd stores for each variant's first object and for the raised alert
  * itself, and the API server's live heap before and after 2,000 alerts as raised are created and
@@ -29,6 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import YAML from 'yaml';
 import { repoRoot } from '../../hack/controlplane/binaries.js';
 import { etcdValueBytes } from '../../hack/controlplane/etcd.js';
+import { request } from '../../hack/controlplane/http.js';
 import type { ControlPlane } from '../../hack/controlplane/index.js';
 import { alertName } from '../../src/alerts/name.js';
 import { ALERTS_PATH, API_VERSION, GROUP, VERSION } from '../../src/api/constants.js';
@@ -61,7 +64,9 @@ const SAMPLE_WAIT_MS = 60_000;
 /** After the CRD copies are established the API server republishes OpenAPI for a while. */
 const CRD_SETTLE_MS = 10_000;
 /** Rounds over all variants (see the module comment). */
-const ROUNDS = 5;
+const ROUNDS = 10;
+/** Pause after a round's delete, so its watch-cache work is not counted in the next variant's round. */
+const AFTER_DELETE_MS = 150;
 
 type Client = ReturnType<typeof benchClient>;
 type Spec = AuditAlert['spec'];
@@ -117,7 +122,7 @@ export async function runCost(env: CostEnv): Promise<CostResult> {
     );
     const variants = variantsOf(sample);
     const perRound = Math.max(1, Math.round(env.count / ROUNDS));
-    const totals = new Map<string, Totals>();
+    const totals = new Map<string, Totals[]>();
     for (const v of variants) await warmUp(client, v);
     for (let round = 0; round < ROUNDS; round++) {
       progress(
@@ -126,11 +131,12 @@ export async function runCost(env: CostEnv): Promise<CostResult> {
       for (const v of variants) {
         addTotals(totals, v.id, await measure(env, client, v, round * perRound, perRound));
         await deleteRound(client, v);
+        await sleep(AFTER_DELETE_MS);
       }
       progress(`cost: round ${round + 1} done; kube-apiserver live heap ${await apiserverHeapMb(env.cp)} MB`);
     }
     const measured: CostVariant[] = [];
-    for (const v of variants) measured.push(await summarize(env, v, totals.get(v.id) as Totals));
+    for (const v of variants) measured.push(await summarize(env, v, totals.get(v.id) as Totals[]));
     const memory = await keptAlertsMemory(env.cp, client, variants.find((v) => v.id === 'alert') as Variant);
     const by = (id: string) => measured.find((m) => m.id === id) as CostVariant;
     const alert = by('alert');
@@ -373,16 +379,44 @@ interface Totals {
   apiserverSeconds: number;
   etcdSeconds: number;
   wallMs: number;
+  /** kube-apiserver's garbage-collector CPU and heap bytes allocated over the round (its Go runtime's own counters). */
+  gcSeconds: number;
+  allocBytes: number;
 }
 
-function addTotals(all: Map<string, Totals>, id: string, t: Totals): void {
-  const sum = all.get(id) ?? { creates: 0, apiserverSeconds: 0, etcdSeconds: 0, wallMs: 0 };
-  all.set(id, {
-    creates: sum.creates + t.creates,
-    apiserverSeconds: sum.apiserverSeconds + t.apiserverSeconds,
-    etcdSeconds: sum.etcdSeconds + t.etcdSeconds,
-    wallMs: sum.wallMs + t.wallMs,
+/** Counters of kube-apiserver's Go runtime, from its /metrics. */
+interface GoCounters {
+  gcSeconds: number;
+  allocBytes: number;
+}
+
+async function goCounters(cp: ControlPlane): Promise<GoCounters> {
+  const a = cp.access;
+  const res = await request(`${cp.server}/metrics`, {
+    tls: { ca: String(a.ca), cert: String(a.cert), key: String(a.key) },
+    timeoutMs: 10_000,
   });
+  const value = (name: string): number => {
+    const m = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(res.body);
+    if (!m) throw new Error(`cost: kube-apiserver /metrics has no ${name} (status ${res.status})`);
+    return Number(m[1]);
+  };
+  return {
+    gcSeconds: value('go_cpu_classes_gc_total_cpu_seconds_total'),
+    allocBytes: value('go_gc_heap_allocs_bytes_total'),
+  };
+}
+
+function addTotals(all: Map<string, Totals[]>, id: string, t: Totals): void {
+  all.set(id, [...(all.get(id) ?? []), t]);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** On every measured object but the variant's first: each round's objects are deleted after it. */
@@ -417,28 +451,39 @@ async function warmUp(client: Client, v: Variant): Promise<void> {
 /** One round of one variant: `n` creates numbered from `from + 1`, with the CPU they cost. */
 async function measure(env: CostEnv, client: Client, v: Variant, from: number, n: number): Promise<Totals> {
   const create = createOf(client, v);
+  const go0 = await goCounters(env.cp);
   const cpu = cpuMeter(controlPlanePids(env.cp.dir));
   const t0 = performance.now();
   await closedLoop(n, IN_FLIGHT, (i) => create(from + i + 1));
   const wallMs = performance.now() - t0;
   const usage = cpu();
+  const go1 = await goCounters(env.cp);
   return {
     creates: n,
     apiserverSeconds: usage.seconds.apiserver ?? 0,
     etcdSeconds: usage.seconds.etcd ?? 0,
     wallMs,
+    gcSeconds: go1.gcSeconds - go0.gcSeconds,
+    allocBytes: go1.allocBytes - go0.allocBytes,
   };
 }
 
-async function summarize(env: CostEnv, v: Variant, t: Totals): Promise<CostVariant> {
+async function summarize(env: CostEnv, v: Variant, rounds: Totals[]): Promise<CostVariant> {
+  const perCreate = (pick: (t: Totals) => number) => rounds.map((t) => (pick(t) * 1000) / t.creates);
+  const apiserver = perCreate((t) => t.apiserverSeconds);
+  const creates = rounds.reduce((n, t) => n + t.creates, 0);
   const result: CostVariant = {
     id: v.id,
     name: v.name,
     bytes: JSON.stringify(v.body(0)).length,
     storedBytes: (await etcdValueBytes(env.cp.etcdUrl, v.etcdKey)) ?? 0,
-    apiserverMs: round((t.apiserverSeconds * 1000) / t.creates, 2),
-    etcdMs: round((t.etcdSeconds * 1000) / t.creates, 2),
-    wallMs: round(t.wallMs / t.creates, 2),
+    apiserverMs: round(median(apiserver), 2),
+    apiserverMeanMs: round(apiserver.reduce((a, b) => a + b, 0) / apiserver.length, 2),
+    // Collections end in whichever round they end in: the mean spreads them, the median would say 0.
+    apiserverGcMs: round(perCreate((t) => t.gcSeconds).reduce((a, b) => a + b, 0) / rounds.length, 2),
+    allocKB: round(median(rounds.map((t) => t.allocBytes / 1024 / t.creates)), 1),
+    etcdMs: round(median(perCreate((t) => t.etcdSeconds)), 2),
+    wallMs: round(rounds.reduce((n, t) => n + t.wallMs, 0) / creates, 2),
   };
   progress(`cost: ${JSON.stringify(result)}`);
   return result;

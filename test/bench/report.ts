@@ -305,6 +305,8 @@ function costRows(c: CostResult): Row[] {
 export const ABLATION_HEADER = [
   'variant',
   'API-server CPU per create (ms)',
+  'GC, mean (ms)',
+  'allocated (KB)',
   'etcd (ms)',
   'vs alert as raised',
   'vs realistic subject',
@@ -320,6 +322,8 @@ export function ablationRows(c: CostResult | undefined): string[][] {
   return c.variants.map((v) => [
     v.name,
     String(v.apiserverMs),
+    v.apiserverGcMs === undefined ? '' : String(v.apiserverGcMs),
+    v.allocKB === undefined ? '' : String(v.allocKB),
     String(v.etcdMs),
     alert ? x(round(ratio(v.apiserverMs, alert.apiserverMs), 2)) : '',
     ref ? x(round(ratio(v.apiserverMs, ref.apiserverMs), 2)) : '',

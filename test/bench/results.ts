@@ -114,9 +114,15 @@ export interface CostVariant {
   bytes: number;
   /** Size of the value etcd stores for the variant's first object (protobuf for built-in kinds, JSON for custom resources). */
   storedBytes: number;
-  /** CPU milliseconds of kube-apiserver and of etcd per create. */
+  /** CPU milliseconds of kube-apiserver and of etcd per create: the median of the rounds. */
   apiserverMs: number;
   etcdMs: number;
+  /** kube-apiserver CPU milliseconds per create, the mean of the rounds (garbage collections included). */
+  apiserverMeanMs?: number;
+  /** Of kube-apiserver's CPU, its garbage collector's per create (Go runtime estimate; mean of the rounds). */
+  apiserverGcMs?: number;
+  /** Heap bytes kube-apiserver allocates per create, in KB (median of the rounds): what drives its collections. */
+  allocKB?: number;
   /** Wall milliseconds per create with the scenario's requests in flight. */
   wallMs: number;
 }
