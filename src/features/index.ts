@@ -25,6 +25,7 @@ import { alertName } from '../alerts/name.js';
 import { alertRaiser } from '../alerts/raiser.js';
 import { RecentAlerts } from '../alerts/recent.js';
 import { sweepExpired } from '../alerts/retention.js';
+import type { AuditAlert } from '../api/generated/audit-alert.js';
 import type { Settings, SettingsByFeature } from '../config/schema.js';
 import { settingsByFeature } from '../config/schema.js';
 import { DetectionController } from '../detections/controller.js';
@@ -111,6 +112,29 @@ export function featureContext(
   };
 }
 
+/** What most features are handed: the client, clock, logger and metrics. */
+const common = (ctx: FeatureContext) => ({
+  client: ctx.client,
+  clock: ctx.clock,
+  log: ctx.log,
+  metrics: ctx.metrics,
+});
+
+/**
+ * What the pipelines that run on every replica and write only while leading (actions, traffic)
+ * are handed: the detection store, whether this replica leads (read per write), and the sinks.
+ */
+function writerDeps(ctx: FeatureContext) {
+  const notifier = made(ctx, 'notifier');
+  return {
+    ...common(ctx),
+    backoff: ctx.backoff,
+    detections: made(ctx, 'store'),
+    active: () => ctx.leading(),
+    onRaised: (alert: AuditAlert) => notifier.raised(alert),
+  };
+}
+
 type Entry = Feature<SettingsByFeature, FeatureContext>;
 
 /** The features, in start order (see the top of this file for why this order). */
@@ -122,7 +146,7 @@ export const FEATURES: readonly Entry[] = [
     enabled: (s) => attributionEnabled(s.attribution),
     create: async (ctx) => {
       const a = await startAttribution(ctx.settings.attribution, {
-        ...{ client: ctx.client, clock: ctx.clock, log: ctx.log, metrics: ctx.metrics },
+        ...common(ctx),
         actions: actionIntake(() => ctx.actions?.handle),
       });
       ctx.attribution = a;
@@ -138,7 +162,8 @@ export const FEATURES: readonly Entry[] = [
     create: (ctx) => {
       const creatorOf = ctx.attribution?.creatorOf;
       const store = new DetectionStore({
-        ...{ log: ctx.log, clock: ctx.clock },
+        log: ctx.log,
+        clock: ctx.clock,
         actorOf: creatorOf && ((obj) => creatorOf(obj.metadata.uid ?? '')),
         actionActorOf: actionActor,
       });
@@ -166,8 +191,9 @@ export const FEATURES: readonly Entry[] = [
     create: (ctx) => {
       const store = made(ctx, 'store');
       const notifier = new Notifier(SINKS, {
-        ...{ settings: ctx.settings.notify, client: ctx.client, clock: ctx.clock },
-        ...{ log: ctx.log, metrics: ctx.metrics, detection: (n: string) => store.detection(n) },
+        ...common(ctx),
+        settings: ctx.settings.notify,
+        detection: (n: string) => store.detection(n),
       });
       ctx.notifier = notifier;
       return { start: () => notifier.start(), stop: () => notifier.stop() };
@@ -181,11 +207,16 @@ export const FEATURES: readonly Entry[] = [
       const store = made(ctx, 'store');
       const lifecycle = new LifecycleController(
         {
-          ...{ watch: ctx.watch, backoff: ctx.backoff, concurrency: 4 },
+          watch: ctx.watch,
+          backoff: ctx.backoff,
+          concurrency: 4,
           queueEvents: queueMetrics(ctx.metrics, 'lifecycle'),
         },
         {
-          ...{ client: ctx.client, discovery: ctx.discovery, clock: ctx.clock, log: ctx.log },
+          client: ctx.client,
+          discovery: ctx.discovery,
+          clock: ctx.clock,
+          log: ctx.log,
           detection: (n) => store.detection(n),
           hooks: made(ctx, 'notifier'),
           changedBy: ctx.attribution?.changedBy,
@@ -212,7 +243,8 @@ export const FEATURES: readonly Entry[] = [
           events: queueMetrics(metrics, 'alerts'),
         },
         alertRaiser({
-          ...{ client, recent, clock: ctx.clock, log, metrics },
+          ...common(ctx),
+          recent,
           subjectDeleted: (name) => lifecycle.subjectDeleted(name),
           // Enrichers run in this order before each alert write (actor, RBAC, ...); see alerts/enrich.ts.
           enrichers: [
@@ -243,15 +275,19 @@ export const FEATURES: readonly Entry[] = [
       const lifecycle = made(ctx, 'lifecycle');
       const ctl = new DetectionController(
         {
-          ...{ watch: ctx.watch, backoff: ctx.backoff },
+          watch: ctx.watch,
+          backoff: ctx.backoff,
           queueEvents: queueMetrics(metrics, 'detections'),
           watermarkOverlapMs: s.watermarkOverlapSeconds * 1000,
           watermarkFlushMs: s.watermarkFlushSeconds * 1000,
           initialSettleMs: 5000,
         },
         {
-          ...{ store: made(ctx, 'store'), client: ctx.client, discovery: ctx.discovery },
-          ...{ clock: ctx.clock, log: ctx.log },
+          store: made(ctx, 'store'),
+          client: ctx.client,
+          discovery: ctx.discovery,
+          clock: ctx.clock,
+          log: ctx.log,
           feedDeps: {
             enqueue: (key, work) => queue.add(key, work),
             admit: () => {
@@ -306,13 +342,7 @@ export const FEATURES: readonly Entry[] = [
     runs: 'every-replica',
     enabled: (s) => actionsEnabled(s.actions),
     create: (ctx) => {
-      const notifier = made(ctx, 'notifier');
-      const actions = createActions(ctx.settings.actions, {
-        ...{ client: ctx.client, clock: ctx.clock, log: ctx.log, metrics: ctx.metrics },
-        ...{ backoff: ctx.backoff, detections: made(ctx, 'store') },
-        active: () => ctx.leading(),
-        onRaised: (alert) => notifier.raised(alert),
-      });
+      const actions = createActions(ctx.settings.actions, writerDeps(ctx));
       ctx.actions = actions;
       return { stop: () => actions?.stop() };
     },
@@ -323,13 +353,7 @@ export const FEATURES: readonly Entry[] = [
     runs: 'every-replica',
     enabled: (s) => trafficEnabled(s.traffic),
     create: (ctx) => {
-      const notifier = made(ctx, 'notifier');
-      const traffic = createTrafficIngestion(ctx.settings.traffic, {
-        ...{ client: ctx.client, clock: ctx.clock, log: ctx.log, metrics: ctx.metrics },
-        ...{ backoff: ctx.backoff, detections: made(ctx, 'store') },
-        active: () => ctx.leading(),
-        onRaised: (alert) => notifier.raised(alert),
-      });
+      const traffic = createTrafficIngestion(ctx.settings.traffic, writerDeps(ctx));
       ctx.traffic = traffic;
       return { start: () => traffic?.start(), stop: () => traffic?.stop() };
     },

@@ -41,10 +41,11 @@ import { isNotFound } from '../../src/kube/errors.js';
 import { benchClient } from './cluster.js';
 import { controlPlanePids, cpuMeter } from './cpu.js';
 import { closedLoop } from './load.js';
+import { KINDS } from './objects.js';
 import { progress } from './progress.js';
 import { appliedDeployment, CONTROLLER_MANAGER, controlledPod, KUBECTL_APPLY } from './realistic.js';
 import type { CostResult, CostVariant } from './results.js';
-import { ratio, round } from './stats.js';
+import { ratio, round, summarize } from './stats.js';
 
 /** What the cost scenario runs against. */
 export interface CostEnv {
@@ -136,7 +137,7 @@ export async function runCost(env: CostEnv): Promise<CostResult> {
       progress(`cost: round ${round + 1} done; kube-apiserver live heap ${await apiserverHeapMb(env.cp)} MB`);
     }
     const measured: CostVariant[] = [];
-    for (const v of variants) measured.push(await summarize(env, v, totals.get(v.id) as Totals[]));
+    for (const v of variants) measured.push(await variantFigures(env, v, totals.get(v.id) as Totals[]));
     const memory = await keptAlertsMemory(env.cp, client, variants.find((v) => v.id === 'alert') as Variant);
     const by = (id: string) => measured.find((m) => m.id === id) as CostVariant;
     const alert = by('alert');
@@ -236,46 +237,23 @@ function variantsOf(sample: AuditAlert): Variant[] {
     }),
   );
   return [
-    {
-      id: 'deployment',
-      name: 'Deployment as kubectl apply creates it',
-      collection: `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`,
-      body: (i) => appliedDeployment(`cost-deploy-${i}`, NAMESPACE),
-      etcdKey: `/registry/deployments/${NAMESPACE}/cost-deploy-0`,
+    builtIn('deployment', 'Deployment as kubectl apply creates it', '/apis/apps/v1', 'deployments', {
+      body: (name) => appliedDeployment(name, NAMESPACE),
       query: { fieldManager: KUBECTL_APPLY },
-    },
-    {
-      id: 'pod-controlled',
-      name: 'Pod as its ReplicaSet makes it',
-      collection: `/api/v1/namespaces/${NAMESPACE}/pods`,
-      body: (i) => controlledPod(`cost-rspod-${i}`, NAMESPACE),
-      etcdKey: `/registry/pods/${NAMESPACE}/cost-rspod-0`,
+    }),
+    builtIn('pod-controlled', 'Pod as its ReplicaSet makes it', '/api/v1', 'pods', {
+      body: (name) => controlledPod(name, NAMESPACE),
       query: { fieldManager: CONTROLLER_MANAGER },
-    },
-    {
-      id: 'pod',
-      name: 'Pod, minimal (the other scenarios’)',
-      collection: `/api/v1/namespaces/${NAMESPACE}/pods`,
-      body: (i) => ({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: `cost-pod-${i}` },
-        spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] },
-      }),
-      etcdKey: `/registry/pods/${NAMESPACE}/cost-pod-0`,
-    },
-    {
-      id: 'configmap',
-      name: 'ConfigMap (the alert spec as one string)',
-      collection: `/api/v1/namespaces/${NAMESPACE}/configmaps`,
-      body: (i) => ({
+    }),
+    builtIn('pod', 'Pod, minimal (the other scenarios’)', '/api/v1', 'pods', { body: KINDS.Pod.body }),
+    builtIn('configmap', 'ConfigMap (the alert spec as one string)', '/api/v1', 'configmaps', {
+      body: (name) => ({
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { name: `cost-cm-${i}` },
+        metadata: { name },
         data: { spec: JSON.stringify(spec) },
       }),
-      etcdKey: `/registry/configmaps/${NAMESPACE}/cost-cm-0`,
-    },
+    }),
     alert('alert', 'as raised', spec),
     ...PARTS.filter((p) => p.keys.some((k) => spec[k] !== undefined)).map((p) =>
       alert(`no-${p.id}`, p.name, without(p.keys)),
@@ -283,6 +261,24 @@ function variantsOf(sample: AuditAlert): Variant[] {
     ...copies,
     alert('required', 'required fields only', required),
   ];
+}
+
+/** A variant of a built-in kind in {@link NAMESPACE}: objects `cost-<id>-<i>`, stored under `/registry/<resource>/`. */
+function builtIn(
+  id: string,
+  name: string,
+  apiPath: string,
+  resource: string,
+  v: { body: (name: string) => object; query?: Record<string, string> },
+): Variant {
+  return {
+    id,
+    name,
+    collection: `${apiPath}/namespaces/${NAMESPACE}/${resource}`,
+    body: (i) => v.body(`cost-${id}-${i}`),
+    etcdKey: `/registry/${resource}/${NAMESPACE}/cost-${id}-0`,
+    query: v.query,
+  };
 }
 
 const copyLabel = (c: CrdCopy): string => {
@@ -351,10 +347,26 @@ async function waitEstablished(client: Client, name: string): Promise<void> {
  */
 async function apiserverHeapMb(cp: ControlPlane): Promise<number> {
   // A heap profile with gc=1 makes the Go runtime collect first: what is left in use is live.
-  await cp.kubectl(['get', '--raw', '/debug/pprof/heap?gc=1']);
-  const res = await cp.kubectl(['get', '--raw', '/metrics']);
-  const m = /^go_memstats_heap_alloc_bytes ([0-9.e+]+)$/m.exec(res.stdout);
-  return m ? round(Number(m[1]) / 2 ** 20, 1) : 0;
+  await apiserverGet(cp, '/debug/pprof/heap?gc=1');
+  return round(metric(await apiserverGet(cp, '/metrics'), 'go_memstats_heap_alloc_bytes') / 2 ** 20, 1);
+}
+
+/** A text answer of kube-apiserver (metrics, profiles), read with the admin's client certificate. */
+async function apiserverGet(cp: ControlPlane, path: string): Promise<string> {
+  const a = cp.access;
+  const res = await request(`${cp.server}${path}`, {
+    tls: { ca: String(a.ca), cert: String(a.cert), key: String(a.key) },
+    timeoutMs: 30_000,
+  });
+  if (res.status !== 200) throw new Error(`cost: kube-apiserver ${path} answered ${res.status}`);
+  return res.body;
+}
+
+/** The value of an unlabelled metric in Prometheus text. */
+function metric(text: string, name: string): number {
+  const m = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
+  if (!m) throw new Error(`cost: kube-apiserver /metrics has no ${name}`);
+  return Number(m[1]);
 }
 
 /** Alerts kept to measure what the API server's heap holds per alert. */
@@ -391,32 +403,15 @@ interface GoCounters {
 }
 
 async function goCounters(cp: ControlPlane): Promise<GoCounters> {
-  const a = cp.access;
-  const res = await request(`${cp.server}/metrics`, {
-    tls: { ca: String(a.ca), cert: String(a.cert), key: String(a.key) },
-    timeoutMs: 10_000,
-  });
-  const value = (name: string): number => {
-    const m = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(res.body);
-    if (!m) throw new Error(`cost: kube-apiserver /metrics has no ${name} (status ${res.status})`);
-    return Number(m[1]);
-  };
+  const text = await apiserverGet(cp, '/metrics');
   return {
-    gcSeconds: value('go_cpu_classes_gc_total_cpu_seconds_total'),
-    allocBytes: value('go_gc_heap_allocs_bytes_total'),
+    gcSeconds: metric(text, 'go_cpu_classes_gc_total_cpu_seconds_total'),
+    allocBytes: metric(text, 'go_gc_heap_allocs_bytes_total'),
   };
 }
 
 function addTotals(all: Map<string, Totals[]>, id: string, t: Totals): void {
   all.set(id, [...(all.get(id) ?? []), t]);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** On every measured object but the variant's first: each round's objects are deleted after it. */
@@ -468,8 +463,9 @@ async function measure(env: CostEnv, client: Client, v: Variant, from: number, n
   };
 }
 
-async function summarize(env: CostEnv, v: Variant, rounds: Totals[]): Promise<CostVariant> {
-  const perCreate = (pick: (t: Totals) => number) => rounds.map((t) => (pick(t) * 1000) / t.creates);
+async function variantFigures(env: CostEnv, v: Variant, rounds: Totals[]): Promise<CostVariant> {
+  const perCreate = (pick: (t: Totals) => number) =>
+    summarize(rounds.map((t) => (pick(t) * 1000) / t.creates));
   const apiserver = perCreate((t) => t.apiserverSeconds);
   const creates = rounds.reduce((n, t) => n + t.creates, 0);
   const result: CostVariant = {
@@ -477,12 +473,12 @@ async function summarize(env: CostEnv, v: Variant, rounds: Totals[]): Promise<Co
     name: v.name,
     bytes: JSON.stringify(v.body(0)).length,
     storedBytes: (await etcdValueBytes(env.cp.etcdUrl, v.etcdKey)) ?? 0,
-    apiserverMs: round(median(apiserver), 2),
-    apiserverMeanMs: round(apiserver.reduce((a, b) => a + b, 0) / apiserver.length, 2),
+    apiserverMs: round(apiserver.p50, 2),
+    apiserverMeanMs: round(apiserver.mean, 2),
     // Collections end in whichever round they end in: the mean spreads them, the median would say 0.
-    apiserverGcMs: round(perCreate((t) => t.gcSeconds).reduce((a, b) => a + b, 0) / rounds.length, 2),
-    allocKB: round(median(rounds.map((t) => t.allocBytes / 1024 / t.creates)), 1),
-    etcdMs: round(median(perCreate((t) => t.etcdSeconds)), 2),
+    apiserverGcMs: round(perCreate((t) => t.gcSeconds).mean, 2),
+    allocKB: round(summarize(rounds.map((t) => t.allocBytes / 1024 / t.creates)).p50, 1),
+    etcdMs: round(perCreate((t) => t.etcdSeconds).p50, 2),
     wallMs: round(rounds.reduce((n, t) => n + t.wallMs, 0) / creates, 2),
   };
   progress(`cost: ${JSON.stringify(result)}`);

@@ -141,6 +141,37 @@ export function bootstrap(): KubeObject[] {
   ];
 }
 
+/**
+ * A cluster for who-can questions: tenant-dev and the devs group edit team-a, a ServiceAccount may
+ * create its Ingresses, ops is cluster-wide, alice is cluster-admin; noise around (a reader, another
+ * team, a role limited to one resource name, a binder of ClusterRoles).
+ */
+export function teamARbac(): KubeObject[] {
+  return [
+    ...bootstrap(),
+    roleBinding('team-a', 'dev-edit', { kind: 'ClusterRole', name: 'edit' }, [
+      user('tenant-dev'),
+      group('devs'),
+    ]),
+    role('team-a', 'ingress-creator', [
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['create'] },
+    ]),
+    roleBinding('team-a', 'ci-ingress', { kind: 'Role', name: 'ingress-creator' }, [sa('ci', 'deployer')]),
+    roleBinding('team-a', 'readers', { kind: 'ClusterRole', name: 'view' }, [user('auditor')]),
+    roleBinding('team-b', 'b-edit', { kind: 'ClusterRole', name: 'edit' }, [user('bob')]),
+    clusterRoleBinding('ops-admin', 'admin', [group('ops'), user('system:kube-scheduler')]),
+    clusterRoleBinding('root', 'cluster-admin', [user('alice'), group('system:masters')]),
+    clusterRole('ingress-named', [
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['create'], resourceNames: ['x'] },
+    ]),
+    clusterRoleBinding('named-only', 'ingress-named', [user('named')]),
+    clusterRole('rbac-binder', [
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'] },
+    ]),
+    clusterRoleBinding('binder', 'rbac-binder', [user('carol')]),
+  ];
+}
+
 /** An index state holding `objs` (each object's kind picks its store). */
 export function stateOf(objs: KubeObject[]): RbacState {
   const s = new RbacState();

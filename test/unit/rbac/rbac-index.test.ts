@@ -9,11 +9,7 @@ import { clusterRoleBinding, user } from './fixtures.js';
 const CRB = 'clusterrolebindings.rbac.authorization.k8s.io';
 
 /** A cluster holding `objects`, as another client put them there. */
-function clusterWith(...objects: KubeObject[]): FakeCluster {
-  const cluster = new FakeCluster();
-  for (const o of objects) cluster.put(o);
-  return cluster;
-}
+const clusterWith = (...objects: KubeObject[]): FakeCluster => FakeCluster.holding(objects);
 
 const WATCH = {
   pageSize: 100,

@@ -10,37 +10,14 @@ import {
   roleBinding,
   sa,
   stateOf,
+  teamARbac,
   user,
 } from './fixtures.js';
 
 const INGRESS = { group: 'networking.k8s.io', resource: 'ingresses' };
 
-/** The cluster of these tests: tenant-dev edits team-a; ops is cluster-wide; noise around. */
-function cluster() {
-  return stateOf([
-    ...bootstrap(),
-    roleBinding('team-a', 'dev-edit', { kind: 'ClusterRole', name: 'edit' }, [
-      user('tenant-dev'),
-      group('devs'),
-    ]),
-    role('team-a', 'ingress-creator', [
-      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['create'] },
-    ]),
-    roleBinding('team-a', 'ci-ingress', { kind: 'Role', name: 'ingress-creator' }, [sa('ci', 'deployer')]),
-    roleBinding('team-a', 'readers', { kind: 'ClusterRole', name: 'view' }, [user('auditor')]),
-    roleBinding('team-b', 'b-edit', { kind: 'ClusterRole', name: 'edit' }, [user('bob')]),
-    clusterRoleBinding('ops-admin', 'admin', [group('ops'), user('system:kube-scheduler')]),
-    clusterRoleBinding('root', 'cluster-admin', [user('alice'), group('system:masters')]),
-    clusterRole('ingress-named', [
-      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['create'], resourceNames: ['x'] },
-    ]),
-    clusterRoleBinding('named-only', 'ingress-named', [user('named')]),
-    clusterRole('rbac-binder', [
-      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'] },
-    ]),
-    clusterRoleBinding('binder', 'rbac-binder', [user('carol')]),
-  ]);
-}
+/** The cluster of these tests (fixtures.ts). */
+const cluster = () => stateOf(teamARbac());
 
 const rows = (q: WhoCanQuestion, limit = 100) =>
   whoCan(cluster(), q, limit).grants.map(

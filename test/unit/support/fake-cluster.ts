@@ -169,6 +169,13 @@ export class FakeCluster implements KubeApi {
       this.#resources.push(res);
   }
 
+  /** A cluster holding `objects`, as another client put them there. */
+  static holding(objects: readonly AnyObject[], opts: FakeClusterOptions = {}): FakeCluster {
+    const cluster = new FakeCluster(opts);
+    for (const o of objects) cluster.put(o);
+    return cluster;
+  }
+
   /**
    * Creates or replaces an object as another client would (not recorded), keeping the status,
    * uid and creationTimestamp it carries; open watches see ADDED or MODIFIED.

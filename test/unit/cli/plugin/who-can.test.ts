@@ -15,53 +15,20 @@ import { Discovery } from '../../../../src/kube/resources.js';
 import { whoCanEnricher } from '../../../../src/rbac/enrichers.js';
 import { RbacState } from '../../../../src/rbac/state.js';
 import type { WhoCanAnswer } from '../../../../src/rbac/who-can.js';
-import {
-  bootstrap,
-  clusterRole,
-  clusterRoleBinding,
-  group,
-  role,
-  roleBinding,
-  sa,
-  user,
-} from '../../rbac/fixtures.js';
+import { roleBinding, stateOf, teamARbac, user } from '../../rbac/fixtures.js';
 import { FakeCluster } from '../../support/fake-cluster.js';
 
 /** The cluster of these tests: more who-can grants for an Ingress in team-a than an alert lists. */
 const RBAC: KubeObject[] = [
-  ...bootstrap(),
-  roleBinding('team-a', 'dev-edit', { kind: 'ClusterRole', name: 'edit' }, [
-    user('tenant-dev'),
-    group('devs'),
-  ]),
-  role('team-a', 'ingress-creator', [
-    { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['create'] },
-  ]),
-  roleBinding('team-a', 'ci-ingress', { kind: 'Role', name: 'ingress-creator' }, [sa('ci', 'deployer')]),
+  ...teamARbac(),
   roleBinding('team-a', 'web-team', { kind: 'Role', name: 'ingress-creator' }, [
     user('web-1'),
     user('web-2'),
     user('web-3'),
   ]),
-  roleBinding('team-a', 'readers', { kind: 'ClusterRole', name: 'view' }, [user('auditor')]),
-  roleBinding('team-b', 'b-edit', { kind: 'ClusterRole', name: 'edit' }, [user('bob')]),
-  clusterRoleBinding('ops-admin', 'admin', [group('ops'), user('system:kube-scheduler')]),
-  clusterRoleBinding('root', 'cluster-admin', [user('alice'), group('system:masters')]),
-  clusterRole('ingress-named', [
-    { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['create'], resourceNames: ['x'] },
-  ]),
-  clusterRoleBinding('named-only', 'ingress-named', [user('named')]),
-  clusterRole('rbac-binder', [
-    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'] },
-  ]),
-  clusterRoleBinding('binder', 'rbac-binder', [user('carol')]),
 ];
 
-function clusterWith(objects: KubeObject[]): FakeCluster {
-  const cluster = new FakeCluster();
-  for (const o of objects) cluster.put(o);
-  return cluster;
-}
+const clusterWith = (objects: KubeObject[]): FakeCluster => FakeCluster.holding(objects);
 
 const INGRESS = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: 'team-a', name: 'web' };
 const CLUSTER_ROLE = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'new' };
@@ -291,8 +258,7 @@ describe('kubectl tripline who-can', () => {
   }
 
   describe('rendering', () => {
-    const state = new RbacState();
-    for (const o of RBAC) state.put(o.kind as 'Role', o);
+    const state = stateOf(RBAC);
     const q = {
       verbs: ['create', 'bind', 'escalate'],
       group: 'rbac.authorization.k8s.io',
