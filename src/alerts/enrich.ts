@@ -6,10 +6,13 @@ import type {
   AuditAlertSpec,
   WhoCanEntry,
 } from '../api/generated/audit-alert.js';
-import type { KubeObject } from '../api/kube-object.js';
+import { groupOf, type KubeObject } from '../api/kube-object.js';
 import type { Logger } from '../observability/logger.js';
+import { boundEvidence } from '../subjects/bound.js';
+import { evidenceBudget } from '../subjects/index.js';
 import type { RuleFailure } from '../subjects/risks/types.js';
 import type { WatchedResource } from './build.js';
+import { fitNotes } from './limits.js';
 
 /** What an enricher sees: the alert as built from the subject, and the subject itself. */
 export interface EnrichInput {
@@ -87,13 +90,27 @@ export function mergeEnrichments(
   parts: ReadonlyArray<Enrichment | undefined>,
 ): AuditAlert {
   const spec: AuditAlertSpec = { ...alert.spec };
+  let evidenceAdded = false;
   for (const part of parts) {
     if (!part) continue;
     if (part.risks?.length) spec.risks = [...(spec.risks ?? []), ...part.risks];
     if (part.whoCan?.length) spec.whoCan = [...(spec.whoCan ?? []), ...part.whoCan];
     if (part.notes?.length) spec.notes = [...(spec.notes ?? []), ...part.notes];
-    if (part.evidence) spec.evidence = { ...(spec.evidence ?? {}), ...part.evidence };
+    if (part.evidence) {
+      spec.evidence = { ...(spec.evidence ?? {}), ...part.evidence };
+      evidenceAdded = true;
+    }
     if (part.actor) spec.actor = mergeActor(spec.actor, part.actor);
+  }
+  // The subject's evidence was bounded when it was read; what enrichers added counts against the
+  // same budget of the subject's kind (ADR 27), so a tenant who binds many roles to a workload's
+  // service account cannot make its alert cost more than the kind allows.
+  if (evidenceAdded && spec.evidence) {
+    const { subject } = spec;
+    const budget = evidenceBudget(groupOf(subject.apiVersion), subject.kind, 'pod' in spec.evidence);
+    const bounded = boundEvidence(spec.evidence, budget, subject.kind);
+    spec.evidence = bounded.evidence;
+    if (bounded.note) spec.notes = fitNotes([...(spec.notes ?? []), bounded.note]);
   }
   spec.severity = (spec.risks ?? []).reduce<Severity>(
     (s, r) => maxSeverity(s, r.severity as Severity),

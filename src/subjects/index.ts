@@ -38,11 +38,15 @@ function analyserOf(obj: Json, group: string, kind: string): KindAnalyser {
   return (podSpecPath(obj) ? BY_SHAPE : undefined) ?? analyseGeneric;
 }
 
-/** The most bytes of evidence (JSON) an alert about this object carries. */
-function evidenceBytesOf(obj: Json, group: string, kind: string): number {
+/**
+ * The most bytes of evidence (JSON) an alert about an object of `group`/`kind` carries, enrichers'
+ * facts included: its kind's own budget, else the workload one for a kind found by the shape of its
+ * pod spec, else {@link DEFAULT_EVIDENCE_BYTES} (ADR 27).
+ */
+export function evidenceBudget(group: string, kind: string, carriesPodSpec: boolean): number {
   const own = EVIDENCE_BYTES.get(`${group}/${kind}`);
   if (own !== undefined) return own;
-  if (!ANALYSERS.has(`${group}/${kind}`) && podSpecPath(obj) && BY_SHAPE_ROW?.evidenceBytes !== undefined)
+  if (carriesPodSpec && !ANALYSERS.has(`${group}/${kind}`) && BY_SHAPE_ROW?.evidenceBytes !== undefined)
     return BY_SHAPE_ROW.evidenceBytes;
   return DEFAULT_EVIDENCE_BYTES;
 }
@@ -113,7 +117,7 @@ export function analyseSubject(obj: unknown): SubjectAnalysis {
   const metadata = readMetadata(o, notes);
   const part = runAnalyser(o, notes);
   const kind = asString(o.kind) ?? '';
-  const budget = evidenceBytesOf(o, groupOf(asString(o.apiVersion) ?? ''), kind);
+  const budget = evidenceBudget(groupOf(asString(o.apiVersion) ?? ''), kind, podSpecPath(o) !== undefined);
   const bounded = boundEvidence(
     sanitize({ ...part.evidence, metadata }, notes) as Record<string, unknown>,
     budget,

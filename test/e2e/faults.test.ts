@@ -246,10 +246,33 @@ describe('faults: no alert lost or duplicated', function () {
       },
       spec: { containers: [{ name: 'app', image: 'registry.example.com/hostile:1' }] },
     });
-    await settle(c, op, [big, hostile]);
+    const wide = await create(c, `/api/v1/namespaces/${ns}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'wide' },
+      spec: {
+        containers: Array.from({ length: 90 }, (_, i) => ({
+          name: `c-${i}`,
+          image: `registry.example.com/team/${'long-image-name-'.repeat(4)}${i}:1.0.${i}`,
+          ports: [{ containerPort: 1000 + i }],
+        })),
+      },
+    });
+    await settle(c, op, [big, hostile, wide]);
     const [a] = await alertsFor(c, big.metadata.uid as string);
     assert.ok(JSON.stringify(a).length < 200_000, 'the 1.4 MB object is not copied into the alert');
     assert.ok(!JSON.stringify(a).includes('s3cr3t'), 'no env values in the alert');
+    // A tenant's oversized object cannot make its alert cost more than a typical one (ADR 27):
+    // evidence stays within the workload budget, and a note says when it had to be cut to fit.
+    const [w] = await alertsFor(c, wide.metadata.uid as string);
+    for (const alert of [a, w]) {
+      const bytes = Buffer.byteLength(JSON.stringify(alert?.spec.evidence));
+      assert.ok(bytes <= 3072, `evidence within the workload budget, not ${bytes} bytes`);
+    }
+    assert.ok(
+      (w?.spec.notes ?? []).some((n) => n.startsWith('evidence bounded to 3072 bytes for a Pod')),
+      `a note says the evidence was bounded: ${JSON.stringify(w?.spec.notes)}`,
+    );
     const [h] = await alertsFor(c, hostile.metadata.uid as string);
     assert.equal(
       h?.metadata?.labels?.['app.kubernetes.io/managed-by'],

@@ -108,3 +108,25 @@ describe('enrichAlert', () => {
     assert.equal(await enrichAlert({ alert: a, ...input }, [], silentLogger()), a);
   });
 });
+
+describe('mergeEnrichments: the evidence budget of the subject kind (ADR 27)', () => {
+  /** What a tenant who binds many roles to a workload's service account adds to its alert. */
+  const bindings = Array.from({ length: 32 }, (_, i) => ({
+    binding: `RoleBinding team-a/${'padding-'.repeat(20)}${i}`,
+    role: `ClusterRole ${'role-'.repeat(20)}${i}`,
+  }));
+
+  it("bounds evidence that enrichers push over the kind's budget, with a note", () => {
+    const out = mergeEnrichments(alert(), [{ evidence: { serviceAccount: { name: 'sa', bindings } } }]);
+    const bytes = Buffer.byteLength(JSON.stringify(out.spec.evidence));
+    assert.ok(bytes <= 3072, `${bytes} bytes`);
+    assert.ok(out.spec.notes?.some((n) => n.startsWith('evidence bounded to 3072 bytes for a Pod')));
+    assert.equal(out.spec.notes?.[0], 'n0');
+  });
+
+  it('leaves evidence within the budget as it is, without a note', () => {
+    const out = mergeEnrichments(alert(), [{ evidence: { whoCanSummary: { total: 3, listed: 3 } } }]);
+    assert.deepEqual(out.spec.evidence, { kind: 'Pod', whoCanSummary: { total: 3, listed: 3 } });
+    assert.deepEqual(out.spec.notes, ['n0']);
+  });
+});
