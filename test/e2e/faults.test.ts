@@ -177,10 +177,20 @@ describe('faults: no alert lost or duplicated', function () {
     try {
       op = await startOperator(kubeconfig, FAST);
       await op.waitReady();
-      assert.ok(proxy.stallOpenWatches() > 0, 'watches were open');
+      // The Pod watch may be between two streams (resumed, or relisted for a detection change) at
+      // any moment: silence the streams only once one on pods is open, so the pods below can only
+      // reach the operator through a stream it found silent and resumed.
+      const onPods = (paths: string[]) => paths.some((p) => p.endsWith('/pods'));
+      await waitFor(() => onPods(proxy.openWatches()), 30_000, 'a watch stream on pods');
+      const silenced = proxy.stallOpenWatches();
+      assert.ok(onPods(silenced), `the pods stream was silenced: ${silenced.join(', ')}`);
       const pods = await createPods(c, ns, 'stalled', 20);
       await settle(c, op, pods);
-      assert.ok((await op.metric('tripline_watch_restarts_total', { reason: 'stalled' })) > 0);
+      await waitFor(
+        async () => ((await op?.metric('tripline_watch_restarts_total', { reason: 'stalled' })) ?? 0) > 0,
+        30_000,
+        'the silenced streams counted as stalled',
+      );
     } finally {
       await proxy.stop();
     }

@@ -27,7 +27,8 @@ export class FaultProxy {
   readonly #agent: https.Agent;
   readonly #upstream: URL;
   readonly #rules: FaultRule[] = [];
-  readonly #streams = new Set<http.IncomingMessage>();
+  /** Open watch streams, with the request path each one answers. */
+  readonly #streams = new Map<http.IncomingMessage, string>();
   /** Requests answered with an injected fault. */
   injected = 0;
   port = 0;
@@ -73,12 +74,20 @@ export class FaultProxy {
     this.#rules.push({ ...rule });
   }
 
-  /** Makes every watch stream open now go silent: nothing more is forwarded, nothing is closed. */
-  stallOpenWatches(): number {
-    const n = this.#streams.size;
-    for (const s of this.#streams) s.unpipe();
+  /** The paths (without query) of the watch streams open now. */
+  openWatches(): string[] {
+    return [...this.#streams.values()];
+  }
+
+  /**
+   * Makes every watch stream open now go silent: nothing more is forwarded, nothing is closed.
+   * Returns the paths of the streams it silenced.
+   */
+  stallOpenWatches(): string[] {
+    const paths = [...this.#streams.values()];
+    for (const s of this.#streams.keys()) s.unpipe();
     this.#streams.clear();
-    return n;
+    return paths;
   }
 
   /** Stops the proxy and closes everything it holds open. */
@@ -120,7 +129,7 @@ export class FaultProxy {
     const up = https.request(url, { method: req.method, headers, agent: this.#agent }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       if (url.searchParams.get('watch') === '1' || url.searchParams.get('watch') === 'true') {
-        this.#streams.add(upRes);
+        this.#streams.set(upRes, url.pathname);
         upRes.on('close', () => this.#streams.delete(upRes));
       }
       upRes.pipe(res);
