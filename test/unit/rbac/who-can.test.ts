@@ -5,8 +5,6 @@ import {
   bootstrap,
   clusterRole,
   clusterRoleBinding,
-  group,
-  role,
   roleBinding,
   sa,
   stateOf,

@@ -13,7 +13,6 @@ import {
 } from '../../../../src/cli/plugin/who-can.js';
 import { Discovery } from '../../../../src/kube/resources.js';
 import { whoCanEnricher } from '../../../../src/rbac/enrichers.js';
-import { RbacState } from '../../../../src/rbac/state.js';
 import type { WhoCanAnswer } from '../../../../src/rbac/who-can.js';
 import { roleBinding, stateOf, teamARbac, user } from '../../rbac/fixtures.js';
 import { FakeCluster } from '../../support/fake-cluster.js';
