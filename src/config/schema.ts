@@ -45,6 +45,14 @@ export const SETTINGS_SCHEMA = {
       description:
         'Objects waiting for their alerts at most; beyond it watches and lists are read no further until the backlog drains, so memory stays bounded in a burst or a catch-up (the API server keeps what is not read yet).',
     },
+    alertBacklogMib: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1024,
+      default: 16,
+      description:
+        "MiB of object JSON waiting for (or being turned into) alerts at most, the same hold-back as --alert-backlog counted in bytes: a flood of objects near etcd's 1.5 MiB limit cannot fill the heap.",
+    },
     maxConnections: {
       type: 'integer',
       minimum: 2,
@@ -58,7 +66,15 @@ export const SETTINGS_SCHEMA = {
       minimum: 10,
       maximum: 10000,
       default: 500,
-      description: 'Objects per list page.',
+      description: 'Objects per list page at most.',
+    },
+    listPageMib: {
+      type: 'integer',
+      minimum: 4,
+      maximum: 256,
+      default: 8,
+      description:
+        "MiB of one list page answer at most: a page that passes it is abandoned and asked again with fewer objects, and the next pages are sized from the bytes per object seen (objects near etcd's size limit are listed a few at a time).",
     },
     watchTimeoutSeconds: {
       type: 'integer',
@@ -485,8 +501,10 @@ export interface Settings {
   metricsBindAddress: string;
   workers: number;
   alertBacklog: number;
+  alertBacklogMib: number;
   maxConnections: number;
   listPageSize: number;
+  listPageMib: number;
   watchTimeoutSeconds: number;
   watchStallSeconds: number;
   requestTimeoutSeconds: number;

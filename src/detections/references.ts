@@ -14,6 +14,7 @@
 import type { AuditDetectionSpec } from '../api/generated/audit-detection.js';
 import type { KubeObject } from '../api/kube-object.js';
 import type { KubeApi } from '../kube/api.js';
+import { listPage, PageSizer } from '../kube/paging.js';
 import {
   apiVersionOf,
   collectionPath,
@@ -142,12 +143,14 @@ export class ReferenceLookup {
   readonly #client: KubeApi;
   readonly #discovery: Discovery;
   readonly #pageSize: number;
+  readonly #pageBytes: number | undefined;
   readonly #inFlight = new Map<string, Promise<Referrers>>();
 
-  constructor(client: KubeApi, discovery: Discovery, opts: { pageSize: number }) {
+  constructor(client: KubeApi, discovery: Discovery, opts: { pageSize: number; pageBytes?: number }) {
     this.#client = client;
     this.#discovery = discovery;
     this.#pageSize = opts.pageSize;
+    this.#pageBytes = opts.pageBytes;
   }
 
   /** The objects of the rule's resource that name `subject` along its path (same namespace). */
@@ -173,10 +176,9 @@ export class ReferenceLookup {
         : collectionPath(r);
     const found: Referrers = { items: [], total: 0 };
     let token: string | undefined;
+    const sizer = new PageSizer(this.#pageSize, this.#pageBytes);
     do {
-      const page = await this.#client.request<ListPage>('GET', path, {
-        query: { limit: this.#pageSize, continue: token },
-      });
+      const page = await listPage<ListPage>(this.#client, path, token, sizer);
       for (const item of page.items ?? []) {
         for (const ref of referencesIn(item, rule.segments, name)) {
           found.total++;

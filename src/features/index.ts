@@ -241,6 +241,8 @@ export const FEATURES: readonly Entry[] = [
           concurrency: s.workers,
           backoff: ctx.backoff,
           events: queueMetrics(metrics, 'alerts'),
+          // Objects wait as JSON text: its length is what they hold (--alert-backlog-mib).
+          weigh: (work) => work.snapshot.length,
         },
         alertRaiser({
           ...common(ctx),
@@ -253,7 +255,10 @@ export const FEATURES: readonly Entry[] = [
             createIngressBackendsEnricher(client),
           ],
           onRaised: (alert) => notifier.raised(alert),
-          references: new ReferenceLookup(client, ctx.discovery, { pageSize: s.listPageSize }),
+          references: new ReferenceLookup(client, ctx.discovery, {
+            pageSize: s.listPageSize,
+            pageBytes: s.listPageMib * MIB,
+          }),
           cluster: s.clusterName,
           instance: s.podName || undefined,
         }),
@@ -272,6 +277,7 @@ export const FEATURES: readonly Entry[] = [
       const s = ctx.settings.core;
       const { metrics, recent } = ctx;
       const queue = made(ctx, 'queue');
+      const backlogBytes = s.alertBacklogMib * MIB;
       const lifecycle = made(ctx, 'lifecycle');
       const ctl = new DetectionController(
         {
@@ -291,15 +297,16 @@ export const FEATURES: readonly Entry[] = [
           feedDeps: {
             enqueue: (key, work) => queue.add(key, work),
             admit: () => {
-              if (queue.depth < s.alertBacklog) return undefined;
+              if (queue.below(s.alertBacklog, backlogBytes)) return undefined;
               metrics.backlogFull.inc();
-              return queue.whenBelow(s.alertBacklog);
+              return queue.whenBelow(s.alertBacklog, backlogBytes);
             },
             recentlyRaised: (d, uid) => recent.has(d, uid),
             subjectDeleted: (d, uid) => lifecycle.subjectDeleted(alertName(d, uid)),
             watchEvents: (resource) => ({
               restarted: (reason) => metrics.watchRestarts.inc({ resource, reason }),
               relisted: () => metrics.watchRelists.inc({ resource }),
+              pageShrunk: () => metrics.listPagesShrunk.inc({ resource }),
             }),
           },
           onDetectionChanged: (name) => recent.forgetDetection(name),
@@ -360,12 +367,15 @@ export const FEATURES: readonly Entry[] = [
   },
 ];
 
+const MIB = 1024 * 1024;
+
 /** Options of every list-watch. */
 export type WatchOptions = ReturnType<typeof watchOptions>;
 
 function watchOptions(s: Settings, backoff: Backoff) {
   return {
     pageSize: s.listPageSize,
+    pageBytes: s.listPageMib * MIB,
     stallTimeoutMs: s.watchStallSeconds * 1000,
     watchTimeoutSeconds: s.watchTimeoutSeconds,
     backoff,

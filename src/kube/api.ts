@@ -8,6 +8,14 @@ export interface RequestOptions {
   /** Accept header; default `application/json` (metadata-only lists and watches set their own). */
   accept?: string;
   signal?: AbortSignal;
+  /**
+   * The most answer body bytes to read: past it reading stops, the connection is closed and the
+   * request rejects with `AnswerTooLargeError` (kube/errors.ts), so a list page of objects near
+   * etcd's size limit cannot take the heap (lists only; absent: no bound).
+   */
+  maxBytes?: number;
+  /** Told the answer body's size in bytes once it is read (lists size their next page by it). */
+  onBodyBytes?: (bytes: number) => void;
 }
 
 /**

@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ClusterAccess } from './access.js';
 import type { KubeApi, RequestOptions } from './api.js';
-import { ApiError } from './errors.js';
+import { AnswerTooLargeError, ApiError } from './errors.js';
 
 /**
  * Accept headers asking for metadata only (`PartialObjectMetadata[List]`), with plain JSON as the
@@ -77,7 +77,9 @@ export class KubeClient implements KubeApi {
   /** Sends a request and parses the JSON answer; non-2xx answers throw {@link ApiError}. */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.#send(method, path, opts, this.#opts.requestTimeoutMs);
-    const text = await readAll(res);
+    const body = await readAll(res, opts.maxBytes);
+    opts.onBodyBytes?.(body.length);
+    const text = body.toString('utf8');
     if (res.statusCode === undefined || res.statusCode >= 300) throw toApiError(method, path, res, text);
     return (text ? JSON.parse(text) : {}) as T;
   }
@@ -89,7 +91,7 @@ export class KubeClient implements KubeApi {
   async stream(path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
     const res = await this.#send('GET', path, opts, 0);
     if (res.statusCode === undefined || res.statusCode >= 300) {
-      throw toApiError('GET', path, res, await readAll(res));
+      throw toApiError('GET', path, res, (await readAll(res)).toString('utf8'));
     }
     return res;
   }
@@ -188,10 +190,21 @@ export class KubeClient implements KubeApi {
   }
 }
 
-async function readAll(res: http.IncomingMessage): Promise<string> {
+/** The body; past `maxBytes` the answer is abandoned (socket closed) and an error thrown. */
+async function readAll(res: http.IncomingMessage, maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  let bytes = 0;
+  const tooLarge = (): AnswerTooLargeError => {
+    res.destroy();
+    return new AnswerTooLargeError(`the answer passed ${maxBytes} bytes`, maxBytes);
+  };
+  if (Number(res.headers['content-length'] ?? 0) > maxBytes) throw tooLarge();
+  for await (const c of res) {
+    bytes += (c as Buffer).length;
+    if (bytes > maxBytes) throw tooLarge();
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 function toApiError(method: string, path: string, res: http.IncomingMessage, text: string): ApiError {

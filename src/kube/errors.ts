@@ -39,6 +39,21 @@ export class TerminalError extends Error {
   }
 }
 
+/**
+ * An answer whose body passed the size the request allowed (`RequestOptions.maxBytes`): reading
+ * stopped there and the connection was closed, so the answer never entered memory whole.
+ */
+export class AnswerTooLargeError extends Error {
+  /** The size allowed, in bytes. */
+  readonly maxBytes: number;
+
+  constructor(message: string, maxBytes: number) {
+    super(message);
+    this.name = 'AnswerTooLargeError';
+    this.maxBytes = maxBytes;
+  }
+}
+
 function statusOf(err: unknown): number {
   return err instanceof ApiError ? err.status : -1;
 }

@@ -5,6 +5,7 @@ import type { KubeApi } from './api.js';
 import { type Backoff, backoffDelay, sleep } from './backoff.js';
 import { ACCEPT_METADATA, ACCEPT_METADATA_LIST } from './client.js';
 import { ApiError, isGone } from './errors.js';
+import { listPage, PageSizer } from './paging.js';
 
 /** How an object reached the handler: from a (re)list page or from a watch event. */
 export type ObservedType = 'LISTED' | 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -20,6 +21,8 @@ export interface WatchHandler {
 export interface WatchEvents {
   restarted?(reason: 'closed' | 'stalled' | 'error' | 'gone'): void;
   relisted?(): void;
+  /** A list page passed `pageBytes` and was asked again with fewer items. */
+  pageShrunk?(): void;
 }
 
 /** The stall timer of one watch stream, and the signal that ends the stream. */
@@ -36,8 +39,14 @@ export interface ResilientWatchOptions {
   /** apiVersion and kind to stamp on list items (lists leave them out). */
   apiVersion: string;
   kind: string;
-  /** Items per list page. */
+  /** Items per list page at most. */
   pageSize: number;
+  /**
+   * Bytes of one list page answer at most (absent: no bound). A page that passes it is abandoned and
+   * asked again with fewer items, and later pages are sized from the bytes per item seen, so
+   * objects near etcd's size limit are read a few at a time instead of `pageSize` at once.
+   */
+  pageBytes?: number;
   /** A watch that sends nothing (not even a bookmark) for this long is abandoned and resumed. */
   stallTimeoutMs: number;
   /** Server-side watch timeout; randomised in [t, 2t) like client-go so watches do not reconnect in step. */
@@ -218,13 +227,21 @@ export class ResilientWatch {
     let token: string | undefined;
     let rv: string | undefined;
     const askedAt = this.#nowMs();
+    const sizer = new PageSizer(this.#opts.pageSize, this.#opts.pageBytes);
     do {
       const held = token ? this.#opts.admit?.() : undefined;
       if (held) await untilEither(held, this.#stop.signal);
-      const page = await this.#client.request<ListPage>('GET', this.#opts.path, {
-        query: { limit: this.#opts.pageSize, continue: token },
+      const page = await listPage<ListPage>(this.#client, this.#opts.path, token, sizer, {
         accept: this.#opts.metadataOnly ? ACCEPT_METADATA_LIST : undefined,
         signal: this.#stop.signal,
+        onShrunk: (maxBytes, limit) => {
+          this.#log.info('List page too large, asking for fewer objects', {
+            path: this.#opts.path,
+            maxBytes,
+            limit,
+          });
+          this.#opts.events?.pageShrunk?.();
+        },
       });
       rv ??= page.metadata.resourceVersion;
       // An empty PartialObjectMetadataList comes back with `items: null`.

@@ -56,10 +56,15 @@ export function createMetrics() {
       ['resource'],
       'Complete (paginated) lists of a watched resource, the first one included.',
     ),
+    listPagesShrunk: counter(
+      'tripline_list_pages_shrunk_total',
+      ['resource'],
+      'List pages that passed --list-page-mib and were asked again with fewer objects, by resource.',
+    ),
     backlogFull: counter(
       'tripline_backlog_full_total',
       [],
-      'Times a watch or list of a watched resource was held back because the alert backlog was full (--alert-backlog).',
+      'Times a watch or list of a watched resource was held back because the alert backlog was full (--alert-backlog objects or --alert-backlog-mib of their JSON).',
     ),
     leader: gauge(
       'tripline_leader',

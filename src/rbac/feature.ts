@@ -48,6 +48,7 @@ export function createRbacEnrichment(
         return {
           restarted: (reason) => metrics.watchRestarts.inc({ resource, reason }),
           relisted: () => metrics.watchRelists.inc({ resource }),
+          pageShrunk: () => metrics.listPagesShrunk.inc({ resource }),
         };
       },
       onCounts: (counts, synced) => {

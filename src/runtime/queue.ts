@@ -19,11 +19,16 @@ export interface QueueEvents {
 }
 
 /** Options of {@link WorkQueue}. */
-export interface WorkQueueOptions {
+export interface WorkQueueOptions<T = unknown> {
   name: string;
   concurrency: number;
   backoff: Backoff;
   events?: QueueEvents;
+  /**
+   * The memory a payload holds (e.g. the length of its JSON text), summed over the payloads the
+   * queue holds, in flight included, as {@link WorkQueue.weight}; absent: every payload weighs 0.
+   */
+  weigh?: (payload: T) => number;
 }
 
 /**
@@ -37,7 +42,7 @@ export interface WorkQueueOptions {
  * memory follows the backlog rather than the size of the cluster.
  */
 export class WorkQueue<T> {
-  readonly #opts: WorkQueueOptions;
+  readonly #opts: WorkQueueOptions<T>;
   readonly #reconcile: Reconciler<T>;
   readonly #log: Logger;
   readonly #ready: string[] = [];
@@ -45,12 +50,15 @@ export class WorkQueue<T> {
   readonly #processing = new Set<string>();
   readonly #failures = new Map<string, number>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** Weights of the payloads in flight (a key may also have a newer one pending). */
+  readonly #inFlight = new Map<string, number>();
   #active = 0;
   #stopped = false;
+  #weight = 0;
   /** Callers of {@link whenBelow} (and {@link idle}, which is `whenBelow(1)`). */
-  #waiters: { limit: number; resolve: () => void }[] = [];
+  #waiters: { limit: number; maxWeight: number; resolve: () => void }[] = [];
 
-  constructor(opts: WorkQueueOptions, reconcile: Reconciler<T>, log: Logger) {
+  constructor(opts: WorkQueueOptions<T>, reconcile: Reconciler<T>, log: Logger) {
     this.#opts = opts;
     this.#reconcile = reconcile;
     this.#log = log;
@@ -61,11 +69,16 @@ export class WorkQueue<T> {
     return this.#pending.size + this.#processing.size - this.#countProcessingAlsoPending();
   }
 
+  /** What the payloads held weigh together ({@link WorkQueueOptions.weigh}), in flight included. */
+  get weight(): number {
+    return this.#weight;
+  }
+
   /** Adds or refreshes a key; its payload is replaced by the newest. */
   add(key: string, payload: T): void {
     if (this.#stopped) return;
     const known = this.#pending.has(key);
-    this.#pending.set(key, payload);
+    this.#hold(key, payload);
     if (known || this.#processing.has(key)) return;
     if (this.#timers.has(key)) return; // waiting for its backoff; the new payload is used then
     this.#ready.push(key);
@@ -79,12 +92,33 @@ export class WorkQueue<T> {
   }
 
   /**
-   * Resolves once fewer than `limit` keys have work (at once if that is so now, or the queue
-   * stopped). Producers await it to hold back a backlog the queue cannot drain as fast as it grows.
+   * Resolves once fewer than `limit` keys have work and their payloads weigh less than `maxWeight`
+   * (at once if that is so now, or the queue stopped). Producers await it to hold back a backlog the
+   * queue cannot drain as fast as it grows.
    */
-  async whenBelow(limit: number): Promise<void> {
-    if (this.#stopped || this.depth < limit) return;
-    await new Promise<void>((resolve) => this.#waiters.push({ limit, resolve }));
+  async whenBelow(limit: number, maxWeight = Number.POSITIVE_INFINITY): Promise<void> {
+    if (this.#stopped || this.#below(limit, maxWeight)) return;
+    await new Promise<void>((resolve) => this.#waiters.push({ limit, maxWeight, resolve }));
+  }
+
+  /** True when fewer than `limit` keys have work and their payloads weigh less than `maxWeight`. */
+  below(limit: number, maxWeight = Number.POSITIVE_INFINITY): boolean {
+    return this.#below(limit, maxWeight);
+  }
+
+  #below(limit: number, maxWeight: number): boolean {
+    return this.depth < limit && this.#weight < maxWeight;
+  }
+
+  /** Sets the key's pending payload, keeping {@link weight} in step. */
+  #hold(key: string, payload: T): void {
+    const weigh = this.#opts.weigh;
+    if (weigh) {
+      const old = this.#pending.get(key);
+      if (old !== undefined) this.#weight -= weigh(old);
+      this.#weight += weigh(payload);
+    }
+    this.#pending.set(key, payload);
   }
 
   /** Resolves when nothing is queued, waiting or in flight (or the queue stopped). */
@@ -114,6 +148,8 @@ export class WorkQueue<T> {
       if (this.#processing.has(key) || !this.#pending.has(key)) continue;
       const payload = this.#pending.get(key) as T;
       this.#pending.delete(key);
+      // Its weight moves from pending to in flight: the total is unchanged.
+      this.#inFlight.set(key, this.#opts.weigh?.(payload) ?? 0);
       this.#processing.add(key);
       this.#active++;
       void this.#run(key, payload);
@@ -130,9 +166,11 @@ export class WorkQueue<T> {
       retryAfter = this.#onFailure(key, err);
     } finally {
       this.#processing.delete(key);
+      this.#weight -= this.#inFlight.get(key) ?? 0;
+      this.#inFlight.delete(key);
       this.#active--;
     }
-    if (retryAfter !== undefined && !this.#pending.has(key)) this.#pending.set(key, payload);
+    if (retryAfter !== undefined && !this.#pending.has(key)) this.#hold(key, payload);
     if (retryAfter !== undefined && !this.#stopped) this.#schedule(key, retryAfter);
     else if (this.#pending.has(key)) this.#ready.push(key);
     this.#opts.events?.depth?.(this.depth);
@@ -142,11 +180,10 @@ export class WorkQueue<T> {
 
   #releaseWaiters(): void {
     if (this.#waiters.length === 0) return;
-    const depth = this.depth;
     const waiting = this.#waiters;
     this.#waiters = [];
     for (const w of waiting) {
-      if (this.#stopped || depth < w.limit) w.resolve();
+      if (this.#stopped || this.#below(w.limit, w.maxWeight)) w.resolve();
       else this.#waiters.push(w);
     }
   }

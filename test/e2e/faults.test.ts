@@ -7,7 +7,7 @@ import { create, createNamespace } from '../../hack/samples.js';
 import type { KubeObject } from '../../src/api/kube-object.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { controlPlane } from './setup.js';
-import { allAlerted, assertExactlyOnce, createPods } from './support/burst.js';
+import { allAlerted, assertExactlyOnce, bigPodBody, createPods } from './support/burst.js';
 import { adminClient, alertsFor, installCrds, kubectlOk, suffix, waitForAlerts } from './support/cluster.js';
 import { FaultProxy } from './support/fault-proxy.js';
 
@@ -20,7 +20,15 @@ async function prepare(cp: ControlPlane): Promise<void> {
 }
 
 async function settle(c: KubeClient, op: OperatorProcess, objs: KubeObject[]): Promise<void> {
-  await waitFor(() => allAlerted(c, objs), 120_000, `alerts for all ${objs.length} objects`);
+  await waitFor(() => allAlerted(c, objs), 120_000, `alerts for all ${objs.length} objects`).catch(
+    (err: unknown) => {
+      // Say whether the operator died (e.g. its heap cap) and what it logged last.
+      const state = op.running() ? 'running' : `exited ${op.proc.exitCode ?? op.proc.signalCode}`;
+      throw new Error(`${(err as Error).message}; operator ${state}; last log: ${op.logs().slice(-800)}`, {
+        cause: err,
+      });
+    },
+  );
   await op.waitIdle();
   await assertExactlyOnce(c, objs);
   assert.ok(op.running(), 'operator still running');
@@ -101,6 +109,23 @@ describe('faults: no alert lost or duplicated', function () {
     assert.ok((await op.metric('tripline_backlog_full_total')) > 0, 'the feeds were held back');
     // A page (10) or one watch chunk (a few dozen events) may land on a full backlog; never all 300.
     assert.ok(maxDepth <= cap + 60, `queue depth reached ${maxDepth} with --alert-backlog ${cap}`);
+  });
+
+  it('a flood of 1.4 MB Pods, caught up after downtime and live, within the image heap cap', async () => {
+    // A tenant allowed to create Pods fills them to etcd's limit. The operator runs with the image's
+    // V8 flags (--max-old-space-size=128) and its default page size and backlog: a list page or a
+    // backlog counted in objects alone would hold hundreds of megabytes of them at once.
+    const flood = { body: bigPodBody, metadataOnly: true, concurrency: 4 };
+    op = await startOperator(cp.kubeconfigPath, FAST);
+    await op.waitReady();
+    await op.stop();
+    const missed = await createPods(c, ns, 'flood-down', 120, flood);
+    op = await startOperator(cp.kubeconfigPath, FAST);
+    const live = await createPods(c, ns, 'flood-live', 60, flood);
+    const all = [...missed, ...live];
+    await settle(c, op, all);
+    // Later tests start operators that list every Pod: leave them the small ones.
+    for (const p of all) await c.request('DELETE', `/api/v1/namespaces/${ns}/pods/${p.metadata.name}`);
   });
 
   it('API server restart mid-burst', async () => {
@@ -228,24 +253,7 @@ describe('faults: no alert lost or duplicated', function () {
   it('objects near the size limit and with hostile annotations', async () => {
     op = await startOperator(cp.kubeconfigPath, FAST);
     await op.waitReady();
-    const big = await create(c, `/api/v1/namespaces/${ns}/pods`, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      // Annotations are capped at 256 KiB in total; env values make up the rest of ~1.4 MB.
-      metadata: { name: 'big', annotations: { 'example.com/blob': 'x'.repeat(250_000) } },
-      spec: {
-        containers: [
-          {
-            name: 'app',
-            image: 'registry.example.com/big:1',
-            env: Array.from({ length: 1000 }, (_, i) => ({
-              name: `SECRET_${i}`,
-              value: `s3cr3t-${'v'.repeat(1150)}`,
-            })),
-          },
-        ],
-      },
-    });
+    const big = await create(c, `/api/v1/namespaces/${ns}/pods`, bigPodBody('big'));
     const hostile = await create(c, `/api/v1/namespaces/${ns}/pods`, {
       apiVersion: 'v1',
       kind: 'Pod',

@@ -4,11 +4,33 @@ import type { KubeClient } from '../../../src/kube/client.js';
 import { isAlreadyExists } from '../../../src/kube/errors.js';
 import { listAlerts } from './cluster.js';
 
-const podBody = (name: string) => ({
+const podBody = (name: string): KubeObject => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name },
   spec: { containers: [{ name: 'app', image: 'registry.example.com/burst:1' }] },
+});
+
+/**
+ * A Pod of about 1.4 MB, near etcd's 1.5 MiB limit: annotations are capped at 256 KiB in total, so
+ * env values (fake secrets) make up the rest.
+ */
+export const bigPodBody = (name: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, annotations: { 'example.com/blob': 'x'.repeat(250_000) } },
+  spec: {
+    containers: [
+      {
+        name: 'app',
+        image: 'registry.example.com/big:1',
+        env: Array.from({ length: 1000 }, (_, i) => ({
+          name: `SECRET_${i}`,
+          value: `s3cr3t-${'v'.repeat(1150)}`,
+        })),
+      },
+    ],
+  },
 });
 
 /**
@@ -21,14 +43,25 @@ export async function createPods(
   ns: string,
   prefix: string,
   n: number,
-  opts: { concurrency?: number; onProgress?: (done: number) => void } = {},
+  opts: {
+    concurrency?: number;
+    onProgress?: (done: number) => void;
+    /** The Pod to create (default: one small container). */
+    body?: (name: string) => KubeObject;
+    /** Keep only each created Pod's metadata (for large Pods, so the test holds little). */
+    metadataOnly?: boolean;
+  } = {},
 ): Promise<KubeObject[]> {
   const out: KubeObject[] = [];
   let next = 0;
+  const body = opts.body ?? podBody;
   const worker = async (): Promise<void> => {
     while (next < n) {
       const name = `${prefix}-${next++}`;
-      out.push(await createWithRetry(c, ns, name));
+      const pod = await createWithRetry(c, ns, name, body);
+      out.push(
+        opts.metadataOnly ? { apiVersion: pod.apiVersion, kind: pod.kind, metadata: pod.metadata } : pod,
+      );
       opts.onProgress?.(out.length);
     }
   };
@@ -36,10 +69,15 @@ export async function createPods(
   return out;
 }
 
-async function createWithRetry(c: KubeClient, ns: string, name: string): Promise<KubeObject> {
+async function createWithRetry(
+  c: KubeClient,
+  ns: string,
+  name: string,
+  body: (name: string) => KubeObject,
+): Promise<KubeObject> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await c.request<KubeObject>('POST', `/api/v1/namespaces/${ns}/pods`, { body: podBody(name) });
+      return await c.request<KubeObject>('POST', `/api/v1/namespaces/${ns}/pods`, { body: body(name) });
     } catch (err: unknown) {
       if (isAlreadyExists(err))
         return await c.request<KubeObject>('GET', `/api/v1/namespaces/${ns}/pods/${name}`);

@@ -95,6 +95,43 @@ describe('ResilientWatch against the fake cluster', () => {
     );
   });
 
+  it('lists objects near the size limit a few at a time: pages past --list-page-mib are asked again smaller', async () => {
+    // Ten Pods of ~100 kB with a 300 kB page budget: 500, 125, 31 and 7 items are each too large.
+    const blob = 'x'.repeat(100_000);
+    for (let i = 0; i < 10; i++) cluster.put(pod(`big-${i}`, { annotations: { blob } }));
+    const shrunk: number[] = [];
+    const seen: string[] = [];
+    const watch = new ResilientWatch(
+      cluster,
+      { ...OPTS, pageBytes: 300_000, events: { pageShrunk: () => shrunk.push(1) } },
+      { onObject: (_t, o) => seen.push(o.metadata.name ?? '') },
+      silentLogger(),
+    );
+    w = { watch, seen, objects: [], restarts: [], syncs: () => 0 };
+    watch.start();
+    await eventually(() => watch.synced, 'the list');
+    assert.equal(seen.length, 10, 'every Pod listed once');
+    assert.equal(new Set(seen).size, 10);
+    const limits = cluster.actions.filter((a) => a.verb === 'list').map((a) => a.query.limit);
+    // 1 fits (~100 kB); the bytes per item then size every later page to half the budget: 1 item.
+    assert.deepEqual(limits.slice(0, 5), ['500', '125', '31', '7', '1']);
+    assert.ok(
+      limits.slice(5).every((l) => l === '1'),
+      `later pages sized from the bytes per item: ${limits}`,
+    );
+    assert.equal(shrunk.length, 4);
+  });
+
+  it('keeps the configured page size for small objects under a byte budget', async () => {
+    for (const n of ['a', 'b', 'c']) cluster.put(pod(n));
+    w = watching(cluster, { pageSize: 2, pageBytes: 8 * 1024 * 1024 });
+    w.watch.start();
+    await eventually(() => w.watch.synced, 'the list');
+    assert.deepEqual(w.seen, ['LISTED a', 'LISTED b', 'LISTED c']);
+    const limits = cluster.actions.filter((a) => a.verb === 'list').map((a) => a.query.limit);
+    assert.deepEqual(limits, ['2', '2']);
+  });
+
   it('resumes from the last event seen when the server closes the stream, without relisting', async () => {
     cluster.put(pod('a'));
     w = watching(cluster);

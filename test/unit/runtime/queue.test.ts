@@ -65,6 +65,45 @@ describe('WorkQueue', () => {
     await q.idle();
   });
 
+  it('weighs what it holds, in flight and retried included, and holds producers back by weight', async () => {
+    const gates: Array<() => void> = [];
+    let fail = true;
+    const q = new WorkQueue<string>(
+      { name: 't', concurrency: 1, backoff, weigh: (text) => text.length },
+      async (_k, text) => {
+        await new Promise<void>((r) => gates.push(r));
+        if (text === 'retry' && fail) {
+          fail = false;
+          throw new Error('once');
+        }
+        return undefined;
+      },
+      silentLogger(),
+    );
+    q.add('a', 'x'.repeat(600)); // taken at once: in flight
+    q.add('b', 'x'.repeat(300));
+    q.add('b', 'x'.repeat(500)); // replaces b's payload: 300 no longer held
+    q.add('a', 'y'.repeat(100)); // a newer payload while a is in flight: both held
+    assert.equal(q.weight, 1200);
+    assert.equal(q.below(10, 1200), false, 'as many keys as allowed, but not lighter');
+    assert.equal(q.below(10, 1201), true);
+    let admitted = false;
+    const waiting = q.whenBelow(10, 700).then(() => {
+      admitted = true;
+    });
+    gates.shift()?.(); // a (600) done; a's newer payload (100) is queued behind b
+    await new Promise((r) => setImmediate(r));
+    assert.equal(q.weight, 600);
+    await waiting;
+    assert.equal(admitted, true);
+    q.add('r', 'retry');
+    while (q.depth > 0) {
+      gates.shift()?.();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(q.weight, 0, 'nothing held once idle, the retried payload included');
+  });
+
   it('whenBelow waiters are let go when the queue shuts down', async () => {
     const q = new WorkQueue<number>(
       { name: 't', concurrency: 1, backoff },

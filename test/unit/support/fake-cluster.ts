@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { KubeObject } from '../../../src/api/kube-object.js';
 import type { KubeApi } from '../../../src/kube/api.js';
 import type { RequestOptions } from '../../../src/kube/client.js';
-import { ApiError } from '../../../src/kube/errors.js';
+import { AnswerTooLargeError, ApiError } from '../../../src/kube/errors.js';
 import {
   type Action,
   type ActionMatch,
@@ -96,6 +96,13 @@ export class FakeCluster implements KubeApi {
       this.#admit(action);
       const out = this.#serve(action, opts);
       action.code ||= action.verb === 'create' ? 201 : 200;
+      // What the answer weighs on the wire, as the client reads it: past maxBytes it is abandoned.
+      if (opts.maxBytes !== undefined || opts.onBodyBytes) {
+        const bytes = Buffer.byteLength(JSON.stringify(out));
+        if (opts.maxBytes !== undefined && bytes > opts.maxBytes)
+          throw new AnswerTooLargeError(`the answer passed ${opts.maxBytes} bytes`, opts.maxBytes);
+        opts.onBodyBytes?.(bytes);
+      }
       return structuredClone(out) as T;
     } catch (err: unknown) {
       if (err instanceof ApiError) action.code = err.status;
