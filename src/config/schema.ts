@@ -49,7 +49,7 @@ export const SETTINGS_SCHEMA = {
       type: 'integer',
       minimum: 1,
       maximum: 1024,
-      default: 16,
+      default: 8,
       description:
         "MiB of object JSON waiting for (or being turned into) alerts at most, the same hold-back as --alert-backlog counted in bytes: a flood of objects near etcd's 1.5 MiB limit cannot fill the heap.",
     },
@@ -70,9 +70,9 @@ export const SETTINGS_SCHEMA = {
     },
     listPageMib: {
       type: 'integer',
-      minimum: 4,
+      minimum: 2,
       maximum: 256,
-      default: 8,
+      default: 4,
       description:
         "MiB of one list page answer at most: a page that passes it is abandoned and asked again with fewer objects, and the next pages are sized from the bytes per object seen (objects near etcd's size limit are listed a few at a time).",
     },

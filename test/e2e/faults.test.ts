@@ -24,9 +24,9 @@ async function settle(c: KubeClient, op: OperatorProcess, objs: KubeObject[]): P
     (err: unknown) => {
       // Say whether the operator died (e.g. its heap cap) and what it logged last.
       const state = op.running() ? 'running' : `exited ${op.proc.exitCode ?? op.proc.signalCode}`;
-      throw new Error(`${(err as Error).message}; operator ${state}; last log: ${op.logs().slice(-800)}`, {
-        cause: err,
-      });
+      const logs = op.logs();
+      const said = logs.match(/FATAL ERROR[^\n]*/)?.[0] ?? `last log: ${logs.slice(-800)}`;
+      throw new Error(`${(err as Error).message}; operator ${state}; ${said}`, { cause: err });
     },
   );
   await op.waitIdle();
