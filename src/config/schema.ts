@@ -139,6 +139,13 @@ export const SETTINGS_SCHEMA = {
       description:
         "Watch Roles, ClusterRoles and their bindings to add whoCan and the workload service account's permissions (serviceaccount.* risks) to alerts.",
     },
+    rbacIndexMaxEntries: {
+      type: 'integer',
+      minimum: 1000,
+      default: 100000,
+      description:
+        'Entries the RBAC index holds at most (a rule plus each item of its lists, a binding plus each subject; about 190 bytes of heap each). Objects beyond it are left out, and alerts whose RBAC facts may therefore miss grants say so in a note; tripline_rbac_index_incomplete counts them.',
+    },
     whoCanLimit: {
       type: 'integer',
       minimum: 0,
@@ -515,6 +522,7 @@ export interface Settings {
   retentionSweepSeconds: number;
   recentAlertsCacheSize: number;
   rbacIndex: boolean;
+  rbacIndexMaxEntries: number;
   whoCanLimit: number;
   kubeEvents: boolean;
   kubeEventsQps: number;

@@ -102,6 +102,16 @@ export function createMetrics() {
       ['kind'],
       'Roles, ClusterRoles, RoleBindings and ClusterRoleBindings held by the RBAC index, by kind.',
     ),
+    rbacIndexEntries: gauge(
+      'tripline_rbac_index_entries',
+      [],
+      'Entries (rules, their list items, binding subjects) the RBAC index holds; at most --rbac-index-max-entries.',
+    ),
+    rbacIndexIncomplete: gauge(
+      'tripline_rbac_index_incomplete',
+      ['reason'],
+      'RBAC objects the index does not hold whole: left-out (the index was full) or cut (one object past its entry bound); alerts say so in a note.',
+    ),
     rbacIndexSynced: gauge(
       'tripline_rbac_index_synced',
       [],

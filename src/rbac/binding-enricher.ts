@@ -5,6 +5,7 @@ import { asRecord, asString, type Json, truncateUtf8 } from '../subjects/read.js
 import { evaluate, type RuleFailure, ruleFailureNote } from '../subjects/risks/types.js';
 import type { RbacView } from './rbac-index.js';
 import type { PolicyRule } from './rules.js';
+import { gapNotes } from './state.js';
 
 /** Rules of the role listed in `evidence.gainedPermissions`; the rest are counted. */
 export const MAX_GAINED_RULES = 32;
@@ -108,7 +109,7 @@ export function bindingEnricher(deps: BindingEnricherDeps): Enricher {
           },
         },
         risks,
-        notes: failed.map(ruleFailureNote),
+        notes: [...failed.map(ruleFailureNote), ...gapNotes('binding', deps.index.state)],
         ruleFailures: failed,
       };
     },

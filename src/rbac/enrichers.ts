@@ -10,6 +10,7 @@ import { describeBinding } from './describe.js';
 import { morePointer, questionFor, whoCanSummary } from './question.js';
 import type { RbacView } from './rbac-index.js';
 import { analyseServiceAccount, type ServiceAccountRef, tokenMount } from './service-account.js';
+import { gapNotes } from './state.js';
 import { SUPERUSER_GROUP, type WhoCanQuestion, whoCan } from './who-can.js';
 
 /** What the RBAC enrichers need. */
@@ -60,6 +61,7 @@ export function whoCanEnricher(deps: RbacEnricherDeps): Enricher {
       );
       const notes = [
         `who-can: members of group ${SUPERUSER_GROUP} can do this too; they bypass RBAC, so they are not listed`,
+        ...gapNotes('who-can', deps.index.state),
       ];
       const omitted = answer.total - entries.length;
       if (omitted > 0)
@@ -193,6 +195,7 @@ export function serviceAccountEnricher(deps: RbacEnricherDeps): Enricher {
         return { notes: [...notes, `service-account: ${NOT_SYNCED_NOTE}`] };
       const token = tokenMount(podAutomount, own.value, hasProjectedToken(spec));
       const analysis = analyseServiceAccount(deps.index.state, sa, token);
+      notes.push(...gapNotes('service-account', deps.index.state));
       return { evidence: { serviceAccount: analysis.evidence }, risks: analysis.risks, notes };
     },
   };

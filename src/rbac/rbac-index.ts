@@ -8,7 +8,7 @@ import {
 } from '../kube/list-watch.js';
 import { collectionPath, type GroupVersionResource, gvrKey } from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
-import { type RbacCounts, type RbacKind, RbacState } from './state.js';
+import { type RbacCounts, type RbacHealth, type RbacKind, type RbacLimits, RbacState } from './state.js';
 
 /** The RBAC resources the index watches (and `kubectl tripline who-can` lists), by kind. */
 export const RBAC_RESOURCES: ReadonlyArray<{ kind: RbacKind; gvr: GroupVersionResource }> = (
@@ -26,7 +26,9 @@ export interface RbacIndexOptions {
   /** Restart and relist counters per resource (`rbac.authorization.k8s.io/v1/roles`). */
   watchEvents?: (resource: string) => WatchEvents;
   /** Objects held per kind, reported after every list and every watch event. */
-  onCounts?: (counts: RbacCounts, synced: boolean) => void;
+  onCounts?: (counts: RbacCounts, synced: boolean, health: RbacHealth) => void;
+  /** What the index may hold (see {@link RbacLimits}); absent: unbounded. */
+  limits?: Partial<RbacLimits>;
 }
 
 /** What the enrichers need from the index. */
@@ -50,7 +52,7 @@ const keyOf = (obj: KubeObject): string => `${obj.metadata.namespace ?? ''}/${ob
  * 410 forced the relist) are dropped when that list completes.
  */
 export class RbacIndex implements RbacView {
-  readonly state = new RbacState();
+  readonly state: RbacState;
   readonly #watches: ResilientWatch[];
   readonly #opts: RbacIndexOptions;
   readonly #waiters = new Set<() => void>();
@@ -58,6 +60,7 @@ export class RbacIndex implements RbacView {
 
   constructor(client: KubeApi, opts: RbacIndexOptions, log: Logger) {
     this.#opts = opts;
+    this.state = new RbacState(opts.limits);
     this.#watches = RBAC_RESOURCES.map(({ kind, gvr }) => {
       const listed = new Set<string>();
       return new ResilientWatch(
@@ -129,6 +132,6 @@ export class RbacIndex implements RbacView {
   }
 
   #report(): void {
-    this.#opts.onCounts?.(this.state.counts(), this.synced);
+    this.#opts.onCounts?.(this.state.counts(), this.synced, this.state.health());
   }
 }

@@ -78,13 +78,32 @@ export function allowedVerbs(
 const strings = (v: unknown): string[] | undefined =>
   Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : undefined;
 
+/** Rules read within an entry budget (see {@link ruleEntries}). */
+export interface ReadRules {
+  rules: PolicyRule[];
+  /** Entries the rules kept hold. */
+  entries: number;
+  /** True when rules were left out to stay within the budget. */
+  partial: boolean;
+}
+
+/** What a rule costs the index: one entry for the rule and one per item of each of its lists. */
+export const ruleEntries = (r: PolicyRule): number =>
+  1 +
+  r.verbs.length +
+  (r.apiGroups?.length ?? 0) +
+  (r.resources?.length ?? 0) +
+  (r.resourceNames?.length ?? 0) +
+  (r.nonResourceURLs?.length ?? 0);
+
 /**
  * A lean copy of the rules of a Role or ClusterRole as read from the API (unknown shape, so
- * malformed entries are dropped rather than trusted); rules without verbs are left out.
+ * malformed entries are dropped rather than trusted); rules without verbs are left out. Rules are
+ * kept in order while they fit in `maxEntries`; the first that does not ends the copy.
  */
-export function readRules(value: unknown): PolicyRule[] {
-  if (!Array.isArray(value)) return [];
-  const out: PolicyRule[] = [];
+export function readRulesWithin(value: unknown, maxEntries: number): ReadRules {
+  const out: ReadRules = { rules: [], entries: 0, partial: false };
+  if (!Array.isArray(value)) return out;
   for (const raw of value) {
     if (typeof raw !== 'object' || raw === null) continue;
     const r = raw as Record<string, unknown>;
@@ -95,7 +114,17 @@ export function readRules(value: unknown): PolicyRule[] {
       const list = strings(r[key]);
       if (list?.length) rule[key] = list;
     }
-    out.push(rule);
+    const cost = ruleEntries(rule);
+    if (out.entries + cost > maxEntries) {
+      out.partial = true;
+      break;
+    }
+    out.rules.push(rule);
+    out.entries += cost;
   }
   return out;
 }
+
+/** {@link readRulesWithin} without a budget. */
+export const readRules = (value: unknown): PolicyRule[] =>
+  readRulesWithin(value, Number.POSITIVE_INFINITY).rules;

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../api/kube-object.js';
 import { type LabelSelector, matchesSelector } from '../detections/selectors.js';
-import { type PolicyRule, readRules } from './rules.js';
+import { type PolicyRule, readRulesWithin } from './rules.js';
 
 /** The four RBAC kinds the index keeps. */
 export type RbacKind = 'Role' | 'ClusterRole' | 'RoleBinding' | 'ClusterRoleBinding';
@@ -42,10 +42,11 @@ const ROLE_KINDS = new Set(['Role', 'ClusterRole']);
 
 const nsKey = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
 
-function readSubjects(value: unknown, bindingNamespace: string | undefined): RbacSubject[] {
+function readSubjects(value: unknown, bindingNamespace: string | undefined, max: number): RbacSubject[] {
   if (!Array.isArray(value)) return [];
   const out: RbacSubject[] = [];
   for (const raw of value) {
+    if (out.length >= max) break;
     const s = raw as Partial<RbacSubject> | null;
     if (!s || typeof s.name !== 'string' || !SUBJECT_KINDS.has(s.kind as string)) continue;
     const subject: RbacSubject = { kind: s.kind as RbacSubject['kind'], name: s.name };
@@ -57,7 +58,7 @@ function readSubjects(value: unknown, bindingNamespace: string | undefined): Rba
   return out;
 }
 
-function readBinding(kind: Binding['kind'], obj: KubeObject): Binding | undefined {
+function readBinding(kind: Binding['kind'], obj: KubeObject, maxSubjects: number): Binding | undefined {
   const ref = obj.roleRef as Partial<RoleRef> | undefined;
   if (!ref || typeof ref.name !== 'string' || !ROLE_KINDS.has(ref.kind as string)) return undefined;
   const namespace = kind === 'RoleBinding' ? obj.metadata.namespace : undefined;
@@ -65,23 +66,82 @@ function readBinding(kind: Binding['kind'], obj: KubeObject): Binding | undefine
     kind,
     name: obj.metadata.name ?? '',
     roleRef: { kind: ref.kind as RoleRef['kind'], name: ref.name },
-    subjects: readSubjects(obj.subjects, namespace),
+    subjects: readSubjects(obj.subjects, namespace, maxSubjects),
   };
   if (namespace) b.namespace = namespace;
   return b;
 }
 
-function readClusterRole(obj: KubeObject): StoredClusterRole {
-  const stored: StoredClusterRole = { rules: readRules(obj.rules), labels: { ...obj.metadata.labels } };
-  const agg = obj.aggregationRule as { clusterRoleSelectors?: unknown } | undefined;
-  if (Array.isArray(agg?.clusterRoleSelectors))
-    stored.selectors = agg.clusterRoleSelectors.filter(
-      (s): s is LabelSelector => !!s && typeof s === 'object',
-    );
-  return stored;
+/** An object as the index keeps it, with what it costs and whether part of it was left out. */
+type Read =
+  | { kind: 'Role'; value: PolicyRule[]; entries: number; partial: boolean }
+  | { kind: 'ClusterRole'; value: StoredClusterRole; entries: number; partial: boolean }
+  | {
+      kind: 'RoleBinding' | 'ClusterRoleBinding';
+      value: Binding | undefined;
+      entries: number;
+      partial: boolean;
+    };
+
+/**
+ * Reduces an object to what the index keeps, within `max` entries: a rule is one entry plus one
+ * per list item, a binding one plus one per subject, a ClusterRole's labels and aggregation
+ * selectors one each. What does not fit is left out and the object marked partial.
+ */
+function readObject(kind: RbacKind, obj: KubeObject, max: number): Read {
+  if (kind === 'Role') {
+    const r = readRulesWithin(obj.rules, max);
+    return { kind, value: r.rules, entries: r.entries, partial: r.partial };
+  }
+  if (kind === 'ClusterRole') {
+    const labels = Object.entries(obj.metadata.labels ?? {}).slice(0, max);
+    const agg = obj.aggregationRule as { clusterRoleSelectors?: unknown } | undefined;
+    const selectors = Array.isArray(agg?.clusterRoleSelectors)
+      ? agg.clusterRoleSelectors.filter((s): s is LabelSelector => !!s && typeof s === 'object').slice(0, max)
+      : undefined;
+    const own = labels.length + (selectors?.length ?? 0);
+    const r = readRulesWithin(obj.rules, Math.max(0, max - own));
+    const value: StoredClusterRole = { rules: r.rules, labels: Object.fromEntries(labels) };
+    if (selectors) value.selectors = selectors;
+    const whole = labels.length === Object.keys(obj.metadata.labels ?? {}).length;
+    return { kind, value, entries: own + r.entries, partial: r.partial || !whole };
+  }
+  const b = readBinding(kind, obj, Math.max(0, max - 1));
+  const given = Array.isArray(obj.subjects) ? obj.subjects.length : 0;
+  return { kind, value: b, entries: b ? 1 + b.subjects.length : 0, partial: given > max - 1 };
+}
+
+/**
+ * What the index may hold (absent: unbounded, as in `kubectl tripline who-can`, which runs with
+ * the user's own memory). A tenant allowed to create Roles can fill one with 14,000 rules
+ * (1.3 MB of JSON, 13 MB of heap once read): the operator's heap is capped (ADR 28).
+ */
+export interface RbacLimits {
+  /** Entries held at most (about 190 bytes of heap each); objects beyond are left out. */
+  maxEntries: number;
+  /** Entries one object may hold; the rest of its rules or subjects are left out. */
+  maxObjectEntries: number;
+}
+
+/** Keys of left-out objects remembered at most (then only that there were more). */
+const REFUSED_KEYS = 10_000;
+
+/** The object key of the bounds' bookkeeping: `Kind namespace/name`. */
+const heldKey = (kind: RbacKind, namespace: string | undefined, name: string): string =>
+  `${kind} ${nsKey(namespace, name)}`;
+
+/** How full and how whole the index is, for metrics and notes. */
+export interface RbacHealth {
+  entries: number;
+  /** Objects left out because the index was full (at least; see {@link REFUSED_KEYS}). */
+  refused: number;
+  /** Objects held with part of their rules or subjects left out. */
+  partial: number;
 }
 
 const ruleKey = (r: PolicyRule): string => JSON.stringify(r);
+
+const first = (keys: Set<string>): string => keys.values().next().value ?? '';
 
 /** Bound of the memo; distinct questions are few (resources × events), so it is rarely reached. */
 const MEMO_ENTRIES = 256;
@@ -101,34 +161,101 @@ export class RbacState {
   readonly #effective = new Map<string, PolicyRule[]>();
   /** Answers derived from the whole state (see {@link memo}); cleared on every change. */
   readonly #memo = new Map<string, unknown>();
+  readonly #limits: RbacLimits;
+  /** Entries each held object costs, by {@link heldKey}. */
+  readonly #held = new Map<string, number>();
+  readonly #partial = new Set<string>();
+  readonly #refused = new Set<string>();
+  #refusedMore = false;
+  #entries = 0;
 
-  /** Stores (or replaces) an object of one of the four kinds. */
+  constructor(limits: Partial<RbacLimits> = {}) {
+    this.#limits = {
+      maxEntries: limits.maxEntries ?? Number.POSITIVE_INFINITY,
+      maxObjectEntries: limits.maxObjectEntries ?? Number.POSITIVE_INFINITY,
+    };
+  }
+
+  /**
+   * Stores (or replaces) an object of one of the four kinds, within the limits: an object that
+   * would take the index past `maxEntries` is left out (its older version with it: a stale grant is
+   * no better than a missing one) and remembered as refused, so answers can say they may be short.
+   */
   put(kind: RbacKind, obj: KubeObject): void {
     const name = obj.metadata.name;
     if (!name) return;
     this.#memo.clear();
     const ns = obj.metadata.namespace;
-    if (kind === 'Role') this.#roles.set(nsKey(ns, name), readRules(obj.rules));
-    else if (kind === 'ClusterRole') {
-      this.#clusterRoles.set(name, readClusterRole(obj));
+    const key = heldKey(kind, ns, name);
+    const read = readObject(kind, obj, this.#limits.maxObjectEntries);
+    const before = this.#held.get(key) ?? 0;
+    if (this.#entries - before + read.entries > this.#limits.maxEntries) {
+      this.#drop(kind, ns, name);
+      if (this.#refused.size < REFUSED_KEYS) this.#refused.add(key);
+      else this.#refusedMore = true;
+      return;
+    }
+    this.#refused.delete(key);
+    this.#store(read, ns, name);
+    this.#entries += read.entries - before;
+    this.#held.set(key, read.entries);
+    if (read.partial) this.#partial.add(key);
+    else this.#partial.delete(key);
+  }
+
+  /** Forgets an object (a watch DELETED event). */
+  remove(kind: RbacKind, namespace: string | undefined, name: string): void {
+    this.#memo.clear();
+    this.#drop(kind, namespace, name);
+    this.#refused.delete(heldKey(kind, namespace, name));
+  }
+
+  /** Entries held, and the objects left out or cut by the limits. */
+  health(): RbacHealth {
+    return { entries: this.#entries, refused: this.#refused.size, partial: this.#partial.size };
+  }
+
+  /**
+   * Why an answer from this state may miss grants (objects left out or cut by the limits), for an
+   * alert's notes; undefined while every object is held whole.
+   */
+  gaps(): string | undefined {
+    const parts: string[] = [];
+    if (this.#refused.size > 0)
+      parts.push(
+        `${this.#refused.size}${this.#refusedMore ? '+' : ''} objects left out (the index holds ${this.#limits.maxEntries} entries at most: --rbac-index-max-entries), e.g. ${first(this.#refused)}`,
+      );
+    if (this.#partial.size > 0)
+      parts.push(
+        `${this.#partial.size} objects cut to ${this.#limits.maxObjectEntries} rules and items each, e.g. ${first(this.#partial)}`,
+      );
+    return parts.length
+      ? `rbac index incomplete: ${parts.join('; ')}; RBAC facts may miss grants`
+      : undefined;
+  }
+
+  #store(read: Read, ns: string | undefined, name: string): void {
+    if (read.kind === 'Role') this.#roles.set(nsKey(ns, name), read.value);
+    else if (read.kind === 'ClusterRole') {
+      this.#clusterRoles.set(name, read.value);
       this.#effective.clear();
-    } else if (kind === 'ClusterRoleBinding') {
-      const b = readBinding(kind, obj);
-      if (b) this.#clusterRoleBindings.set(name, b);
+    } else if (read.kind === 'ClusterRoleBinding') {
+      if (read.value) this.#clusterRoleBindings.set(name, read.value);
       else this.#clusterRoleBindings.delete(name);
     } else {
-      const b = readBinding(kind, obj);
       const inNs = this.#roleBindings.get(ns ?? '') ?? new Map<string, Binding>();
-      if (b) inNs.set(name, b);
+      if (read.value) inNs.set(name, read.value);
       else inNs.delete(name);
       if (inNs.size > 0) this.#roleBindings.set(ns ?? '', inNs);
       else this.#roleBindings.delete(ns ?? '');
     }
   }
 
-  /** Forgets an object (a watch DELETED event). */
-  remove(kind: RbacKind, namespace: string | undefined, name: string): void {
-    this.#memo.clear();
+  #drop(kind: RbacKind, namespace: string | undefined, name: string): void {
+    const key = heldKey(kind, namespace, name);
+    this.#entries -= this.#held.get(key) ?? 0;
+    this.#held.delete(key);
+    this.#partial.delete(key);
     if (kind === 'Role') this.#roles.delete(nsKey(namespace, name));
     else if (kind === 'ClusterRole') {
       this.#clusterRoles.delete(name);
@@ -153,8 +280,17 @@ export class RbacState {
     return value;
   }
 
-  /** Keys (`namespace/name`) of the stored objects of a kind, to drop what a relist no longer returns. */
+  /**
+   * Keys (`namespace/name`) of the stored objects of a kind, and of those left out, to drop what a
+   * relist no longer returns.
+   */
   keys(kind: RbacKind): string[] {
+    const prefix = `${kind} `;
+    const refused = [...this.#refused].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+    return [...this.#storedKeys(kind), ...refused];
+  }
+
+  #storedKeys(kind: RbacKind): string[] {
     if (kind === 'Role') return [...this.#roles.keys()];
     if (kind === 'ClusterRole') return [...this.#clusterRoles.keys()].map((n) => nsKey(undefined, n));
     if (kind === 'ClusterRoleBinding')
@@ -223,4 +359,13 @@ export class RbacState {
       if (role.selectors.some((sel) => matchesSelector(sel, o.labels))) this.#collect(other, seen, into);
     }
   }
+}
+
+/**
+ * The note when the index's limits left objects out or cut them (`RbacState.gaps`): the facts are
+ * given, as far as they go, and said to be possibly short (fail open).
+ */
+export function gapNotes(prefix: string, state: Pick<RbacState, 'gaps'>): string[] {
+  const gaps = state.gaps();
+  return gaps ? [`${prefix}: ${gaps}`] : [];
 }

@@ -5,7 +5,7 @@ import { type ControlPlane, startControlPlane } from '../../hack/controlplane/in
 import { type OperatorProcess, startOperator, waitFor } from '../../hack/operator-process.js';
 import { create, createNamespace } from '../../hack/samples.js';
 import type { KubeObject } from '../../src/api/kube-object.js';
-import type { KubeClient } from '../../src/kube/client.js';
+import { ACCEPT_METADATA, type KubeClient } from '../../src/kube/client.js';
 import { controlPlane } from './setup.js';
 import { allAlerted, assertExactlyOnce, bigPodBody, createPods } from './support/burst.js';
 import { adminClient, alertsFor, installCrds, kubectlOk, suffix, waitForAlerts } from './support/cluster.js';
@@ -126,6 +126,61 @@ describe('faults: no alert lost or duplicated', function () {
     await settle(c, op, all);
     // Later tests start operators that list every Pod: leave them the small ones.
     for (const p of all) await c.request('DELETE', `/api/v1/namespaces/${ns}/pods/${p.metadata.name}`);
+  });
+
+  it("a tenant's Roles of 14,000 rules each: the RBAC index cuts them within the heap cap, and alerts say so", async () => {
+    // Read whole, each of these Roles took 13 MB of heap in the index (1.3 MB of JSON): a dozen
+    // passed the image's 128 MB cap, and each restart relisted them and died again.
+    op = await startOperator(cp.kubeconfigPath, FAST);
+    await op.waitReady();
+    const rules = Array.from({ length: 14_000 }, (_, i) => ({
+      apiGroups: [''],
+      resources: ['configmaps'],
+      resourceNames: [`cm-${i}`],
+      verbs: ['get'],
+    }));
+    const roles: KubeObject[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await c.request<KubeObject>(
+        'POST',
+        `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`,
+        {
+          body: {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'Role',
+            metadata: { name: `wide-${i}` },
+            rules,
+          },
+          accept: ACCEPT_METADATA,
+        },
+      );
+      roles.push(r);
+    }
+    const binding = await create(c, `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'wide-0-reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'wide-0' },
+      subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }],
+    });
+    await settle(c, op, [...roles, binding]);
+    const [alert] = await alertsFor(c, binding.metadata.uid as string);
+    assert.ok(
+      (alert?.spec.notes ?? []).some((n) =>
+        /^binding: rbac index incomplete: \d+ objects cut to \d+ rules/.test(n),
+      ),
+      `the binding's alert says its facts may be short: ${JSON.stringify(alert?.spec.notes)}`,
+    );
+    await waitFor(
+      async () => (await op?.metric('tripline_rbac_index_incomplete', { reason: 'cut' })) === 12,
+      30_000,
+      'the index to count the 12 Roles it cut',
+    );
+    for (const r of roles)
+      await c.request(
+        'DELETE',
+        `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/${r.metadata.name}`,
+      );
   });
 
   it('API server restart mid-burst', async () => {

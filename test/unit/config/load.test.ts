@@ -116,7 +116,10 @@ notify:
     // The flat name is not a nested key.
     refused('traffic:\n  trafficMaxIngresses: 10\n', /traffic\.trafficMaxIngresses is not a setting/);
     // A setting of another feature.
-    refused('rbac:\n  queueSize: 10\n', /rbac\.queueSize is not a setting; rbac takes index, whoCanLimit/);
+    refused(
+      'rbac:\n  queueSize: 10\n',
+      /rbac\.queueSize is not a setting; rbac takes index, indexMaxEntries, whoCanLimit/,
+    );
   });
 
   it('refuses a setting given twice, flat and nested', () => {
@@ -159,7 +162,7 @@ describe('settings by feature', () => {
 
   it('hands each feature only its own settings and the core ones it names', () => {
     const s = settingsByFeature(loadSettings([], {}));
-    assert.deepEqual(Object.keys(s.rbac).sort(), ['rbacIndex', 'whoCanLimit']);
+    assert.deepEqual(Object.keys(s.rbac).sort(), ['rbacIndex', 'rbacIndexMaxEntries', 'whoCanLimit']);
     assert.ok(Object.keys(s.traffic).every((k) => k.startsWith('traffic') || k === 'clusterName'));
     assert.ok(!('workers' in s.traffic));
     assert.ok('alertmanagerUrls' in s.notify && 'podName' in s.notify && !('trafficPollMs' in s.notify));

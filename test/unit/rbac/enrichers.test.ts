@@ -10,6 +10,7 @@ import {
   whoCanEnricher,
 } from '../../../src/rbac/enrichers.js';
 import type { RbacView } from '../../../src/rbac/rbac-index.js';
+import { type RbacKind, RbacState } from '../../../src/rbac/state.js';
 import { crdValidator, errorsOf } from '../support/crd-schema.js';
 import { FakeCluster } from '../support/fake-cluster.js';
 import { bootstrap, role, roleBinding, sa, stateOf, user } from './fixtures.js';
@@ -151,6 +152,37 @@ describe('rbac enrichers', () => {
       assert.match(e?.notes?.[0] ?? '', /system:masters/);
       const merged = mergeEnrichments(input(ingress('team-a'), INGRESSES).alert, [e]);
       assert.ok(validate(merged), errorsOf(validate));
+    });
+
+    it('answers from an index its limits left short, and says that the answer may miss grants', async () => {
+      const full = new RbacState({ maxEntries: 5000 });
+      const tenantsRole = role(
+        'team-a',
+        'filler',
+        Array.from({ length: 2000 }, (_, i) => ({
+          apiGroups: [''],
+          resources: ['configmaps'],
+          resourceNames: [`c${i}`],
+          verbs: ['get'],
+        })),
+      );
+      for (const o of [
+        ...bootstrap(),
+        roleBinding('team-a', 'dev-edit', { kind: 'ClusterRole', name: 'edit' }, [user('tenant-dev')]),
+        tenantsRole,
+      ])
+        full.put(o.kind as RbacKind, o);
+      assert.equal(full.health().refused, 1, 'the filler Role (10,000 entries) is left out');
+      const index: RbacView = { state: full, synced: true, whenSynced: async () => true };
+      const e = await whoCanEnricher(deps({ index })).enrich(input(ingress('team-a'), INGRESSES));
+      assert.ok(
+        e?.notes?.some((n) =>
+          /^who-can: rbac index incomplete: \d+ objects left out .*may miss grants$/.test(n),
+        ),
+        JSON.stringify(e?.notes),
+      );
+      const sa = await serviceAccountEnricher(deps({ index })).enrich(input(deployment({}), DEPLOYMENTS));
+      assert.ok(sa?.notes?.some((n) => n.startsWith('service-account: rbac index incomplete')));
     });
 
     it('does not list it for another namespace', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { rulesAllow } from '../../../src/rbac/rules.js';
-import type { RbacState } from '../../../src/rbac/state.js';
+import { RbacState } from '../../../src/rbac/state.js';
 import { bootstrap, clusterRole, roleBinding, sa, stateOf } from './fixtures.js';
 
 const AGG = 'rbac.authorization.k8s.io/aggregate-to-';
@@ -196,5 +196,65 @@ describe('rbac state: bindings', () => {
     const b = st.roleBindings('shop')[0];
     assert.ok(b);
     assert.deepEqual(st.rulesOf(b), []);
+  });
+});
+
+describe('rbac state: limits a tenant cannot push past', () => {
+  /** A Role of `n` rules, each naming one ConfigMap: 5 entries a rule. */
+  const bigRole = (ns: string, name: string, n: number) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name, namespace: ns },
+    rules: Array.from({ length: n }, (_, i) => ({
+      apiGroups: [''],
+      resources: ['configmaps'],
+      resourceNames: [`cm-${i}`],
+      verbs: ['get'],
+    })),
+  });
+
+  it('cuts one object to its entry bound, keeps its first rules, and says so', () => {
+    const st = new RbacState({ maxObjectEntries: 4000 });
+    st.put('Role', bigRole('tenant', 'wide', 14_000));
+    assert.equal(st.roleRules('tenant', 'wide')?.length, 800, '4,000 entries of 5 each');
+    assert.deepEqual(st.health(), { entries: 4000, refused: 0, partial: 1 });
+    assert.match(st.gaps() ?? '', /1 objects cut to 4000 rules and items each, e.g. Role tenant\/wide/);
+    st.put('Role', bigRole('tenant', 'wide', 3));
+    assert.deepEqual(st.health(), { entries: 15, refused: 0, partial: 0 }, 'whole again once small');
+    assert.equal(st.gaps(), undefined);
+  });
+
+  it('cuts a binding to its subject bound', () => {
+    const st = new RbacState({ maxObjectEntries: 11 });
+    const subjects = Array.from({ length: 50 }, (_, i) => sa('tenant', `sa-${i}`));
+    st.put('RoleBinding', roleBinding('tenant', 'many', { kind: 'ClusterRole', name: 'edit' }, subjects));
+    assert.equal(st.roleBindings('tenant')[0]?.subjects.length, 10);
+    assert.equal(st.health().partial, 1);
+  });
+
+  it('leaves out what would overfill it, drops the older version, and takes it back when it fits', () => {
+    const st = new RbacState({ maxEntries: 1000 });
+    st.put('Role', bigRole('tenant', 'a', 150)); // 750 entries
+    st.put('Role', bigRole('tenant', 'b', 10)); // 50
+    st.put('Role', bigRole('tenant', 'b', 100)); // would be 1,250: left out, the 50 with it
+    assert.equal(st.roleRules('tenant', 'b'), undefined, 'no stale version kept');
+    assert.deepEqual(st.health(), { entries: 750, refused: 1, partial: 0 });
+    assert.match(
+      st.gaps() ?? '',
+      /1 objects left out \(the index holds 1000 entries at most: --rbac-index-max-entries\), e\.g\. Role tenant\/b/,
+    );
+    // A relist prunes what it no longer returns, left-out objects included.
+    assert.deepEqual(st.keys('Role').sort(), ['tenant/a', 'tenant/b']);
+    st.remove('Role', 'tenant', 'a');
+    st.put('Role', bigRole('tenant', 'b', 100));
+    assert.deepEqual(st.health(), { entries: 500, refused: 0, partial: 0 });
+    assert.equal(st.roleRules('tenant', 'b')?.length, 100);
+  });
+
+  it('without limits, holds everything (kubectl tripline who-can, with the user memory)', () => {
+    const st = new RbacState();
+    st.put('Role', bigRole('tenant', 'wide', 5000));
+    assert.equal(st.roleRules('tenant', 'wide')?.length, 5000);
+    assert.equal(st.gaps(), undefined);
   });
 });
