@@ -142,6 +142,6 @@ export function benchAblationTable(root: string): string {
   return [
     table([...ABLATION_HEADER], rows),
     '',
-    `From [\`${cost.file}\`](../../${RECORD_DIR}/${cost.file}) (${cost.run.date.slice(0, 10)}, commit \`${cost.run.commit.slice(0, 7)}\`): ${c?.count} creates of each variant in ${c?.rounds} rounds, ${c?.inFlight} in flight; CPU of kube-apiserver and etcd from /proc.`,
+    `From [\`${cost.file}\`](../../${cost.file}) (${cost.run.date.slice(0, 10)}, commit \`${cost.run.commit.slice(0, 7)}\`): ${c?.count} creates of each variant in ${c?.rounds} rounds, ${c?.inFlight} in flight; CPU of kube-apiserver and etcd from /proc.`,
   ].join('\n');
 }
