@@ -125,14 +125,16 @@ export interface FeedDeps {
 const SUPPRESSED_MEMORY = 10_000;
 /** Objects whose last snapshot a feed keeps while a detection on it takes Updated events. */
 const SNAPSHOT_MEMORY = 10_000;
+/** JSON characters of the states one change memory keeps at most (older ones keep only a digest). */
+const SNAPSHOT_STATE_CHARS = 4 * 1024 * 1024;
 /**
  * Diff note when an update arrives for an object missing from the change memory: the memory is
  * seeded by every list (so also right after a restart), and forgets the least recently seen
  * objects beyond its bound.
  */
 const NOT_OBSERVED = `previous version not observed (not in the operator's change memory of ${SNAPSHOT_MEMORY} objects per resource)`;
-/** Diff note when the previous version was too large to keep. */
-const NOT_KEPT = 'previous version too large to keep; no diff';
+/** Diff note when the previous version's state was not kept. */
+const NOT_KEPT = `previous version not kept (larger than 4,096 characters, or older than the ${SNAPSHOT_STATE_CHARS / 1024 / 1024} MiB of states the change memory keeps per resource); no diff`;
 
 /**
  * One list+watch per resource, shared by every detection that names the resource. It decides per
@@ -275,7 +277,7 @@ export class ResourceFeed extends WatchOwner implements FeedView {
   ): ObjectChange | undefined {
     let memory = this.#memories.get(p.id);
     if (!memory) {
-      memory = new SnapshotMemory(SNAPSHOT_MEMORY);
+      memory = new SnapshotMemory(SNAPSHOT_MEMORY, SNAPSHOT_STATE_CHARS);
       this.#memories.set(p.id, memory);
     }
     if (type === 'DELETED') {

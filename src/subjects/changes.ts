@@ -24,6 +24,8 @@ export interface Snapshot {
   digest: string;
   /** The relevant state itself, when it is small enough to keep. */
   state?: Record<string, unknown>;
+  /** Length of `state` as JSON (what a {@link SnapshotMemory} counts against its budget). */
+  stateChars?: number;
 }
 
 /** One changed field: its path and the value before and after (absent when the field was not there). */
@@ -74,7 +76,10 @@ export function snapshotOf(
   const snap: Snapshot = { digest: createHash('sha256').update(json).digest('hex').slice(0, 16) };
   const generation = obj.metadata?.generation;
   if (typeof generation === 'number') snap.generation = generation;
-  if (json.length <= MAX_STATE_CHARS) snap.state = JSON.parse(json) as Record<string, unknown>;
+  if (json.length <= MAX_STATE_CHARS) {
+    snap.state = JSON.parse(json) as Record<string, unknown>;
+    snap.stateChars = json.length;
+  }
   return snap;
 }
 
@@ -150,18 +155,31 @@ function flatten(value: unknown, path = '', out = new Map<string, string>()): Ma
 /**
  * A bounded map from object uid to its last snapshot; beyond the bound the least recently
  * observed entry is forgotten (its next update then reads as "previous version not observed").
+ * The states kept are bounded too, in JSON characters: beyond `maxStateChars` the least recently
+ * observed entries keep only their digest (their next update still raises, without a diff), so
+ * tenants with many objects full of annotations cannot make the memory large.
  */
 export class SnapshotMemory {
   readonly #max: number;
+  readonly #maxStateChars: number;
   readonly #map = new Map<string, Snapshot>();
+  /** Uids whose snapshot still has its state, least recently observed first. */
+  readonly #withState = new Set<string>();
+  #stateChars = 0;
 
-  constructor(max: number) {
+  constructor(max: number, maxStateChars = Number.POSITIVE_INFINITY) {
     this.#max = max;
+    this.#maxStateChars = maxStateChars;
   }
 
   /** Number of remembered objects. */
   get size(): number {
     return this.#map.size;
+  }
+
+  /** JSON characters of the states kept. */
+  get stateChars(): number {
+    return this.#stateChars;
   }
 
   /** The last snapshot of `uid`, if remembered. */
@@ -171,21 +189,44 @@ export class SnapshotMemory {
 
   /** Remembers `snap` as the newest of `uid`. */
   set(uid: string, snap: Snapshot): void {
-    this.#map.delete(uid);
+    this.delete(uid);
     this.#map.set(uid, snap);
+    if (snap.state) {
+      this.#withState.add(uid);
+      this.#stateChars += snap.stateChars ?? 0;
+    }
     if (this.#map.size > this.#max) {
       const oldest = this.#map.keys().next().value;
-      if (oldest !== undefined) this.#map.delete(oldest);
+      if (oldest !== undefined) this.delete(oldest);
+    }
+    while (this.#stateChars > this.#maxStateChars) {
+      const oldest = this.#withState.values().next().value;
+      if (oldest === undefined || oldest === uid) break;
+      this.#dropState(oldest);
     }
   }
 
   /** Forgets `uid`. */
   delete(uid: string): void {
+    this.#dropState(uid);
     this.#map.delete(uid);
   }
 
   /** Forgets everything. */
   clear(): void {
     this.#map.clear();
+    this.#withState.clear();
+    this.#stateChars = 0;
+  }
+
+  /** Keeps only the digest (and generation) of `uid`'s snapshot. */
+  #dropState(uid: string): void {
+    if (!this.#withState.delete(uid)) return;
+    const snap = this.#map.get(uid);
+    if (!snap) return;
+    this.#stateChars -= snap.stateChars ?? 0;
+    // A copy without the state: a snapshot handed out earlier (a diff in progress) keeps its own.
+    const { state: _state, stateChars: _chars, ...rest } = snap;
+    this.#map.set(uid, rest);
   }
 }

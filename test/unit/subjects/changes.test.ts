@@ -155,4 +155,32 @@ describe('SnapshotMemory', () => {
     m.clear();
     assert.equal(m.size, 0);
   });
+
+  it('keeps states within its character budget: the least recently observed keep their digest only', () => {
+    const ingress = (name: string, blob: string): KubeObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name, uid: name, generation: 1, annotations: { blob } },
+      spec: { rules: [{ host: `${name}.example.com` }] },
+    });
+    const one = snapshotOf(ingress('a', 'x'.repeat(3000)));
+    const chars = one.stateChars ?? 0;
+    assert.ok(chars > 3000 && chars <= 4096, `one state: ${chars} characters`);
+    const m = new SnapshotMemory(100, chars * 3);
+    for (const n of ['a', 'b', 'c', 'd', 'e']) m.set(n, snapshotOf(ingress(n, 'x'.repeat(3000))));
+    assert.equal(m.size, 5, 'every object still remembered');
+    assert.equal(m.stateChars, chars * 3);
+    assert.deepEqual(
+      ['a', 'b', 'c', 'd', 'e'].map((n) => m.get(n)?.state !== undefined),
+      [false, false, true, true, true],
+    );
+    assert.equal(m.get('a')?.digest, one.digest, 'the digest stays: the next update is still keyed');
+    assert.equal(m.get('a')?.generation, 1);
+    // Observing a again brings its state back and pushes out the next least recent.
+    m.set('a', snapshotOf(ingress('a', 'x'.repeat(3000))));
+    assert.equal(m.get('a')?.state !== undefined, true);
+    assert.equal(m.get('c')?.state, undefined);
+    m.delete('a');
+    assert.equal(m.stateChars, chars * 2);
+  });
 });
