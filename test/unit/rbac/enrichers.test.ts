@@ -13,31 +13,24 @@ import type { RbacView } from '../../../src/rbac/rbac-index.js';
 import { type RbacKind, RbacState } from '../../../src/rbac/state.js';
 import { crdValidator, errorsOf } from '../support/crd-schema.js';
 import { FakeCluster } from '../support/fake-cluster.js';
+import { minimalAlert } from '../support/fixtures.js';
 import { bootstrap, role, roleBinding, sa, stateOf, user } from './fixtures.js';
 
 const INGRESSES = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' };
 const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' };
 
 function alertFor(subject: KubeObject, event: AuditAlertSpec['event'] = 'Created'): AuditAlert {
-  return {
-    apiVersion: 'tripline.dev/v1alpha1',
-    kind: 'AuditAlert',
-    metadata: { name: 'x-0123456789', labels: {} },
-    spec: {
-      detection: { name: 'x', generation: 1 },
-      severity: 'Low',
-      category: 'Other',
-      event,
-      summary: 's',
-      subject: {
-        apiVersion: subject.apiVersion as string,
-        kind: subject.kind as string,
-        name: subject.metadata.name as string,
-        ...(subject.metadata.namespace ? { namespace: subject.metadata.namespace } : {}),
-      },
-      detectedAt: '2026-11-23T00:00:00.000Z',
+  const alert = minimalAlert('x-0123456789', {
+    event,
+    subject: {
+      apiVersion: subject.apiVersion as string,
+      kind: subject.kind as string,
+      name: subject.metadata.name as string,
+      ...(subject.metadata.namespace ? { namespace: subject.metadata.namespace } : {}),
     },
-  };
+  });
+  alert.metadata = { ...alert.metadata, labels: {} };
+  return alert;
 }
 
 const input = (

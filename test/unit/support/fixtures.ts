@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import type { AuditAlert, AuditAlertSpec } from '../../../src/api/generated/audit-alert.js';
 import type { AuditDetection } from '../../../src/api/generated/audit-detection.js';
 import type { KubeObject } from '../../../src/api/kube-object.js';
 
@@ -32,4 +33,26 @@ export function defaultDetections(folder = 'manifests/detections'): Map<string, 
     for (const d of loadAll<AuditDetection>(`${folder}/${file}`)) out.set(d.metadata.name ?? file, d);
   }
   return out;
+}
+
+/**
+ * A minimal AuditAlert named `name` (detection `name` without its suffix, Low, Other, Created),
+ * its spec fields as given in `spec`.
+ */
+export function minimalAlert(name: string, spec: Partial<AuditAlertSpec> = {}): AuditAlert {
+  return {
+    apiVersion: 'tripline.dev/v1alpha1',
+    kind: 'AuditAlert',
+    metadata: { name },
+    spec: {
+      detection: { name: name.replace(/-[0-9a-f]{10}$/, ''), generation: 1 },
+      severity: 'Low',
+      category: 'Other',
+      event: 'Created',
+      summary: 's',
+      subject: { apiVersion: 'v1', kind: 'Pod', name: 'p' },
+      detectedAt: '2026-11-23T00:00:00.000Z',
+      ...spec,
+    },
+  };
 }

@@ -16,6 +16,7 @@ import { whoCanEnricher } from '../../../../src/rbac/enrichers.js';
 import type { WhoCanAnswer } from '../../../../src/rbac/who-can.js';
 import { roleBinding, stateOf, teamARbac, user } from '../../rbac/fixtures.js';
 import { FakeCluster } from '../../support/fake-cluster.js';
+import { minimalAlert } from '../../support/fixtures.js';
 
 /** The cluster of these tests: more who-can grants for an Ingress in team-a than an alert lists. */
 const RBAC: KubeObject[] = [
@@ -34,27 +35,11 @@ const CLUSTER_ROLE = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Cluste
 const POD_B = { apiVersion: 'v1', kind: 'Pod', namespace: 'team-b', name: 'p' };
 
 /** An alert on `subject`, its evidence as given (the operator's summary, or none). */
-function alertOn(
+const alertOn = (
   subject: AuditAlertSpec['subject'],
   event: AuditAlertSpec['event'],
   evidence: Record<string, unknown> = {},
-): AuditAlert {
-  return {
-    apiVersion: 'tripline.dev/v1alpha1',
-    kind: 'AuditAlert',
-    metadata: { name: 'a-0123456789' },
-    spec: {
-      detection: { name: 'a', generation: 1 },
-      severity: 'Low',
-      category: 'Other',
-      event,
-      summary: 's',
-      subject,
-      evidence,
-      detectedAt: '2026-11-23T00:00:00.000Z',
-    },
-  };
-}
+): AuditAlert => minimalAlert('a-0123456789', { subject, event, evidence });
 
 /** What the operator keeps of the question: the summary its enricher writes. */
 const summary = (verbs: string[], group: string, resource: string, namespace?: string) => ({
