@@ -255,10 +255,8 @@ export const FEATURES: readonly Entry[] = [
             createIngressBackendsEnricher(client),
           ],
           onRaised: (alert) => notifier.raised(alert),
-          references: new ReferenceLookup(client, ctx.discovery, {
-            pageSize: s.listPageSize,
-            pageBytes: s.listPageMib * MIB,
-          }),
+          // Pages sized as every list-watch's (--list-page-size, --list-page-mib).
+          references: new ReferenceLookup(client, ctx.discovery, ctx.watch),
           cluster: s.clusterName,
           instance: s.podName || undefined,
         }),

@@ -94,7 +94,8 @@ function readObject(kind: RbacKind, obj: KubeObject, max: number): Read {
     return { kind, value: r.rules, entries: r.entries, partial: r.partial };
   }
   if (kind === 'ClusterRole') {
-    const labels = Object.entries(obj.metadata.labels ?? {}).slice(0, max);
+    const allLabels = Object.entries(obj.metadata.labels ?? {});
+    const labels = allLabels.slice(0, max);
     const agg = obj.aggregationRule as { clusterRoleSelectors?: unknown } | undefined;
     const selectors = Array.isArray(agg?.clusterRoleSelectors)
       ? agg.clusterRoleSelectors.filter((s): s is LabelSelector => !!s && typeof s === 'object').slice(0, max)
@@ -103,8 +104,7 @@ function readObject(kind: RbacKind, obj: KubeObject, max: number): Read {
     const r = readRulesWithin(obj.rules, Math.max(0, max - own));
     const value: StoredClusterRole = { rules: r.rules, labels: Object.fromEntries(labels) };
     if (selectors) value.selectors = selectors;
-    const whole = labels.length === Object.keys(obj.metadata.labels ?? {}).length;
-    return { kind, value, entries: own + r.entries, partial: r.partial || !whole };
+    return { kind, value, entries: own + r.entries, partial: r.partial || labels.length < allLabels.length };
   }
   const b = readBinding(kind, obj, Math.max(0, max - 1));
   const given = Array.isArray(obj.subjects) ? obj.subjects.length : 0;

@@ -97,16 +97,12 @@ export class WorkQueue<T> {
    * queue cannot drain as fast as it grows.
    */
   async whenBelow(limit: number, maxWeight = Number.POSITIVE_INFINITY): Promise<void> {
-    if (this.#stopped || this.#below(limit, maxWeight)) return;
+    if (this.#stopped || this.below(limit, maxWeight)) return;
     await new Promise<void>((resolve) => this.#waiters.push({ limit, maxWeight, resolve }));
   }
 
   /** True when fewer than `limit` keys have work and their payloads weigh less than `maxWeight`. */
   below(limit: number, maxWeight = Number.POSITIVE_INFINITY): boolean {
-    return this.#below(limit, maxWeight);
-  }
-
-  #below(limit: number, maxWeight: number): boolean {
     return this.depth < limit && this.#weight < maxWeight;
   }
 
@@ -183,7 +179,7 @@ export class WorkQueue<T> {
     const waiting = this.#waiters;
     this.#waiters = [];
     for (const w of waiting) {
-      if (this.#stopped || this.#below(w.limit, w.maxWeight)) w.resolve();
+      if (this.#stopped || this.below(w.limit, w.maxWeight)) w.resolve();
       else this.#waiters.push(w);
     }
   }

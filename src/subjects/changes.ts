@@ -208,7 +208,7 @@ export class SnapshotMemory {
 
   /** Forgets `uid`. */
   delete(uid: string): void {
-    this.#dropState(uid);
+    this.#release(uid);
     this.#map.delete(uid);
   }
 
@@ -219,12 +219,18 @@ export class SnapshotMemory {
     this.#stateChars = 0;
   }
 
+  /** Takes `uid`'s state off the budget; returns its snapshot when it had a state. */
+  #release(uid: string): Snapshot | undefined {
+    if (!this.#withState.delete(uid)) return undefined;
+    const snap = this.#map.get(uid);
+    this.#stateChars -= snap?.stateChars ?? 0;
+    return snap;
+  }
+
   /** Keeps only the digest (and generation) of `uid`'s snapshot. */
   #dropState(uid: string): void {
-    if (!this.#withState.delete(uid)) return;
-    const snap = this.#map.get(uid);
+    const snap = this.#release(uid);
     if (!snap) return;
-    this.#stateChars -= snap.stateChars ?? 0;
     // A copy without the state: a snapshot handed out earlier (a diff in progress) keeps its own.
     const { state: _state, stateChars: _chars, ...rest } = snap;
     this.#map.set(uid, rest);
