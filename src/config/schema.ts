@@ -144,7 +144,7 @@ export const SETTINGS_SCHEMA = {
       minimum: 1000,
       default: 100000,
       description:
-        'Entries the RBAC index holds at most (a rule plus each item of its lists, a binding plus each subject; about 190 bytes of heap each). Objects beyond it are left out, and alerts whose RBAC facts may therefore miss grants say so in a note; tripline_rbac_index_incomplete counts them.',
+        'Entries the RBAC index holds at most (each object one, each rule one plus one per item of its lists, each subject one; about 190 bytes of heap each). Objects beyond it are left out, and alerts whose RBAC facts may therefore miss grants say so in a note; tripline_rbac_index_incomplete counts them.',
     },
     whoCanLimit: {
       type: 'integer',

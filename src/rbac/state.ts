@@ -84,14 +84,14 @@ type Read =
     };
 
 /**
- * Reduces an object to what the index keeps, within `max` entries: a rule is one entry plus one
- * per list item, a binding one plus one per subject, a ClusterRole's labels and aggregation
- * selectors one each. What does not fit is left out and the object marked partial.
+ * Reduces an object to what the index keeps, within `max` entries: the object is one entry (so
+ * many empty Roles fill the index too), a rule one plus one per list item, a subject one, a
+ * ClusterRole's labels and aggregation selectors one each. What does not fit is left out and the object marked partial.
  */
 function readObject(kind: RbacKind, obj: KubeObject, max: number): Read {
   if (kind === 'Role') {
-    const r = readRulesWithin(obj.rules, max);
-    return { kind, value: r.rules, entries: r.entries, partial: r.partial };
+    const r = readRulesWithin(obj.rules, max - 1);
+    return { kind, value: r.rules, entries: 1 + r.entries, partial: r.partial };
   }
   if (kind === 'ClusterRole') {
     const allLabels = Object.entries(obj.metadata.labels ?? {});
@@ -100,7 +100,7 @@ function readObject(kind: RbacKind, obj: KubeObject, max: number): Read {
     const selectors = Array.isArray(agg?.clusterRoleSelectors)
       ? agg.clusterRoleSelectors.filter((s): s is LabelSelector => !!s && typeof s === 'object').slice(0, max)
       : undefined;
-    const own = labels.length + (selectors?.length ?? 0);
+    const own = 1 + labels.length + (selectors?.length ?? 0);
     const r = readRulesWithin(obj.rules, Math.max(0, max - own));
     const value: StoredClusterRole = { rules: r.rules, labels: Object.fromEntries(labels) };
     if (selectors) value.selectors = selectors;
@@ -188,6 +188,11 @@ export class RbacState {
     const ns = obj.metadata.namespace;
     const key = heldKey(kind, ns, name);
     const read = readObject(kind, obj, this.#limits.maxObjectEntries);
+    if (read.entries === 0) {
+      // A binding without a valid roleRef grants nothing and is not kept.
+      this.remove(kind, ns, name);
+      return;
+    }
     const before = this.#held.get(key) ?? 0;
     if (this.#entries - before + read.entries > this.#limits.maxEntries) {
       this.#drop(kind, ns, name);

@@ -216,11 +216,11 @@ describe('rbac state: limits a tenant cannot push past', () => {
   it('cuts one object to its entry bound, keeps its first rules, and says so', () => {
     const st = new RbacState({ maxObjectEntries: 4000 });
     st.put('Role', bigRole('tenant', 'wide', 14_000));
-    assert.equal(st.roleRules('tenant', 'wide')?.length, 800, '4,000 entries of 5 each');
-    assert.deepEqual(st.health(), { entries: 4000, refused: 0, partial: 1 });
+    assert.equal(st.roleRules('tenant', 'wide')?.length, 799, 'the Role itself, then rules of 5 entries');
+    assert.deepEqual(st.health(), { entries: 3996, refused: 0, partial: 1 });
     assert.match(st.gaps() ?? '', /1 objects cut to 4000 rules and items each, e.g. Role tenant\/wide/);
     st.put('Role', bigRole('tenant', 'wide', 3));
-    assert.deepEqual(st.health(), { entries: 15, refused: 0, partial: 0 }, 'whole again once small');
+    assert.deepEqual(st.health(), { entries: 16, refused: 0, partial: 0 }, 'whole again once small');
     assert.equal(st.gaps(), undefined);
   });
 
@@ -234,11 +234,11 @@ describe('rbac state: limits a tenant cannot push past', () => {
 
   it('leaves out what would overfill it, drops the older version, and takes it back when it fits', () => {
     const st = new RbacState({ maxEntries: 1000 });
-    st.put('Role', bigRole('tenant', 'a', 150)); // 750 entries
-    st.put('Role', bigRole('tenant', 'b', 10)); // 50
-    st.put('Role', bigRole('tenant', 'b', 100)); // would be 1,250: left out, the 50 with it
+    st.put('Role', bigRole('tenant', 'a', 150)); // 751 entries
+    st.put('Role', bigRole('tenant', 'b', 10)); // 51
+    st.put('Role', bigRole('tenant', 'b', 100)); // would be 1,252: left out, the 51 with it
     assert.equal(st.roleRules('tenant', 'b'), undefined, 'no stale version kept');
-    assert.deepEqual(st.health(), { entries: 750, refused: 1, partial: 0 });
+    assert.deepEqual(st.health(), { entries: 751, refused: 1, partial: 0 });
     assert.match(
       st.gaps() ?? '',
       /1 objects left out \(the index holds 1000 entries at most: --rbac-index-max-entries\), e\.g\. Role tenant\/b/,
@@ -247,8 +247,23 @@ describe('rbac state: limits a tenant cannot push past', () => {
     assert.deepEqual(st.keys('Role').sort(), ['tenant/a', 'tenant/b']);
     st.remove('Role', 'tenant', 'a');
     st.put('Role', bigRole('tenant', 'b', 100));
-    assert.deepEqual(st.health(), { entries: 500, refused: 0, partial: 0 });
+    assert.deepEqual(st.health(), { entries: 501, refused: 0, partial: 0 });
     assert.equal(st.roleRules('tenant', 'b')?.length, 100);
+  });
+
+  it('counts each object, so many empty Roles fill it too', () => {
+    const st = new RbacState({ maxEntries: 10 });
+    for (let i = 0; i < 20; i++) st.put('Role', bigRole('tenant', `empty-${i}`, 0));
+    assert.deepEqual(st.health(), { entries: 10, refused: 10, partial: 0 });
+    assert.equal(st.counts().Role, 10);
+  });
+
+  it('keeps no trace of a binding that grants nothing (no valid roleRef)', () => {
+    const st = new RbacState({ maxEntries: 10 });
+    const bad = { ...roleBinding('tenant', 'b', { kind: 'ClusterRole', name: 'edit' }, []), roleRef: {} };
+    for (let i = 0; i < 20; i++)
+      st.put('RoleBinding', { ...bad, metadata: { name: `b-${i}`, namespace: 'tenant' } });
+    assert.deepEqual(st.health(), { entries: 0, refused: 0, partial: 0 });
   });
 
   it('without limits, holds everything (kubectl tripline who-can, with the user memory)', () => {
